@@ -1,0 +1,1 @@
+"""The dual-number twin of `reference/` (under construction)."""

@@ -1,0 +1,1 @@
+"""What both pipelines use: MATLAB helpers, .mat loading, outputs and plots."""
