@@ -1,0 +1,123 @@
+"""Download the original MNIST .mat files and check their SHA-256.
+
+    python scripts/get_data.py [--data-dir data] [--force] [--timeout S]
+"""
+
+import argparse
+import hashlib
+import http.client
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from shared.data import CHECKSUMS, SOURCE_URL
+from shared.errors import CnnDualError, DataError
+from shared.outputs import atomic_write
+
+
+def sha256_file(path):
+    """Hex SHA-256 of the file at `path` (the MNIST files are under 1 MB)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def download(url, timeout, opener=urllib.request.urlopen):
+    """The bytes at `url`. Raises OSError or http.client.HTTPException when that fails."""
+    with opener(url, timeout=timeout) as response:
+        return response.read()
+
+
+def fetch(name, data_dir, force=False, timeout=60.0, opener=urllib.request.urlopen):
+    """Make sure `data_dir`/`name` is the original file; download it when absent or wrong.
+
+    name: a key of CHECKSUMS. Returns "present" (kept) or "downloaded". A present file with a
+    wrong checksum is reported on stdout and replaced. Raises DataError when the download
+    fails or its checksum is wrong; then nothing is written.
+    """
+    data_dir = Path(data_dir)
+    path = data_dir / name
+    url = SOURCE_URL + name
+    expected = CHECKSUMS[name]
+    if path.exists() and not force:
+        got = sha256_file(path)
+        if got == expected:
+            return "present"
+        print(f"{path}: SHA-256 {got} is not the original's; downloading it again")
+    try:
+        content = download(url, timeout, opener)
+    except (OSError, http.client.HTTPException) as exc:
+        raise DataError(
+            f"could not download {name} ({_reason(exc)}); put the file into {data_dir} by hand, "
+            f"from {url}"
+        ) from None
+    got = hashlib.sha256(content).hexdigest()
+    if got != expected:
+        raise DataError(
+            f"downloaded {name} has SHA-256 {got}, expected {expected}; nothing was written "
+            f"(the file at {url} is not the original)"
+        )
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        with atomic_write(path) as f:
+            f.write(content)
+    except OSError as exc:
+        raise DataError(f"could not write {path} ({_reason(exc)})") from None
+    return "downloaded"
+
+
+def _reason(exc):
+    """A short one-line reason for a network or file error."""
+    if isinstance(exc, urllib.error.HTTPError):
+        return f"HTTP {exc.code} {exc.reason}"
+    if isinstance(exc, urllib.error.URLError):
+        return " ".join(str(exc.reason).split())
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _positive_seconds(text):
+    seconds = float(text)
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
+    return seconds
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        description=(
+            "Download mnist_train.mat and mnist_test.mat (the data of the original MATLAB CNN) "
+            f"from {SOURCE_URL} and check their SHA-256. Files already present with the right "
+            "checksum are kept; a present file with a wrong checksum is replaced."
+        )
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, default=Path("data"),
+        help="directory to put the files in (created if needed; default: data)",
+    )
+    parser.add_argument(
+        "--force", action="store_true",
+        help="download again even when a file with the right checksum is present",
+    )
+    parser.add_argument(
+        "--timeout", type=_positive_seconds, default=60.0, metavar="S",
+        help="network timeout in seconds (default: 60)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv=None, opener=urllib.request.urlopen):
+    """Fetch both files. On failure: one line on stderr and SystemExit(1)."""
+    args = parse_args(argv)
+    try:
+        for name in CHECKSUMS:
+            status = fetch(name, args.data_dir, args.force, args.timeout, opener)
+            print(f"{args.data_dir / name}: {status}, SHA-256 ok")
+    except CnnDualError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,151 @@
+"""The MNIST data of the original program: reading and checking mnist_train/test.mat.
+
+MATLAB: the `load` calls at the top of main_cnn.m. Images are 196 x N (one 14x14 image per
+column, column-major), labels 1 x N (digits 0..9). Nothing is rescaled here: main_cnn divides
+the images by 255 itself.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import scipy.io
+
+from shared.errors import DataError
+
+N_PIXELS = 196  # 14 x 14
+N_CLASSES = 10
+
+SOURCE_URL = (
+    "https://raw.githubusercontent.com/adityagaydhani/"
+    "CSCI-5561-CNN-implementation-from-scratch/master/"
+)
+CHECKSUMS = {  # SHA-256 of the original files
+    "mnist_train.mat": "5994ed5a95f8b6a93c6e3d936d9c0b10f64b9b8c9845e06679aecc06b822e4f0",
+    "mnist_test.mat": "d2c5f71782bff57ef5f615615d0dc9e7e31b3fa5d019252a0dd4f56e4c25a938",
+}
+# split -> (file name, image variable, label variable)
+SPLITS = {
+    "train": ("mnist_train.mat", "im_train", "label_train"),
+    "test": ("mnist_test.mat", "im_test", "label_test"),
+}
+
+
+def format_shape(shape):
+    """MATLAB-style shape text: (196, 12000) -> '196x12000'."""
+    return "x".join(str(n) for n in shape) if shape else "scalar"
+
+
+def read_mat(path, error=DataError, missing_hint=None):
+    """All user variables of a .mat file, as `scipy.io.loadmat` returns them.
+
+    Raises `error` (one line naming the file) when the file is missing, with
+    `missing_hint` appended, or when scipy cannot read it as a MATLAB file.
+    """
+    path = Path(path)
+    if not path.exists():
+        hint = f"; {missing_hint}" if missing_hint else ""
+        raise error(f"{path}: file not found{hint}")
+    try:
+        contents = scipy.io.loadmat(path)
+    # scipy reports a damaged file with many exception types (ValueError, OSError, IndexError,
+    # MatReadError, NotImplementedError for v7.3 files...): any of them means "cannot read it".
+    except Exception as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise error(f"{path}: not a readable MATLAB .mat file ({reason})") from None
+    return {name: value for name, value in contents.items() if not name.startswith("__")}
+
+
+def require_variables(path, contents, names, error=DataError):
+    """Raise `error` naming the variables of `names` missing from `contents`, and what it has."""
+    missing = [name for name in names if name not in contents]
+    if missing:
+        have = ", ".join(sorted(contents)) or "no variables"
+        raise error(f"{path}: missing variable {', '.join(missing)} (the file has: {have})")
+
+
+def numeric_array(path, name, value, error=DataError):
+    """`value` as a real numeric ndarray, or `error` saying it is something else."""
+    if not isinstance(value, np.ndarray) or not (
+        np.issubdtype(value.dtype, np.integer) or np.issubdtype(value.dtype, np.floating)
+    ):
+        kind = value.dtype if isinstance(value, np.ndarray) else type(value).__name__
+        raise error(f"{path}: {name} must be a real numeric array, got {kind}")
+    return value
+
+
+def load_split(path, split):
+    """One split's images and labels from its .mat file.
+
+    split: "train" (variables im_train, label_train) or "test" (im_test, label_test).
+    Returns im (196, N) float64, values 0..255 (not divided by 255), and
+    label (1, N) int64, digits 0..9. A label column (N, 1) is accepted and returned as a row.
+    Raises DataError (one line naming the file and the problem) for anything else.
+    """
+    if split not in SPLITS:
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    path = Path(path)
+    file_name, im_name, label_name = SPLITS[split]
+    hint = (
+        f"run `python scripts/get_data.py --data-dir {path.parent}` "
+        f"or copy {file_name} into {path.parent}"
+    )
+    contents = read_mat(path, DataError, hint)
+    require_variables(path, contents, (im_name, label_name))
+    im = _check_images(path, im_name, contents[im_name])
+    label = _check_labels(path, label_name, contents[label_name])
+    if im.shape[1] != label.shape[1]:
+        raise DataError(
+            f"{path}: {im_name} has {im.shape[1]} images "
+            f"but {label_name} has {label.shape[1]} labels"
+        )
+    return im, label
+
+
+def load_mnist(data_dir):
+    """The original data from `data_dir`/mnist_train.mat and `data_dir`/mnist_test.mat.
+
+    Returns im_train (196, N_train) float64 0..255, label_train (1, N_train) int64 0..9,
+    im_test (196, N_test), label_test (1, N_test). Raises DataError on any problem.
+    """
+    data_dir = Path(data_dir)
+    im_train, label_train = load_split(data_dir / SPLITS["train"][0], "train")
+    im_test, label_test = load_split(data_dir / SPLITS["test"][0], "test")
+    return im_train, label_train, im_test, label_test
+
+
+def _check_images(path, name, im):
+    """im (196, N), any real numeric type, finite, 0..255 -> float64 (196, N)."""
+    im = numeric_array(path, name, im)
+    if im.ndim != 2 or im.shape[0] != N_PIXELS:
+        raise DataError(
+            f"{path}: {name} must be {N_PIXELS}xN (one 14x14 image per column), "
+            f"got {format_shape(im.shape)}"
+        )
+    if im.shape[1] == 0:
+        raise DataError(f"{path}: {name} holds no images ({format_shape(im.shape)})")
+    im = im.astype(np.float64)
+    bad = ~np.isfinite(im)
+    if bad.any():
+        row, col = np.argwhere(bad)[0] + 1  # 1-based, as MATLAB would index it
+        raise DataError(f"{path}: {name} has NaN or inf values (first at row {row}, column {col})")
+    if im.min() < 0 or im.max() > 255:
+        raise DataError(
+            f"{path}: {name} has values outside 0..255 (min {im.min():g}, max {im.max():g})"
+        )
+    return im
+
+
+def _check_labels(path, name, label):
+    """label (1, N) or (N, 1), integers 0..9 -> int64 (1, N)."""
+    label = numeric_array(path, name, label)
+    if label.ndim != 2 or 1 not in label.shape:
+        raise DataError(f"{path}: {name} must be 1xN or Nx1, got {format_shape(label.shape)}")
+    label = label.reshape(1, -1).astype(np.float64)
+    valid = np.isfinite(label) & (label == np.round(label)) & (label >= 0) & (label < N_CLASSES)
+    if not valid.all():
+        col = np.argmin(valid[0])
+        raise DataError(
+            f"{path}: {name} must hold integers 0..{N_CLASSES - 1}, "
+            f"found {label[0, col]:g} at column {col + 1}"
+        )
+    return label.astype(np.int64)

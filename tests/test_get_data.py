@@ -1,0 +1,155 @@
+"""scripts/get_data.py: download, checksum, skip and failure paths; fake openers, no network."""
+
+import hashlib
+import importlib.util
+import io
+import urllib.error
+from pathlib import Path
+
+import pytest
+
+import shared.data
+from shared.data import SOURCE_URL
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "get_data.py"
+PAYLOADS = {"mnist_train.mat": b"fake train bytes", "mnist_test.mat": b"fake test bytes"}
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("get_data", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+get_data = load_script()
+
+
+@pytest.fixture(autouse=True)
+def fake_checksums(monkeypatch):
+    """Make the payloads the 'original' files (the script and the loader share this dict)."""
+    for name, payload in PAYLOADS.items():
+        monkeypatch.setitem(shared.data.CHECKSUMS, name, hashlib.sha256(payload).hexdigest())
+
+
+class FakeOpener:
+    """Stands in for urllib.request.urlopen: serves PAYLOADS by URL and records the calls."""
+
+    def __init__(self, payloads=PAYLOADS, error=None):
+        self.payloads = payloads
+        self.error = error
+        self.calls = []
+
+    def __call__(self, url, timeout):
+        self.calls.append((url, timeout))
+        if self.error is not None:
+            raise self.error
+        return io.BytesIO(self.payloads[url.rsplit("/", 1)[1]])
+
+
+def run_failing(argv, opener, capsys):
+    """Run main, expect exit code 1; return the captured stderr, checked to be one line."""
+    with pytest.raises(SystemExit) as info:
+        get_data.main(argv, opener=opener)
+    assert info.value.code == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ")
+    assert "Traceback" not in err
+    return err
+
+
+def test_downloads_both_files(tmp_path, capsys):
+    opener = FakeOpener()
+    data_dir = tmp_path / "new" / "data"  # created on the way
+    assert get_data.main(["--data-dir", str(data_dir), "--timeout", "7"], opener=opener) == 0
+    for name, payload in PAYLOADS.items():
+        assert (data_dir / name).read_bytes() == payload
+    assert opener.calls == [
+        (SOURCE_URL + "mnist_train.mat", 7.0),
+        (SOURCE_URL + "mnist_test.mat", 7.0),
+    ]
+    assert sorted(p.name for p in data_dir.iterdir()) == ["mnist_test.mat", "mnist_train.mat"]
+    assert capsys.readouterr().out.count("downloaded, SHA-256 ok") == 2
+
+
+def test_source_url_is_the_original_repository():
+    assert get_data.SOURCE_URL + "mnist_train.mat" == (
+        "https://raw.githubusercontent.com/adityagaydhani/"
+        "CSCI-5561-CNN-implementation-from-scratch/master/mnist_train.mat"
+    )
+
+
+def test_skips_files_with_the_right_checksum(tmp_path, capsys):
+    for name, payload in PAYLOADS.items():
+        (tmp_path / name).write_bytes(payload)
+    opener = FakeOpener()
+    get_data.main(["--data-dir", str(tmp_path)], opener=opener)
+    assert opener.calls == []
+    assert capsys.readouterr().out.count("present, SHA-256 ok") == 2
+
+
+def test_force_downloads_again(tmp_path):
+    for name, payload in PAYLOADS.items():
+        (tmp_path / name).write_bytes(payload)
+    opener = FakeOpener()
+    get_data.main(["--data-dir", str(tmp_path), "--force"], opener=opener)
+    assert len(opener.calls) == 2
+
+
+def test_replaces_a_present_file_with_a_wrong_checksum(tmp_path, capsys):
+    (tmp_path / "mnist_train.mat").write_bytes(b"corrupted")
+    (tmp_path / "mnist_test.mat").write_bytes(PAYLOADS["mnist_test.mat"])
+    opener = FakeOpener()
+    get_data.main(["--data-dir", str(tmp_path)], opener=opener)
+    assert (tmp_path / "mnist_train.mat").read_bytes() == PAYLOADS["mnist_train.mat"]
+    assert [url for url, _ in opener.calls] == [SOURCE_URL + "mnist_train.mat"]
+    out = capsys.readouterr().out
+    assert "mnist_train.mat: SHA-256 " + hashlib.sha256(b"corrupted").hexdigest() in out
+
+
+def test_wrong_checksum_of_a_download_writes_nothing(tmp_path, capsys):
+    opener = FakeOpener(payloads={"mnist_train.mat": b"tampered", "mnist_test.mat": b""})
+    err = run_failing(["--data-dir", str(tmp_path)], opener, capsys)
+    got = hashlib.sha256(b"tampered").hexdigest()
+    assert f"downloaded mnist_train.mat has SHA-256 {got}" in err
+    assert "nothing was written" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_no_network_is_one_line_and_exit_1(tmp_path, capsys):
+    reason = "[Errno -3] Temporary failure in name resolution"
+    opener = FakeOpener(error=urllib.error.URLError(reason))
+    err = run_failing(["--data-dir", str(tmp_path)], opener, capsys)
+    assert err == (
+        f"error: could not download mnist_train.mat ({reason}); "
+        f"put the file into {tmp_path} by hand, from {SOURCE_URL}mnist_train.mat\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_http_error_and_timeout_reasons(tmp_path, capsys):
+    argv = ["--data-dir", str(tmp_path)]
+    not_found = urllib.error.HTTPError(SOURCE_URL, 404, "Not Found", {}, None)
+    assert "(HTTP 404 Not Found)" in run_failing(argv, FakeOpener(error=not_found), capsys)
+    timed_out = TimeoutError("The read operation timed out")
+    err = run_failing(argv, FakeOpener(error=timed_out), capsys)
+    assert "(The read operation timed out)" in err
+
+
+def test_failed_download_keeps_a_present_file(tmp_path, capsys):
+    (tmp_path / "mnist_train.mat").write_bytes(b"corrupted")
+    opener = FakeOpener(error=urllib.error.URLError("down"))
+    run_failing(["--data-dir", str(tmp_path)], opener, capsys)
+    assert (tmp_path / "mnist_train.mat").read_bytes() == b"corrupted"
+    assert [p.name for p in tmp_path.iterdir()] == ["mnist_train.mat"]
+
+
+def test_help_and_bad_timeout(capsys):
+    with pytest.raises(SystemExit) as info:
+        get_data.main(["--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert "--data-dir" in out and "--force" in out and "--timeout" in out
+    with pytest.raises(SystemExit) as info:
+        get_data.main(["--timeout", "0"])
+    assert info.value.code == 2
