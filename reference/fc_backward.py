@@ -1,0 +1,16 @@
+"""MATLAB: FC_backward.m -- gradients of the fully connected layer."""
+
+import numpy as np
+
+
+def fc_backward(dldy, x, w, b, y):
+    """dldy (1,10) (or (B,10): a row per image), x (147,1) (or (147,B)), w (10,147), b, y unused
+    -> dldx (1,147) (or (B,147)), dldw (1,1470), dldb (1,10); parameter gradients summed over B.
+
+    dldw = dLdy * kron(eye(10), x') in the original: the outer product dLdy' * x' read row by
+    row (row-major), i.e. dldw(147*i + j) = dL/dw(i, j).
+    """
+    dldx = dldy @ w
+    dldw = np.reshape(dldy.T @ x.T, (1, w.size))  # row-major on purpose, as kron lays it out
+    dldb = np.sum(dldy, axis=0, keepdims=True)
+    return dldx, dldw, dldb

@@ -1,0 +1,24 @@
+"""MATLAB: main_cnn.m (its testing half) -- classify test images with trained weights."""
+
+import numpy as np
+
+from reference.conv import conv
+from reference.fc import fc
+from reference.flattening import flattening
+from reference.pool2x2 import pool2x2
+from reference.relu import relu
+from reference.soft_max import soft_max
+from reference.train_cnn import as_images
+
+
+def predict(im, w_conv, b_conv, w_fc, b_fc, chunk=1000):
+    """im (196,N) images (already divided by 255) -> predicted labels (N,) in 0..9.
+
+    The same forward pass as training, then SoftMax and the first maximum, as main_cnn does.
+    """
+    labels = []
+    for start in range(0, im.shape[1], chunk):
+        x = as_images(im[:, start:start + chunk])
+        scores = fc(flattening(pool2x2(relu(conv(x, w_conv, b_conv)))), w_fc, b_fc)
+        labels.append(np.argmax(soft_max(scores), axis=0))
+    return np.concatenate(labels)

@@ -1,0 +1,129 @@
+"""MATLAB: TrainCNN.m -- mini-batch gradient descent on the whole network."""
+
+import math
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from reference.conv import conv
+from reference.conv_backward import conv_backward
+from reference.errata import check_errata
+from reference.fc import fc
+from reference.fc_backward import fc_backward
+from reference.flattening import flattening
+from reference.flattening_backward import flattening_backward
+from reference.loss_cross_entropy_softmax import loss_cross_entropy_softmax
+from reference.pool2x2 import pool2x2
+from reference.pool2x2_backward import pool2x2_backward
+from reference.relu import relu
+from reference.relu_backward import relu_backward
+from shared.errors import TrainingDiverged
+from shared.matlab import reshape_f
+
+N_FILTERS = 3
+FILTER_SIZE = 3
+N_CLASSES = 10
+
+
+def as_images(x):
+    """Images as the conv layer takes them: 196xB columns (mini_batch_x) -> 14x14x1xB."""
+    if x.ndim == 2 and x.shape[0] == 196:
+        return reshape_f(x, (14, 14, 1, x.shape[1]))
+    return x
+
+
+def conv_weight_step(dldw_conv, w_shape, errata="keep"):
+    """How TrainCNN turns Conv_backward's 1x27 row into a 3x3x1x3 step.
+
+    keep (E2): ``reshape(dldw_conv, [3 3 1 3])``, reading the channel-fastest row as if the
+    kernel row ran fastest; fix: ``reshape(transpose(reshape(dldw_conv, [c2 f*f*c1])), [f f c1 c2])``.
+    """
+    f, _, c1, c2 = w_shape
+    if check_errata(errata) == "keep":
+        return reshape_f(dldw_conv, w_shape)
+    return reshape_f(reshape_f(dldw_conv, (c2, f * f * c1)).T, w_shape)
+
+
+def forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="keep"):
+    """One forward and backward pass, as TrainCNN's inner loop does it for each image.
+
+    x (14,14,1) one image or (14,14,1,B) a batch (14x14 or 196xB columns accepted), y (10,1) or
+    (10,B) one-hot -> (loss, dLdw_conv (3,3,1,3), dLdb_conv (3,1), dLdw_fc (10,147),
+    dLdb_fc (10,1)): what TrainCNN adds to its accumulators, summed over the batch.
+    """
+    check_errata(errata)
+    x = as_images(x)
+    y = y.reshape(N_CLASSES, -1)
+    # FORWARD PASS
+    pred1 = conv(x, w_conv, b_conv)
+    pred2 = relu(pred1)
+    pred3 = pool2x2(pred2)
+    pred4 = flattening(pred3)
+    pred5 = fc(pred4, w_fc, b_fc)
+    loss, dldy = loss_cross_entropy_softmax(pred5, y, errata)
+    # BACKWARD PASS
+    dldx_fc, dldw, dldb = fc_backward(dldy, pred4, w_fc, b_fc, pred5)
+    dldx_flat = flattening_backward(dldx_fc, pred3, pred4)
+    dldx_pool = pool2x2_backward(dldx_flat, pred2, pred3, errata)
+    dldx_relu = relu_backward(dldx_pool, pred1, pred2)
+    dldw_conv, dldb_conv = conv_backward(dldx_relu, x, w_conv, b_conv, pred1)
+    # What TrainCNN accumulates
+    dLdw_fc = reshape_f(dldw, (w_fc.shape[1], w_fc.shape[0])).T
+    dLdb_fc = dldb.T
+    dLdw_conv = conv_weight_step(dldw_conv, w_conv.shape, errata)
+    dLdb_conv = dldb_conv.T
+    return loss, dLdw_conv, dLdb_conv, dLdw_fc, dLdb_fc
+
+
+def initial_weights(rng=None, n_filters=N_FILTERS):
+    """TrainCNN's start: w_conv = normrnd(0,1,[3 3 1 3]), b_conv = 0, w_fc = normrnd(0,1,[10 147]),
+    b_fc = 0. Values are drawn in MATLAB's column-major fill order from a numpy Generator."""
+    rng = np.random.default_rng(rng)
+    w_conv = reshape_f(rng.standard_normal(FILTER_SIZE * FILTER_SIZE * n_filters),
+                       (FILTER_SIZE, FILTER_SIZE, 1, n_filters))
+    n_features = 7 * 7 * n_filters
+    w_fc = reshape_f(rng.standard_normal(N_CLASSES * n_features), (N_CLASSES, n_features))
+    return w_conv, np.zeros((n_filters, 1)), w_fc, np.zeros((N_CLASSES, 1))
+
+
+def train_cnn(mini_batch_x, mini_batch_y, *, w_conv=None, w_fc=None, b_conv=None, b_fc=None,
+              iterations=10000, lr=0.03, decay=1.0, errata="keep", rng=None, progress=True,
+              forward_backward=forward_backward):
+    """Train by mini-batch gradient descent; returns (w_conv, b_conv, w_fc, b_fc, loss).
+
+    mini_batch_x: list of (196,b) image batches, mini_batch_y: list of (10,b) one-hot labels.
+    Starting weights default to TrainCNN's N(0,1) draw (``rng``); biases to zero.
+    Iteration k (1-based) uses batch mod(k-1, nBatches)+1; after the batch every parameter
+    takes ``-= lr/b * gradient``. Every 1000 iterations lr is multiplied by ``decay`` (the
+    original's lambda = 1: a no-op). ``loss`` (iterations,) is each iteration's summed loss.
+    Raises TrainingDiverged if a loss becomes NaN or inf.
+    """
+    check_errata(errata)
+    if iterations < 0:
+        raise ValueError(f"iterations must be >= 0, got {iterations}")
+    if not lr > 0:
+        raise ValueError(f"lr must be > 0, got {lr}")
+    drawn = initial_weights(rng)
+    w_conv = drawn[0] if w_conv is None else np.array(w_conv, dtype=float)
+    b_conv = drawn[1] if b_conv is None else np.array(b_conv, dtype=float).reshape(-1, 1)
+    w_fc = drawn[2] if w_fc is None else np.array(w_fc, dtype=float)
+    b_fc = drawn[3] if b_fc is None else np.array(b_fc, dtype=float).reshape(-1, 1)
+    images = [as_images(np.asarray(x, dtype=float)) for x in mini_batch_x]
+    labels = [np.asarray(y, dtype=float) for y in mini_batch_y]
+
+    loss = np.zeros(iterations)
+    for i in tqdm(range(iterations), disable=not progress, desc="TrainCNN", unit="it"):
+        if (i + 1) % 1000 == 0:
+            lr = lr * decay
+        k = i % len(images)
+        batch_loss, dw_conv, db_conv, dw_fc, db_fc = forward_backward(
+            images[k], labels[k], w_conv, b_conv, w_fc, b_fc, errata=errata)
+        if not math.isfinite(batch_loss):
+            raise TrainingDiverged(i + 1, batch_loss)
+        loss[i] = batch_loss
+        step = lr / labels[k].shape[1]
+        w_conv = w_conv - step * dw_conv
+        b_conv = b_conv - step * db_conv
+        w_fc = w_fc - step * dw_fc
+        b_fc = b_fc - step * db_fc
+    return w_conv, b_conv, w_fc, b_fc, loss
