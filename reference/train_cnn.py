@@ -112,18 +112,20 @@ def train_cnn(mini_batch_x, mini_batch_y, *, w_conv=None, w_fc=None, b_conv=None
     labels = [np.asarray(y, dtype=float) for y in mini_batch_y]
 
     loss = np.zeros(iterations)
-    for i in tqdm(range(iterations), disable=not progress, desc="TrainCNN", unit="it"):
-        if (i + 1) % 1000 == 0:
-            lr = lr * decay
-        k = i % len(images)
-        batch_loss, dw_conv, db_conv, dw_fc, db_fc = forward_backward(
-            images[k], labels[k], w_conv, b_conv, w_fc, b_fc, errata=errata)
-        if not math.isfinite(batch_loss):
-            raise TrainingDiverged(i + 1, batch_loss)
-        loss[i] = batch_loss
-        step = lr / labels[k].shape[1]
-        w_conv = w_conv - step * dw_conv
-        b_conv = b_conv - step * db_conv
-        w_fc = w_fc - step * dw_fc
-        b_fc = b_fc - step * db_fc
+    # A diverging run overflows silently, as in MATLAB; the loss check reports it.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for i in tqdm(range(iterations), disable=not progress, desc="TrainCNN", unit="it"):
+            if (i + 1) % 1000 == 0:
+                lr = lr * decay
+            k = i % len(images)
+            batch_loss, dw_conv, db_conv, dw_fc, db_fc = forward_backward(
+                images[k], labels[k], w_conv, b_conv, w_fc, b_fc, errata=errata)
+            if not math.isfinite(batch_loss):
+                raise TrainingDiverged(i + 1, batch_loss)
+            loss[i] = batch_loss
+            step = lr / labels[k].shape[1]
+            w_conv = w_conv - step * dw_conv
+            b_conv = b_conv - step * db_conv
+            w_fc = w_fc - step * dw_fc
+            b_fc = b_fc - step * db_fc
     return w_conv, b_conv, w_fc, b_fc, loss

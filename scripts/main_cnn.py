@@ -1,0 +1,84 @@
+"""Train and test the CNN of the original main_cnn.m, with either variant.
+
+    python scripts/main_cnn.py [--variant reference|dual] [--iterations N] [--batch-size B]
+                               [--lr LR] [--seed S] [--errata keep|fix] [--data-dir DIR]
+                               [--out-dir DIR] [--weights cnn.mat] [--quiet]
+"""
+
+import sys
+from pathlib import Path
+
+from shared.cli import ArgumentParser, non_negative_int, positive_float, positive_int, run_cli
+from shared.errors import CnnDualError
+from shared.pipeline import RunConfig, run_main_cnn
+
+DESCRIPTION = """\
+Do what the original main_cnn.m does: load the 14x14 MNIST data, divide by 255, cut shuffled
+mini-batches, train the CNN (conv 3x3x3 -> ReLU -> 2x2 max pool -> FC 10 -> softmax) by
+mini-batch gradient descent, classify every test image, and report the accuracy and the
+row-normalised confusion matrix. Writes cnn.mat (w_conv b_conv w_fc b_fc, MATLAB shapes),
+metrics.json, loss.png and confusion.png into --out-dir, and prints the accuracy.
+"""
+
+EPILOG = """\
+examples:
+  python scripts/main_cnn.py                          the original schedule, reference port
+  python scripts/main_cnn.py --errata fix             the same with errata E1/E2 corrected
+  python scripts/main_cnn.py --iterations 0 --weights data/original_cnn.mat
+                                                      only evaluate given weights
+"""
+
+
+def parse_args(argv):
+    parser = ArgumentParser(prog="main_cnn.py", description=DESCRIPTION, epilog=EPILOG,
+                            formatter_class=__import__("argparse").RawDescriptionHelpFormatter)
+    parser.add_argument("--variant", choices=("reference", "dual"), default="reference",
+                        help="reference: the faithful port with hand-derived gradients; "
+                             "dual: gradients from dual numbers (default: reference)")
+    parser.add_argument("--iterations", type=non_negative_int, default=10000,
+                        help="training iterations, one mini-batch each (default: 10000; "
+                             "0 only evaluates)")
+    parser.add_argument("--batch-size", type=positive_int, default=30,
+                        help="images per mini-batch (default: 30)")
+    parser.add_argument("--lr", type=positive_float, default=0.03,
+                        help="learning rate, the original's gamma (default: 0.03)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the shuffle and of the N(0,1) starting weights (default: 0)")
+    parser.add_argument("--errata", choices=("keep", "fix"), default="keep",
+                        help="keep: reproduce the original's wrong conv gradients (E1, E2); "
+                             "fix: true gradients (default: keep)")
+    parser.add_argument("--data-dir", type=Path, default=Path("data"),
+                        help="where mnist_train.mat and mnist_test.mat are (default: data)")
+    parser.add_argument("--out-dir", type=Path, default=Path("outputs"),
+                        help="where the outputs are written (default: outputs)")
+    parser.add_argument("--weights", type=Path, default=None, metavar="FILE",
+                        help="start from the weights of a MATLAB-style cnn.mat instead of "
+                             "N(0,1) draws (with --iterations 0: only evaluate them)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    return run_cli(_run, args)
+
+
+def _run(args):
+    if args.variant == "dual":
+        raise CnnDualError("the dual variant is not built yet; use --variant reference")
+    import reference as variant_module
+
+    config = RunConfig(variant=args.variant, iterations=args.iterations,
+                       batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+                       errata=args.errata, data_dir=args.data_dir, out_dir=args.out_dir,
+                       weights=args.weights, progress=not args.quiet)
+    metrics = run_main_cnn(config, variant_module)
+    if not args.quiet:
+        print(f"training: {metrics['iterations']} iterations in "
+              f"{metrics['training_seconds']:.2f} s; outputs in {args.out_dir}")
+    print(f"Accuracy: {metrics['accuracy']:.4f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

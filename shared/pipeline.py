@@ -1,0 +1,107 @@
+"""MATLAB: main_cnn.m -- load, normalise, mini-batches, train, test, save; for either variant.
+
+The variant is a module with the reference's interface (``get_mini_batch``, ``train_cnn``,
+``predict``): ``reference`` or ``dual``.
+"""
+
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from shared.data import load_mnist
+from shared.errors import CnnDualError
+from shared.outputs import (accuracy, confusion_matrix, load_cnn_mat, plot_confusion, plot_loss,
+                            save_cnn_mat, write_json)
+
+
+@dataclass
+class RunConfig:
+    variant: str = "reference"
+    iterations: int = 10000
+    batch_size: int = 30
+    lr: float = 0.03
+    seed: int = 0
+    errata: str = "keep"
+    data_dir: Path = Path("data")
+    out_dir: Path = Path("outputs")
+    weights: Path | None = None
+    progress: bool = True
+
+
+def check_writable(out_dir):
+    """Create ``out_dir`` if needed and make sure files can be written there (before training)."""
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out_dir):
+            pass
+    except OSError as exc:
+        raise CnnDualError(f"cannot write to the output directory {out_dir}: "
+                           f"{exc.strerror or exc}") from None
+
+
+def run_main_cnn(config, variant_module, extra_train_args=None, extra_metrics=None):
+    """Do what main_cnn.m does; write cnn.mat, metrics.json, loss.png (when it trained) and
+    confusion.png into ``config.out_dir``, all only after a successful run; return the metrics."""
+    check_writable(config.out_dir)
+    im_train, label_train, im_test, label_test = load_mnist(config.data_dir)
+    start = {}
+    if config.weights is not None:
+        start = {k: v for k, v in load_cnn_mat(config.weights).items()
+                 if k in ("w_conv", "b_conv", "w_fc", "b_fc")}
+
+    im_train, im_test = im_train / 255, im_test / 255
+    rng = np.random.default_rng(config.seed)
+    mini_batch_x, mini_batch_y = variant_module.get_mini_batch(
+        im_train, label_train, config.batch_size, rng=rng)
+    began = time.perf_counter()
+    w_conv, b_conv, w_fc, b_fc, loss = variant_module.train_cnn(
+        mini_batch_x, mini_batch_y, **start, iterations=config.iterations, lr=config.lr,
+        errata=config.errata, rng=rng, progress=config.progress, **(extra_train_args or {}))
+    training_seconds = time.perf_counter() - began
+
+    predicted = variant_module.predict(im_test, w_conv, b_conv, w_fc, b_fc)
+    truth = label_test.reshape(-1)
+    acc = accuracy(predicted, truth)
+    confusion = confusion_matrix(predicted, truth)
+    metrics = {
+        "variant": config.variant,
+        **(extra_metrics or {}),
+        "errata": config.errata,
+        "iterations": config.iterations,
+        "batch_size": config.batch_size,
+        "lr": config.lr,
+        "seed": config.seed,
+        "weights": None if config.weights is None else os.fspath(config.weights),
+        "accuracy": acc,
+        "confusion": confusion,
+        "final_loss": float(loss[-1]) if len(loss) else None,
+        "training_seconds": training_seconds,
+        "n_train": int(im_train.shape[1]),
+        "n_test": int(im_test.shape[1]),
+    }
+    write_outputs(Path(config.out_dir), (w_conv, b_conv, w_fc, b_fc), metrics, loss,
+                  f"Training loss ({config.variant}, errata {config.errata})")
+    return metrics
+
+
+def write_outputs(out_dir, weights, metrics, loss, loss_title):
+    """Write cnn.mat, metrics.json, confusion.png and (after training) loss.png into ``out_dir``.
+
+    All are first written into a staging directory beside them and moved into place only when
+    every one of them succeeded: a failure leaves no new file behind.
+    """
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".staging-") as staging:
+        staging = Path(staging)
+        save_cnn_mat(staging / "cnn.mat", *weights)
+        write_json(staging / "metrics.json", metrics)
+        plot_confusion(staging / "confusion.png", np.asarray(metrics["confusion"]),
+                       metrics["accuracy"])
+        if len(loss):
+            plot_loss(staging / "loss.png", loss, title=loss_title)
+        for written in staging.iterdir():
+            os.replace(written, out_dir / written.name)

@@ -1,0 +1,54 @@
+"""Shared fixtures: the project's scripts as modules, the real data (or a skip), tiny data sets."""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.io
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = ROOT / "data"
+GOLDEN_DIR = ROOT / "tests" / "golden"
+
+
+def load_script(name):
+    """Import ``scripts/<name>.py`` as a module (the scripts are not a package)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def real_data_dir():
+    """data/ with the original MNIST files, or skip (CI copies them there)."""
+    if not all((DATA_DIR / f).is_file() for f in ("mnist_train.mat", "mnist_test.mat")):
+        pytest.skip("data/mnist_train.mat and data/mnist_test.mat are absent")
+    return DATA_DIR
+
+
+def write_mnist(directory, n_train=90, n_test=40, seed=0, **overrides):
+    """Write a small synthetic data set shaped like the original files into ``directory``.
+
+    ``overrides`` replace variables, e.g. ``label_train=...``; a value of None drops it.
+    """
+    rng = np.random.default_rng(seed)
+    variables = {
+        "im_train": rng.integers(0, 256, (196, n_train), dtype=np.uint8),
+        "label_train": rng.integers(0, 10, (1, n_train), dtype=np.uint8),
+        "im_test": rng.integers(0, 256, (196, n_test), dtype=np.uint8),
+        "label_test": rng.integers(0, 10, (1, n_test), dtype=np.uint8),
+    }
+    variables.update(overrides)
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    for split in ("train", "test"):
+        content = {k: v for k, v in variables.items() if k.endswith(split) and v is not None}
+        scipy.io.savemat(directory / f"mnist_{split}.mat", content)
+    return directory
+
+
+@pytest.fixture
+def small_data_dir(tmp_path):
+    return write_mnist(tmp_path / "data")
