@@ -12,19 +12,19 @@ from reference.fc_backward import fc_backward
 from reference.flattening import flattening
 from reference.flattening_backward import flattening_backward
 from reference.get_mini_batch import get_mini_batch
-from reference.loss_cross_entropy_softmax import loss_cross_entropy_softmax
+from reference.loss_cross_entropy_softmax import cross_entropy_softmax, loss_cross_entropy_softmax
 from reference.main_cnn import predict
 from reference.pool2x2 import pool2x2
 from reference.pool2x2_backward import pool2x2_backward
 from reference.relu import relu
 from reference.relu_backward import relu_backward
 from reference.soft_max import soft_max
-from reference.train_cnn import (as_images, conv_weight_step, forward_backward,
-                                 initial_weights, train_cnn)
+from reference.train_cnn import (LAYERS, as_images, backpropagation, conv_weight_step,
+                                 forward_backward, forward_pass, initial_weights, train_cnn)
 
 __all__ = [
-    "ERRATA_CHOICES", "as_images", "check_errata", "conv", "conv_backward", "conv_weight_step",
-    "fc", "fc_backward", "flattening", "flattening_backward", "forward_backward",
+    "ERRATA_CHOICES", "LAYERS", "as_images", "backpropagation", "check_errata", "conv", "cross_entropy_softmax", "conv_backward", "conv_weight_step",
+    "fc", "fc_backward", "flattening", "flattening_backward", "forward_backward", "forward_pass",
     "get_mini_batch", "initial_weights", "loss_cross_entropy_softmax", "pool2x2",
     "pool2x2_backward", "predict", "relu", "relu_backward", "soft_max", "train_cnn",
 ]

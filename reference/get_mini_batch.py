@@ -20,7 +20,10 @@ def get_mini_batch(im_train, label_train, batch_size, rng=None):
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     batch_size = int(batch_size)
     rng = np.random.default_rng(rng)
-    labels = np.asarray(label_train).reshape(-1).astype(int)
+    labels = np.asarray(label_train).reshape(-1)
+    if labels.size != n_train or not np.all(np.isin(labels, np.arange(10))):
+        raise ValueError(f"label_train must hold {n_train} labels in 0..9")
+    labels = labels.astype(int)
     one_hot = np.eye(10)[:, labels]  # MATLAB: eye(10)(:, label_train + 1)
     order = rng.permutation(n_train)
     images, one_hot = im_train[:, order], one_hot[:, order]

@@ -2,13 +2,8 @@
 
 import numpy as np
 
-from reference.conv import conv
-from reference.fc import fc
-from reference.flattening import flattening
-from reference.pool2x2 import pool2x2
-from reference.relu import relu
 from reference.soft_max import soft_max
-from reference.train_cnn import as_images
+from reference.train_cnn import LAYERS, as_images, forward_pass
 
 
 def predict(im, w_conv, b_conv, w_fc, b_fc, chunk=1000):
@@ -19,6 +14,6 @@ def predict(im, w_conv, b_conv, w_fc, b_fc, chunk=1000):
     labels = []
     for start in range(0, im.shape[1], chunk):
         x = as_images(im[:, start:start + chunk])
-        scores = fc(flattening(pool2x2(relu(conv(x, w_conv, b_conv)))), w_fc, b_fc)
+        scores = forward_pass(LAYERS, x, w_conv, b_conv, w_fc, b_fc)[-1]
         labels.append(np.argmax(soft_max(scores), axis=0))
     return np.concatenate(labels)

@@ -1,6 +1,7 @@
 """MATLAB: TrainCNN.m -- mini-batch gradient descent on the whole network."""
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -44,6 +45,46 @@ def conv_weight_step(dldw_conv, w_shape, errata="keep"):
     return reshape_f(reshape_f(dldw_conv, (c2, f * f * c1)).T, w_shape)
 
 
+LAYERS = SimpleNamespace(
+    conv=conv, relu=relu, pool2x2=pool2x2, flattening=flattening, fc=fc,
+    loss_cross_entropy_softmax=loss_cross_entropy_softmax, fc_backward=fc_backward,
+    flattening_backward=flattening_backward, pool2x2_backward=pool2x2_backward,
+    relu_backward=relu_backward, conv_backward=conv_backward,
+)
+"""The layer functions TrainCNN chains; ``dual`` has its own set with the same names."""
+
+
+def forward_pass(layers, x, w_conv, b_conv, w_fc, b_fc):
+    """TrainCNN's FORWARD PASS: x (14,14,1[,B]) -> (pred1, ..., pred5), pred5 the (10,B) scores."""
+    pred1 = layers.conv(x, w_conv, b_conv)
+    pred2 = layers.relu(pred1)
+    pred3 = layers.pool2x2(pred2)
+    pred4 = layers.flattening(pred3)
+    pred5 = layers.fc(pred4, w_fc, b_fc)
+    return pred1, pred2, pred3, pred4, pred5
+
+
+def backpropagation(layers, x, y, w_conv, b_conv, w_fc, b_fc, errata):
+    """TrainCNN's loop body with the functions of ``layers``: forward pass, loss, BACKWARD PASS
+    (FC_backward -> Flattening_backward -> Pool2x2_backward -> ReLu_backward -> Conv_backward)
+    and the reshapes with which TrainCNN accumulates. Returns what forward_backward returns."""
+    x = as_images(x)
+    y = y.reshape(N_CLASSES, -1)
+    pred1, pred2, pred3, pred4, pred5 = forward_pass(layers, x, w_conv, b_conv, w_fc, b_fc)
+    loss, dldy = layers.loss_cross_entropy_softmax(pred5, y, errata)
+    dldx_fc, dldw, dldb = layers.fc_backward(dldy, pred4, w_fc, b_fc, pred5)
+    dldx_flat = layers.flattening_backward(dldx_fc, pred3, pred4)
+    dldx_pool = layers.pool2x2_backward(dldx_flat, pred2, pred3, errata)
+    dldx_relu = layers.relu_backward(dldx_pool, pred1, pred2)
+    dldw_conv, dldb_conv = layers.conv_backward(dldx_relu, x, w_conv, b_conv, pred1)
+    # What TrainCNN accumulates
+    dLdw_fc = reshape_f(dldw, (w_fc.shape[1], w_fc.shape[0])).T
+    dLdb_fc = dldb.T
+    dLdw_conv = conv_weight_step(dldw_conv, w_conv.shape, errata)
+    dLdb_conv = dldb_conv.T
+    return loss, dLdw_conv, dLdb_conv, dLdw_fc, dLdb_fc
+
+
 def forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="keep"):
     """One forward and backward pass, as TrainCNN's inner loop does it for each image.
 
@@ -52,27 +93,7 @@ def forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="keep"):
     dLdb_fc (10,1)): what TrainCNN adds to its accumulators, summed over the batch.
     """
     check_errata(errata)
-    x = as_images(x)
-    y = y.reshape(N_CLASSES, -1)
-    # FORWARD PASS
-    pred1 = conv(x, w_conv, b_conv)
-    pred2 = relu(pred1)
-    pred3 = pool2x2(pred2)
-    pred4 = flattening(pred3)
-    pred5 = fc(pred4, w_fc, b_fc)
-    loss, dldy = loss_cross_entropy_softmax(pred5, y, errata)
-    # BACKWARD PASS
-    dldx_fc, dldw, dldb = fc_backward(dldy, pred4, w_fc, b_fc, pred5)
-    dldx_flat = flattening_backward(dldx_fc, pred3, pred4)
-    dldx_pool = pool2x2_backward(dldx_flat, pred2, pred3, errata)
-    dldx_relu = relu_backward(dldx_pool, pred1, pred2)
-    dldw_conv, dldb_conv = conv_backward(dldx_relu, x, w_conv, b_conv, pred1)
-    # What TrainCNN accumulates
-    dLdw_fc = reshape_f(dldw, (w_fc.shape[1], w_fc.shape[0])).T
-    dLdb_fc = dldb.T
-    dLdw_conv = conv_weight_step(dldw_conv, w_conv.shape, errata)
-    dLdb_conv = dldb_conv.T
-    return loss, dLdw_conv, dLdb_conv, dLdw_fc, dLdb_fc
+    return backpropagation(LAYERS, x, y, w_conv, b_conv, w_fc, b_fc, errata)
 
 
 def initial_weights(rng=None, n_filters=N_FILTERS):
