@@ -18,13 +18,21 @@ from reference.pool2x2 import pool2x2
 from reference.pool2x2_backward import pool2x2_backward
 from reference.relu import relu
 from reference.relu_backward import relu_backward
+from reference.sigmoid import sigmoid
+from reference.sigmoid_backward import sigmoid_backward
 from reference.soft_max import soft_max
-from reference.train_cnn import (LAYERS, as_images, backpropagation, conv_weight_step,
-                                 forward_backward, forward_pass, initial_weights, train_cnn)
+from reference.study_sigmoid import study_sigmoid
+from reference.study_sigmoid_backward import study_sigmoid_backward
+from reference.train_cnn import (ACTIVATIONS, LAYERS, as_images, backpropagation,
+                                 check_activation, conv_weight_step, forward_backward,
+                                 forward_pass, initial_weights, network_layers, train_cnn)
 
 __all__ = [
-    "ERRATA_CHOICES", "LAYERS", "as_images", "backpropagation", "check_errata", "conv", "cross_entropy_softmax", "conv_backward", "conv_weight_step",
-    "fc", "fc_backward", "flattening", "flattening_backward", "forward_backward", "forward_pass",
-    "get_mini_batch", "initial_weights", "loss_cross_entropy_softmax", "pool2x2",
-    "pool2x2_backward", "predict", "relu", "relu_backward", "soft_max", "train_cnn",
+    "ACTIVATIONS", "ERRATA_CHOICES", "LAYERS", "as_images", "backpropagation",
+    "check_activation", "check_errata", "conv", "conv_backward", "conv_weight_step",
+    "cross_entropy_softmax", "fc", "fc_backward", "flattening", "flattening_backward",
+    "forward_backward", "forward_pass", "get_mini_batch", "initial_weights",
+    "loss_cross_entropy_softmax", "network_layers", "pool2x2", "pool2x2_backward", "predict",
+    "relu", "relu_backward", "sigmoid", "sigmoid_backward", "soft_max", "study_sigmoid",
+    "study_sigmoid_backward", "train_cnn",
 ]

@@ -3,17 +3,18 @@
 import numpy as np
 
 from reference.soft_max import soft_max
-from reference.train_cnn import LAYERS, as_images, forward_pass
+from reference.train_cnn import as_images, forward_pass, network_layers
 
 
-def predict(im, w_conv, b_conv, w_fc, b_fc, chunk=1000):
+def predict(im, w_conv, b_conv, w_fc, b_fc, activation="relu", chunk=1000):
     """im (196,N) images (already divided by 255) -> predicted labels (N,) in 0..9.
 
     The same forward pass as training, then SoftMax and the first maximum, as main_cnn does.
     """
+    layers = network_layers(activation)
     labels = []
     for start in range(0, im.shape[1], chunk):
         x = as_images(im[:, start:start + chunk])
-        scores = forward_pass(LAYERS, x, w_conv, b_conv, w_fc, b_fc)[-1]
+        scores = forward_pass(layers, x, w_conv, b_conv, w_fc, b_fc)[-1]
         labels.append(np.argmax(soft_max(scores), axis=0))
     return np.concatenate(labels)

@@ -18,6 +18,10 @@ from reference.pool2x2 import pool2x2
 from reference.pool2x2_backward import pool2x2_backward
 from reference.relu import relu
 from reference.relu_backward import relu_backward
+from reference.sigmoid import sigmoid
+from reference.sigmoid_backward import sigmoid_backward
+from reference.study_sigmoid import study_sigmoid
+from reference.study_sigmoid_backward import study_sigmoid_backward
 from shared.errors import TrainingDiverged
 from shared.matlab import reshape_f
 
@@ -45,19 +49,40 @@ def conv_weight_step(dldw_conv, w_shape, errata="keep"):
     return reshape_f(reshape_f(dldw_conv, (c2, f * f * c1)).T, w_shape)
 
 
-LAYERS = SimpleNamespace(
-    conv=conv, relu=relu, pool2x2=pool2x2, flattening=flattening, fc=fc,
-    loss_cross_entropy_softmax=loss_cross_entropy_softmax, fc_backward=fc_backward,
-    flattening_backward=flattening_backward, pool2x2_backward=pool2x2_backward,
-    relu_backward=relu_backward, conv_backward=conv_backward,
-)
-"""The layer functions TrainCNN chains; ``dual`` has its own set with the same names."""
+ACTIVATIONS = {
+    "relu": (relu, relu_backward),  # the original's
+    "sigmoid": (sigmoid, sigmoid_backward),
+    "study-sigmoid": (study_sigmoid, study_sigmoid_backward),  # the seed study's approximation
+}
+"""Activation name -> (forward, backward), for the ReLu layer's place."""
+
+
+def check_activation(activation):
+    """Return ``activation`` if it is a key of ACTIVATIONS, else raise a ValueError naming them."""
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}")
+    return activation
+
+
+def network_layers(activation="relu"):
+    """The layer functions TrainCNN chains, with ``activation`` in ReLu's place."""
+    forward, backward = ACTIVATIONS[check_activation(activation)]
+    return SimpleNamespace(
+        conv=conv, activation=forward, pool2x2=pool2x2, flattening=flattening, fc=fc,
+        loss_cross_entropy_softmax=loss_cross_entropy_softmax, fc_backward=fc_backward,
+        flattening_backward=flattening_backward, pool2x2_backward=pool2x2_backward,
+        activation_backward=backward, conv_backward=conv_backward,
+    )
+
+
+LAYERS = network_layers("relu")
+"""The original network's layer functions; ``dual`` has its own set with the same names."""
 
 
 def forward_pass(layers, x, w_conv, b_conv, w_fc, b_fc):
     """TrainCNN's FORWARD PASS: x (14,14,1[,B]) -> (pred1, ..., pred5), pred5 the (10,B) scores."""
     pred1 = layers.conv(x, w_conv, b_conv)
-    pred2 = layers.relu(pred1)
+    pred2 = layers.activation(pred1)
     pred3 = layers.pool2x2(pred2)
     pred4 = layers.flattening(pred3)
     pred5 = layers.fc(pred4, w_fc, b_fc)
@@ -75,7 +100,7 @@ def backpropagation(layers, x, y, w_conv, b_conv, w_fc, b_fc, errata):
     dldx_fc, dldw, dldb = layers.fc_backward(dldy, pred4, w_fc, b_fc, pred5)
     dldx_flat = layers.flattening_backward(dldx_fc, pred3, pred4)
     dldx_pool = layers.pool2x2_backward(dldx_flat, pred2, pred3, errata)
-    dldx_relu = layers.relu_backward(dldx_pool, pred1, pred2)
+    dldx_relu = layers.activation_backward(dldx_pool, pred1, pred2)
     dldw_conv, dldb_conv = layers.conv_backward(dldx_relu, x, w_conv, b_conv, pred1)
     # What TrainCNN accumulates
     dLdw_fc = reshape_f(dldw, (w_fc.shape[1], w_fc.shape[0])).T
@@ -85,15 +110,17 @@ def backpropagation(layers, x, y, w_conv, b_conv, w_fc, b_fc, errata):
     return loss, dLdw_conv, dLdb_conv, dLdw_fc, dLdb_fc
 
 
-def forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="keep"):
+def forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="keep", activation="relu"):
     """One forward and backward pass, as TrainCNN's inner loop does it for each image.
 
     x (14,14,1) one image or (14,14,1,B) a batch (14x14 or 196xB columns accepted), y (10,1) or
     (10,B) one-hot -> (loss, dLdw_conv (3,3,1,3), dLdb_conv (3,1), dLdw_fc (10,147),
     dLdb_fc (10,1)): what TrainCNN adds to its accumulators, summed over the batch.
+    ``activation`` replaces ReLu by another key of ACTIVATIONS.
     """
     check_errata(errata)
-    return backpropagation(LAYERS, x, y, w_conv, b_conv, w_fc, b_fc, errata)
+    layers = LAYERS if activation == "relu" else network_layers(activation)
+    return backpropagation(layers, x, y, w_conv, b_conv, w_fc, b_fc, errata)
 
 
 def initial_weights(rng=None, n_filters=N_FILTERS):
@@ -108,8 +135,8 @@ def initial_weights(rng=None, n_filters=N_FILTERS):
 
 
 def train_cnn(mini_batch_x, mini_batch_y, *, w_conv=None, w_fc=None, b_conv=None, b_fc=None,
-              iterations=10000, lr=0.03, decay=1.0, errata="keep", rng=None, progress=True,
-              forward_backward=forward_backward):
+              iterations=10000, lr=0.03, decay=1.0, errata="keep", activation="relu", rng=None,
+              progress=True, forward_backward=forward_backward):
     """Train by mini-batch gradient descent; returns (w_conv, b_conv, w_fc, b_fc, loss).
 
     mini_batch_x: list of (196,b) image batches, mini_batch_y: list of (10,b) one-hot labels.
@@ -117,9 +144,12 @@ def train_cnn(mini_batch_x, mini_batch_y, *, w_conv=None, w_fc=None, b_conv=None
     Iteration k (1-based) uses batch mod(k-1, nBatches)+1; after the batch every parameter
     takes ``-= lr/b * gradient``. Every 1000 iterations lr is multiplied by ``decay`` (the
     original's lambda = 1: a no-op). ``loss`` (iterations,) is each iteration's summed loss.
+    ``activation`` replaces ReLu; ``forward_backward`` is the gradient function (the dual twin
+    passes its own).
     Raises TrainingDiverged if a loss becomes NaN or inf.
     """
     check_errata(errata)
+    check_activation(activation)
     if iterations < 0:
         raise ValueError(f"iterations must be >= 0, got {iterations}")
     if not lr > 0:
@@ -140,7 +170,8 @@ def train_cnn(mini_batch_x, mini_batch_y, *, w_conv=None, w_fc=None, b_conv=None
                 lr = lr * decay
             k = i % len(images)
             batch_loss, dw_conv, db_conv, dw_fc, db_fc = forward_backward(
-                images[k], labels[k], w_conv, b_conv, w_fc, b_fc, errata=errata)
+                images[k], labels[k], w_conv, b_conv, w_fc, b_fc, errata=errata,
+                activation=activation)
             if not math.isfinite(batch_loss):
                 raise TrainingDiverged(i + 1, batch_loss)
             loss[i] = batch_loss
