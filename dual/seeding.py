@@ -1,0 +1,114 @@
+"""Where partials are seeded and derivatives read off: the one place that knows about seeds.
+
+(ForwardDiff.jl keeps this in its API and config files.) A seed puts a 1 in the dual part of an
+input; after the forward pass the dual part of an output is its derivative along that seed.
+K seeds carried at once cost about K forward passes, so each helper below uses what it knows
+of a layer's structure to need few seeds:
+
+- element-wise layers: one seed for every value, the dual part is the Jacobian's diagonal;
+- a block reduction (2x2 pooling): each output sees one block, so one seed per position in
+  the block (4) covers every block;
+- conv weights: output channel k only sees filter k, so the f*f*c1 positions of a filter
+  (plus one for the bias) cover all c2 filters at once;
+- FC weights: output i only sees row i, so one seed per column (plus one for the bias) covers
+  every row;
+- a function of each image alone (the loss): one seed per value of an image covers the batch;
+- an affine map (flattening, FC in x): its Jacobian is the same at every input, so one image's
+  values are seeded once.
+``jacobian`` seeds everything, in chunks: that is forward mode proper.
+"""
+
+import numpy as np
+
+from dual.dual_array import DualArray
+from shared.matlab import reshape_f
+
+
+def seed_identity(value, order="F"):
+    """``value`` with one partial per entry, numbered in MATLAB's column-major order (or C)."""
+    n = value.size
+    return DualArray(value, np.reshape(np.eye(n), value.shape + (n,), order=order))
+
+
+def elementwise_derivative(f, x):
+    """f'(x) of an element-wise f, x any shape -> same shape: one seed everywhere."""
+    return f(DualArray(x, np.ones(x.shape + (1,)))).dual[..., 0]
+
+
+def block_derivatives(f, x, block):
+    """Derivatives of a block reduction f (each output sees one block x block block of x's
+    first two axes) -> f(x)'s shape + (block*block,): entry q is d output / d (position q of
+    its block), positions numbered column-major."""
+    height, width = x.shape[:2]
+    position = np.arange(block * block).reshape(block, block, order="F")  # q = i + block*j
+    tiled = np.tile(position, (height // block, width // block))  # q of every (r, c)
+    seeds = tiled[..., None] == np.arange(block * block)  # (H, W, block*block)
+    seeds = np.broadcast_to(seeds.reshape((height, width) + (1,) * (x.ndim - 2) + (-1,)),
+                            x.shape + (block * block,))
+    return f(DualArray(x, seeds.astype(float))).dual
+
+
+def seed_rows(x):
+    """x (n, B), columns treated one by one (images) -> x with n partials: row j of every
+    column carries seed j, so the dual part of a per-image result holds d/dx(j, b)."""
+    n, n_images = x.shape
+    return DualArray(x, np.broadcast_to(np.eye(n)[:, None, :], (n, n_images, n)))
+
+
+def conv_weight_seeds(w_conv, b_conv):
+    """(w_conv, b_conv) as dual numbers with f*f*c1 + 1 seeds: seed q (column-major position in
+    a filter) sits at position q of EVERY filter, the last seed on every bias. Filters are
+    independent (output channel k sees only filter k), so the dual part of the conv output at
+    channel k is d y / d w_conv(q, k) and d y / d b_conv(k)."""
+    f, _, c1, c2 = w_conv.shape
+    n = f * f * c1
+    w_seeds = np.broadcast_to(np.eye(n + 1)[:n].reshape(f, f, c1, 1, n + 1, order="F"),
+                              w_conv.shape + (n + 1,))
+    b_seeds = np.broadcast_to(np.eye(n + 1)[n], (c2, 1, n + 1))
+    return DualArray(w_conv, w_seeds), DualArray(reshape_f(b_conv, (c2, 1)), b_seeds)
+
+
+def fc_weight_seeds(w, b):
+    """(w, b) as dual numbers with n_in + 1 seeds: seed j on column j of EVERY row, the last on
+    every bias. Output i sees only row i, so the dual part of output i is d y_i / d w(i, j)
+    and d y_i / d b(i)."""
+    n_out, n_in = w.shape
+    w_seeds = np.broadcast_to(np.eye(n_in + 1)[:n_in], (n_out, n_in, n_in + 1))
+    b_seeds = np.broadcast_to(np.eye(n_in + 1)[n_in], (n_out, 1, n_in + 1))
+    return DualArray(w, w_seeds), DualArray(reshape_f(b, (n_out, 1)), b_seeds)
+
+
+def affine_jacobian(f, image_shape):
+    """Jacobian of an affine map f (linear plus a constant) at one image of ``image_shape`` ->
+    (f's output size, n), both sides numbered column-major. Such a map's Jacobian is the same
+    at every input, so a zero image is seeded once, whatever the batch."""
+    out = f(seed_identity(np.zeros(image_shape)))
+    return np.reshape(out.dual, (-1, out.dual.shape[-1]), order="F")
+
+
+def gradient(f, params, wrt=None, chunk=128):
+    """Forward mode proper: the derivatives of a scalar ``f(*params)`` with respect to every entry
+    of the arrays ``params[i]`` for i in ``wrt`` (default: all), seeded ``chunk`` entries at a
+    time (ForwardDiff.jl's chunks); the others stay plain arrays. Entries are numbered
+    column-major. Returns (f's value, {i: gradient shaped like params[i]}).
+    """
+    wrt = range(len(params)) if wrt is None else wrt
+    offsets, total = {}, 0
+    for i in wrt:
+        offsets[i], total = total, total + params[i].size
+    flat_gradient = np.empty(total)
+    value = None
+    for start in range(0, total, chunk):
+        k = min(chunk, total - start)
+        args = list(params)
+        for i, offset in offsets.items():
+            lo, hi = max(start, offset), min(start + k, offset + params[i].size)
+            if lo < hi:  # entry e of params[i] carries seed offset + e - start
+                seeds = np.zeros((params[i].size, k))
+                seeds[lo - offset:hi - offset, lo - start:hi - start] = np.eye(hi - lo)
+                args[i] = DualArray(params[i], np.reshape(seeds, params[i].shape + (k,), order="F"))
+        out = f(*args)
+        value = out.real
+        flat_gradient[start:start + k] = out.dual
+    return value, {i: np.reshape(flat_gradient[o:o + params[i].size], params[i].shape, order="F")
+                   for i, o in offsets.items()}

@@ -1,0 +1,72 @@
+"""The same network in PyTorch (float64), written from SPEC.md, for cross-checks and benchmarks.
+
+PyTorch is an optional extra: importing this module works without it; calling needs it.
+The leaf tensors keep MATLAB's layouts, so their gradients compare entry by entry with the
+port's.
+
+- conv: y(r, c, k) = sum_ij w_conv(i, j, 0, k) x_padded(r + i, c + j) + b_conv(k), a
+  cross-correlation, which is what torch's conv2d computes; torch wants (B, C, H, W) images and
+  (C_out, C_in, kH, kW) kernels, with H = rows = MATLAB's first index.
+- pool: max over 2x2 blocks, stride 2 (PyTorch breaks ties by the first maximum in row-major
+  order, MATLAB in column-major order: compare on inputs without ties).
+- flattening: column-major, feature r + 7c + 49k: (B, k, r, c) -> (B, k, c, r) -> flat.
+- loss: cross-entropy of the softmax, summed over the batch.
+"""
+
+import numpy as np
+
+from shared.matlab import reshape_f
+
+PARAMETERS = ("w_conv", "b_conv", "w_fc", "b_fc")
+
+
+def torch_available():
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _activation(name):
+    import torch
+    return {
+        "relu": torch.relu,
+        "sigmoid": torch.sigmoid,
+        "study-sigmoid": lambda v: (v / (v.abs() + 1) + 0.5) * 0.5,
+    }[name]
+
+
+def torch_loss(images, labels, w_conv, b_conv, w_fc, b_fc, activation="relu"):
+    """The summed loss as a torch scalar. images (B, 1, 14, 14), labels (B, 10) one-hot,
+    parameters as torch tensors in MATLAB shapes."""
+    import torch
+    functional = torch.nn.functional
+    kernels = w_conv.permute(3, 2, 0, 1)  # kernels[k, 0, i, j] = w_conv(i, j, 0, k)
+    pred1 = functional.conv2d(images, kernels, bias=b_conv.reshape(-1), padding=1)
+    pred3 = functional.max_pool2d(_activation(activation)(pred1), 2)  # (B, 3, 7, 7)
+    pred4 = pred3.permute(0, 1, 3, 2).reshape(pred3.shape[0], -1)  # (B, 147), column-major
+    pred5 = pred4 @ w_fc.T + b_fc.reshape(1, -1)  # (B, 10)
+    return -(labels * functional.log_softmax(pred5, dim=1)).sum()
+
+
+def as_torch_batch(x, y):
+    """x (14,14[,1[,B]]) or 196xB columns, y (10,B) -> images (B,1,14,14), labels (B,10)."""
+    import torch
+    x = np.asarray(x, dtype=float)
+    x = reshape_f(x, (14, 14, 1, -1))
+    images = torch.tensor(x).permute(3, 2, 0, 1).contiguous()
+    labels = torch.tensor(np.asarray(y, dtype=float).reshape(10, -1).T).contiguous()
+    return images, labels
+
+
+def torch_forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, activation="relu"):
+    """PyTorch autograd's (loss, dLdw_conv (3,3,1,3), dLdb_conv (3,1), dLdw_fc (10,147),
+    dLdb_fc (10,1)) for one image or a batch, as forward_backward returns them."""
+    import torch
+    images, labels = as_torch_batch(x, y)
+    leaves = [torch.tensor(np.asarray(p, dtype=float), requires_grad=True)
+              for p in (w_conv, reshape_f(b_conv, (-1, 1)), w_fc, reshape_f(b_fc, (-1, 1)))]
+    loss = torch_loss(images, labels, *leaves, activation=activation)
+    loss.backward()
+    return (loss.item(), *(leaf.grad.numpy() for leaf in leaves))
