@@ -1,7 +1,8 @@
 """Train and test the CNN of the original main_cnn.m, with either variant.
 
     python scripts/main_cnn.py [--variant reference|dual] [--iterations N] [--batch-size B]
-                               [--lr LR] [--seed S] [--errata keep|fix] [--data-dir DIR]
+                               [--lr LR] [--seed S] [--errata keep|fix] [--grad-mode chain|forward]
+                               [--activation relu|sigmoid|study-sigmoid] [--data-dir DIR]
                                [--out-dir DIR] [--weights cnn.mat] [--quiet]
 """
 
@@ -24,6 +25,7 @@ EPILOG = """\
 examples:
   python scripts/main_cnn.py                          the original schedule, reference port
   python scripts/main_cnn.py --errata fix             the same with errata E1/E2 corrected
+  python scripts/main_cnn.py --variant dual           the same, gradients from dual numbers
   python scripts/main_cnn.py --iterations 0 --weights data/original_cnn.mat
                                                       only evaluate given weights
 """
@@ -44,9 +46,19 @@ def parse_args(argv):
                         help="learning rate, the original's gamma (default: 0.03)")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the shuffle and of the N(0,1) starting weights (default: 0)")
-    parser.add_argument("--errata", choices=("keep", "fix"), default="keep",
+    parser.add_argument("--errata", choices=("keep", "fix"), default=None,
                         help="keep: reproduce the original's wrong conv gradients (E1, E2); "
-                             "fix: true gradients (default: keep)")
+                             "fix: true gradients (default: keep for the reference; the dual "
+                             "variant computes true gradients only)")
+    parser.add_argument("--grad-mode", choices=("chain", "forward"), default=None,
+                        help="dual variant only. chain: each layer's local derivatives from "
+                             "dual numbers, chained backward (default); forward: seed all "
+                             "1,510 parameters and run only the forward pass (slow)")
+    parser.add_argument("--activation", choices=("relu", "sigmoid", "study-sigmoid"),
+                        default="relu",
+                        help="the activation after the conv layer: the original's relu, the "
+                             "logistic sigmoid, or the seed study's approximated sigmoid "
+                             "(default: relu)")
     parser.add_argument("--data-dir", type=Path, default=Path("data"),
                         help="where mnist_train.mat and mnist_test.mat are (default: data)")
     parser.add_argument("--out-dir", type=Path, default=Path("outputs"),
@@ -65,16 +77,28 @@ def main(argv=None):
 
 def _run(args):
     if args.variant == "dual":
-        raise CnnDualError("the dual variant is not built yet; use --variant reference")
-    import reference as variant_module
+        import dual as variant_module
+
+        if args.errata == "keep":
+            raise CnnDualError("the dual variant computes true gradients: --errata keep is the "
+                               "reference's (use --variant reference)")
+        errata, grad_mode = "fix", args.grad_mode or "chain"
+    else:
+        import reference as variant_module
+
+        if args.grad_mode is not None:
+            raise CnnDualError("--grad-mode is for --variant dual (the reference's gradients "
+                               "are hand-derived)")
+        errata, grad_mode = args.errata or "keep", None
 
     config = RunConfig(variant=args.variant, iterations=args.iterations,
-                       batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                       errata=args.errata, data_dir=args.data_dir, out_dir=args.out_dir,
-                       weights=args.weights, progress=not args.quiet)
+                       batch_size=args.batch_size, lr=args.lr, seed=args.seed, errata=errata,
+                       activation=args.activation, grad_mode=grad_mode, data_dir=args.data_dir,
+                       out_dir=args.out_dir, weights=args.weights, progress=not args.quiet)
     metrics = run_main_cnn(config, variant_module)
     if not args.quiet:
-        print(f"training: {metrics['iterations']} iterations in "
+        print(f"{args.variant} ({metrics['grad_mode']}, errata {errata}): "
+              f"{metrics['iterations']} iterations in "
               f"{metrics['training_seconds']:.2f} s; outputs in {args.out_dir}")
     print(f"Accuracy: {metrics['accuracy']:.4f}")
     return 0

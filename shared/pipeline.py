@@ -26,6 +26,8 @@ class RunConfig:
     lr: float = 0.03
     seed: int = 0
     errata: str = "keep"
+    activation: str = "relu"
+    grad_mode: str | None = None  # dual only: "chain" or "forward"
     data_dir: Path = Path("data")
     out_dir: Path = Path("outputs")
     weights: Path | None = None
@@ -44,7 +46,7 @@ def check_writable(out_dir):
                            f"{exc.strerror or exc}") from None
 
 
-def run_main_cnn(config, variant_module, extra_train_args=None, extra_metrics=None):
+def run_main_cnn(config, variant_module):
     """Do what main_cnn.m does; write cnn.mat, metrics.json, loss.png (when it trained) and
     confusion.png into ``config.out_dir``, all only after a successful run; return the metrics."""
     check_writable(config.out_dir)
@@ -58,20 +60,24 @@ def run_main_cnn(config, variant_module, extra_train_args=None, extra_metrics=No
     rng = np.random.default_rng(config.seed)
     mini_batch_x, mini_batch_y = variant_module.get_mini_batch(
         im_train, label_train, config.batch_size, rng=rng)
+    mode = {} if config.grad_mode is None else {"mode": config.grad_mode}
     began = time.perf_counter()
     w_conv, b_conv, w_fc, b_fc, loss = variant_module.train_cnn(
         mini_batch_x, mini_batch_y, **start, iterations=config.iterations, lr=config.lr,
-        errata=config.errata, rng=rng, progress=config.progress, **(extra_train_args or {}))
+        errata=config.errata, activation=config.activation, rng=rng, progress=config.progress,
+        **mode)
     training_seconds = time.perf_counter() - began
 
-    predicted = variant_module.predict(im_test, w_conv, b_conv, w_fc, b_fc)
+    predicted = variant_module.predict(im_test, w_conv, b_conv, w_fc, b_fc,
+                                       activation=config.activation)
     truth = label_test.reshape(-1)
     acc = accuracy(predicted, truth)
     confusion = confusion_matrix(predicted, truth)
     metrics = {
         "variant": config.variant,
-        **(extra_metrics or {}),
+        "grad_mode": config.grad_mode or "hand-derived backward",
         "errata": config.errata,
+        "activation": config.activation,
         "iterations": config.iterations,
         "batch_size": config.batch_size,
         "lr": config.lr,
@@ -85,7 +91,7 @@ def run_main_cnn(config, variant_module, extra_train_args=None, extra_metrics=No
         "n_test": int(im_test.shape[1]),
     }
     write_outputs(Path(config.out_dir), (w_conv, b_conv, w_fc, b_fc), metrics, loss,
-                  f"Training loss ({config.variant}, errata {config.errata})")
+                  f"Training loss ({config.variant}, errata {config.errata}, {config.activation})")
     return metrics
 
 

@@ -169,3 +169,36 @@ def test_as_a_process_help_and_error_exit_codes(tmp_path):
                             capture_output=True, text=True, cwd=tmp_path)
     assert failed.returncode == 1
     assert failed.stderr.startswith("error:") and "Traceback" not in failed.stderr
+
+
+def test_dual_variant_trains_the_same_weights_as_the_fixed_reference(small_data_dir, tmp_path,
+                                                                      capsys):
+    common = ["--iterations", 6, "--data-dir", small_data_dir, "--quiet", "--seed", 2,
+              "--activation", "sigmoid"]
+    assert run(common + ["--variant", "dual", "--out-dir", tmp_path / "d"], capsys)[0] == 0
+    assert run(common + ["--errata", "fix", "--out-dir", tmp_path / "r"], capsys)[0] == 0
+    d, r = (scipy.io.loadmat(tmp_path / n / "cnn.mat") for n in ("d", "r"))
+    for k in ("w_conv", "b_conv", "w_fc", "b_fc"):
+        np.testing.assert_allclose(d[k], r[k], rtol=1e-12, atol=1e-14)
+    metrics = json.loads((tmp_path / "d" / "metrics.json").read_text())
+    assert (metrics["variant"], metrics["grad_mode"], metrics["errata"], metrics["activation"]) == (
+        "dual", "chain", "fix", "sigmoid")
+    reference_metrics = json.loads((tmp_path / "r" / "metrics.json").read_text())
+    assert reference_metrics["grad_mode"] == "hand-derived backward"
+
+
+def test_dual_forward_mode_from_the_command_line(small_data_dir, tmp_path, capsys):
+    code, _, _ = run(["--variant", "dual", "--grad-mode", "forward", "--iterations", 1,
+                      "--data-dir", small_data_dir, "--out-dir", tmp_path, "--quiet"], capsys)
+    assert code == 0
+    assert json.loads((tmp_path / "metrics.json").read_text())["grad_mode"] == "forward"
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["--variant", "dual", "--errata", "keep"], ("dual", "keep")),
+    (["--variant", "reference", "--grad-mode", "chain"], ("--grad-mode",)),
+])
+def test_flags_that_do_not_fit_the_variant(argv, words, small_data_dir, tmp_path, capsys):
+    code, _, err = run(argv + ["--data-dir", small_data_dir, "--out-dir", tmp_path / "o"], capsys)
+    assert_one_line_error(code, err, *words)
+    assert not (tmp_path / "o").exists()
