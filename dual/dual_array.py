@@ -63,7 +63,7 @@ class DualArray(NDArrayOperatorsMixin):
             raise ValueError(f"DualArray: dual must have shape real.shape + (K,) = "
                              f"{real.shape} + (K,), got dual of shape {dual.shape}")
         self.real = real
-        self.dual = _klast(np.ascontiguousarray(_kfirst(dual)))  # partial-major (copies if needed)
+        self.dual = _partial_major(dual, real)
 
     @classmethod
     def constant(cls, x, k):
@@ -183,6 +183,17 @@ def _new(real, dual):
     out.real = real if type(real) is np.ndarray else np.asarray(real, dtype=np.float64)
     out.dual = dual
     return out
+
+
+def _partial_major(dual, real):
+    """``dual`` with each partial one contiguous block laid out like ``real`` (same axis order in
+    memory), so that value and partials are walked alike; copies only when needed."""
+    slowest_first = sorted(range(real.ndim), key=lambda i: -real.strides[i])
+    t = np.moveaxis(dual, -1, 0).transpose([0] + [i + 1 for i in slowest_first])
+    if not t.flags.c_contiguous:
+        t = np.ascontiguousarray(t)
+    inverse = np.argsort(slowest_first)
+    return np.moveaxis(t.transpose([0] + [int(i) + 1 for i in inverse]), 0, -1)
 
 
 def _kfirst(t):
@@ -387,6 +398,25 @@ def _min(a, axis=None, keepdims=False):
     return _first_extremum(np.argmin, a, axis, keepdims)
 
 
+_SHORT_AXIS = 8  # up to this length, walk the axis: faster than argmax (which copies the axis last)
+
+
+def _first_along_short_axis(argfunc, x, ax):
+    """The first extremum along a short axis ``ax`` (kept, length 1): walk its entries in order;
+    the first one equal to the extremum gives value and tangent."""
+    extremum = (np.max if argfunc is np.argmax else np.min)(x.real, axis=ax, keepdims=True)
+    found = np.zeros_like(extremum, dtype=bool)  # (laid out like the values: faster)
+    partials = _kfirst(x.dual)
+    tangent = None
+    for j in range(x.shape[ax]):
+        entry = (slice(None),) * ax + (slice(j, j + 1),)
+        first = (x.real[entry] == extremum) & ~found
+        found |= first
+        term = first * partials[(slice(None),) + entry]
+        tangent = term if tangent is None else tangent + term
+    return _new(extremum, _klast(tangent))
+
+
 def _first_extremum(argfunc, a, axis, keepdims):
     """Value and tangent of the FIRST max/min along `axis` (several axes: merged in C order)."""
     axes = _axes(axis, a.ndim)
@@ -397,8 +427,12 @@ def _first_extremum(argfunc, a, axis, keepdims):
         rest = [i for i in range(a.ndim) if i not in axes]
         x = _reshape(_transpose(a, rest + list(axes)), tuple(a.shape[i] for i in rest) + (-1,))
         ax = x.ndim - 1
-    i = argfunc(x.real, axis=ax, keepdims=True)
-    best = _new(np.take_along_axis(x.real, i, ax), _klast(np.take_along_axis(_kfirst(x.dual), i[None], ax + 1)))
+    if x.shape[ax] <= _SHORT_AXIS:
+        best = _first_along_short_axis(argfunc, x, ax)
+    else:
+        i = argfunc(x.real, axis=ax, keepdims=True)
+        best = _new(np.take_along_axis(x.real, i, ax),
+                    _klast(np.take_along_axis(_kfirst(x.dual), i[None], ax + 1)))
     shape = tuple(1 if j in axes else n for j, n in enumerate(a.shape) if keepdims or j not in axes)
     return _reshape(best, shape)
 

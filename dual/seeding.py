@@ -8,15 +8,17 @@ of a layer's structure to need few seeds:
 - element-wise layers: one seed for every value, the dual part is the Jacobian's diagonal;
 - a block reduction (2x2 pooling): each output sees one block, so one seed per position in
   the block (4) covers every block;
-- conv weights: output channel k only sees filter k, so the f*f*c1 positions of a filter
-  (plus one for the bias) cover all c2 filters at once;
-- FC weights: output i only sees row i, so one seed per column (plus one for the bias) covers
-  every row;
+- conv weights: output channel k is the same function of filter k as channel 0 of filter 0,
+  so seeding filter 0 (its f*f*c1 positions, plus one for its bias) covers every filter;
+- FC weights: output i is the same function of row i as output 0 of row 0, so seeding row 0
+  (one seed per column, plus one for the bias) covers every row;
 - a function of each image alone (the loss): one seed per value of an image covers the batch;
 - an affine map (flattening, FC in x): its Jacobian is the same at every input, so one image's
   values are seeded once.
 ``jacobian`` seeds everything, in chunks: that is forward mode proper.
 """
+
+import functools
 
 import numpy as np
 
@@ -39,13 +41,19 @@ def block_derivatives(f, x, block):
     """Derivatives of a block reduction f (each output sees one block x block block of x's
     first two axes) -> f(x)'s shape + (block*block,): entry q is d output / d (position q of
     its block), positions numbered column-major."""
-    height, width = x.shape[:2]
+    return f(DualArray(x, _block_seeds(x.shape, block))).dual
+
+
+@functools.cache
+def _block_seeds(shape, block):
+    """Seed q at position q (column-major) of every block x block block: shape + (block**2,)."""
+    height, width = shape[:2]
     position = np.arange(block * block).reshape(block, block, order="F")  # q = i + block*j
     tiled = np.tile(position, (height // block, width // block))  # q of every (r, c)
-    seeds = tiled[..., None] == np.arange(block * block)  # (H, W, block*block)
-    seeds = np.broadcast_to(seeds.reshape((height, width) + (1,) * (x.ndim - 2) + (-1,)),
-                            x.shape + (block * block,))
-    return f(DualArray(x, seeds.astype(float))).dual
+    seeds = (tiled[..., None] == np.arange(block * block)).astype(float)  # (H, W, block**2)
+    seeds = np.broadcast_to(seeds.reshape((height, width) + (1,) * (len(shape) - 2) + (-1,)),
+                            shape + (block * block,))
+    return DualArray(np.zeros(shape), seeds).dual  # laid out as DualArray keeps partials
 
 
 def seed_rows(x):
@@ -55,27 +63,25 @@ def seed_rows(x):
     return DualArray(x, np.broadcast_to(np.eye(n)[:, None, :], (n, n_images, n)))
 
 
-def conv_weight_seeds(w_conv, b_conv):
-    """(w_conv, b_conv) as dual numbers with f*f*c1 + 1 seeds: seed q (column-major position in
-    a filter) sits at position q of EVERY filter, the last seed on every bias. Filters are
-    independent (output channel k sees only filter k), so the dual part of the conv output at
-    channel k is d y / d w_conv(q, k) and d y / d b_conv(k)."""
-    f, _, c1, c2 = w_conv.shape
+def conv_filter_seeds(w_conv, b_conv):
+    """Filter 0 of (w_conv, b_conv) as dual numbers with f*f*c1 + 1 seeds: seed q on position q
+    of the filter (column-major), the last on its bias. Output channel k of the conv is the same
+    function of filter k as channel 0 is of filter 0, so the dual part of channel 0 --
+    d y / d w_conv(q, 0) and d y / d b_conv(0) -- serves every filter."""
+    f, _, c1, _ = w_conv.shape
     n = f * f * c1
-    w_seeds = np.broadcast_to(np.eye(n + 1)[:n].reshape(f, f, c1, 1, n + 1, order="F"),
-                              w_conv.shape + (n + 1,))
-    b_seeds = np.broadcast_to(np.eye(n + 1)[n], (c2, 1, n + 1))
-    return DualArray(w_conv, w_seeds), DualArray(reshape_f(b_conv, (c2, 1)), b_seeds)
+    seeds = np.eye(n + 1)
+    return (DualArray(w_conv[..., :1], reshape_f(seeds[:n], (f, f, c1, 1, n + 1))),
+            DualArray(reshape_f(b_conv, (-1, 1))[:1], seeds[None, n:]))
 
 
-def fc_weight_seeds(w, b):
-    """(w, b) as dual numbers with n_in + 1 seeds: seed j on column j of EVERY row, the last on
-    every bias. Output i sees only row i, so the dual part of output i is d y_i / d w(i, j)
-    and d y_i / d b(i)."""
-    n_out, n_in = w.shape
-    w_seeds = np.broadcast_to(np.eye(n_in + 1)[:n_in], (n_out, n_in, n_in + 1))
-    b_seeds = np.broadcast_to(np.eye(n_in + 1)[n_in], (n_out, 1, n_in + 1))
-    return DualArray(w, w_seeds), DualArray(reshape_f(b, (n_out, 1)), b_seeds)
+def fc_row_seeds(w, b):
+    """Row 0 of (w, b) as dual numbers with n_in + 1 seeds: seed j on w(0, j), the last on b(0).
+    Output i of fc is the same function of row i as output 0 is of row 0, so the dual part of
+    output 0 -- d y_0 / d w(0, j) and d y_0 / d b(0) -- serves every row."""
+    n_in = w.shape[1]
+    return (DualArray(w[:1], np.eye(n_in + 1)[None, :n_in]),
+            DualArray(reshape_f(b, (-1, 1))[:1], np.eye(n_in + 1)[None, n_in:]))
 
 
 def affine_jacobian(f, image_shape):
