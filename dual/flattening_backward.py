@@ -1,5 +1,7 @@
 """MATLAB: Flattening_backward.m -- the gradient through a reshape, from dual numbers."""
 
+import functools
+
 from dual.seeding import affine_jacobian
 from reference.flattening import flattening
 from shared.matlab import reshape_f
@@ -11,5 +13,11 @@ def flattening_backward(dldy, x, y):
     The local derivative is the Jacobian of flattening (a permutation matrix), read off one
     image seeded once: flattening is linear, its Jacobian is the same for every image.
     """
-    dydx = affine_jacobian(flattening, x.shape[:3])  # 147 x 147, seeds numbered column-major
+    dydx = flattening_jacobian(x.shape[:3])  # 147 x 147, seeds numbered column-major
     return reshape_f((dldy @ dydx).T, x.shape)
+
+
+@functools.cache
+def flattening_jacobian(image_shape):
+    """The Jacobian of flattening one image (it depends on nothing else: computed once)."""
+    return affine_jacobian(flattening, image_shape)

@@ -89,7 +89,7 @@ def affine_jacobian(f, image_shape):
     (f's output size, n), both sides numbered column-major. Such a map's Jacobian is the same
     at every input, so a zero image is seeded once, whatever the batch."""
     out = f(seed_identity(np.zeros(image_shape)))
-    return np.reshape(out.dual, (-1, out.dual.shape[-1]), order="F")
+    return np.ascontiguousarray(np.reshape(out.dual, (-1, out.dual.shape[-1]), order="F"))
 
 
 def gradient(f, params, wrt=None, chunk=128):

@@ -70,3 +70,24 @@ def torch_forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, activation="relu"):
     loss = torch_loss(images, labels, *leaves, activation=activation)
     loss.backward()
     return (loss.item(), *(leaf.grad.numpy() for leaf in leaves))
+
+
+def torch_train(mini_batch_x, mini_batch_y, w_conv, b_conv, w_fc, b_fc, iterations=10000,
+                lr=0.03, activation="relu"):
+    """TrainCNN's schedule in PyTorch eager (float64, autograd, plain gradient descent): the
+    benchmark's baseline. Same batches, same starting weights, same updates as train_cnn.
+    Returns the four trained parameters as numpy arrays in MATLAB shapes."""
+    import torch
+    batches = [as_torch_batch(x, y) for x, y in zip(mini_batch_x, mini_batch_y)]
+    params = [torch.tensor(np.asarray(p, dtype=float), requires_grad=True)
+              for p in (w_conv, reshape_f(b_conv, (-1, 1)), w_fc, reshape_f(b_fc, (-1, 1)))]
+    for i in range(iterations):
+        images, labels = batches[i % len(batches)]
+        loss = torch_loss(images, labels, *params, activation=activation)
+        for p in params:
+            p.grad = None
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= lr / labels.shape[0] * p.grad
+    return [p.detach().numpy() for p in params]

@@ -1,0 +1,327 @@
+"""Time the training of every variant side by side, and how the cost grows.
+
+    python scripts/benchmark.py [--quick] [--repeats N] [--out-dir benchmarks] [--no-memory]
+
+Measures, in one run, the original schedule (10,000 iterations x 30 images, float64; training
+only: data loading and testing excluded) for: the reference (errata kept and fixed), the
+reference one image at a time (the MATLAB loop), the dual twin in chain mode and in forward
+mode, and PyTorch eager (when installed). Slow methods run a short schedule and are
+extrapolated (marked so). Prints a table, writes results.json and scaling.png into --out-dir.
+"""
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+import dual
+import reference
+from shared.cli import ArgumentParser, positive_int, run_cli
+from shared.data import load_mnist
+from shared.errors import DataError
+from shared.outputs import atomic_write
+from shared.torch_net import torch_available, torch_train
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEDULE = 10000
+
+
+def one_image_at_a_time(x, y, w_conv, b_conv, w_fc, b_fc, errata="keep", activation="relu"):
+    """forward_backward as MATLAB's TrainCNN runs it: image by image, summing."""
+    totals = None
+    for i in range(x.shape[-1]):
+        out = reference.forward_backward(x[..., i], y[:, i:i + 1], w_conv, b_conv, w_fc, b_fc,
+                                         errata, activation)
+        totals = out if totals is None else tuple(a + b for a, b in zip(totals, out))
+    return totals
+
+
+def training_data(data_dir, batch_size, seed=0):
+    """Mini-batches of the real training set, or of random images when it is absent."""
+    rng = np.random.default_rng(seed)
+    try:
+        im_train, label_train, _, _ = load_mnist(data_dir)
+        source = "MNIST training set"
+    except DataError:
+        im_train = rng.integers(0, 256, (196, 12000)).astype(float)
+        label_train = rng.integers(0, 10, (1, 12000))
+        source = "random images (MNIST files absent)"
+    batches = reference.get_mini_batch(im_train / 255, label_train, batch_size, rng=rng)
+    return batches, source
+
+
+def time_training(train, iterations, repeats):
+    """Seconds of ``train(iterations)`` over ``repeats`` runs -> (median, min, max)."""
+    seconds = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        train(iterations)
+        seconds.append(time.perf_counter() - start)
+    return float(np.median(seconds)), float(min(seconds)), float(max(seconds))
+
+
+def methods(batches, weights, quick):
+    """name -> (train(iterations), iterations to run); fewer than 10,000 are extrapolated."""
+    bx, by = batches
+    w_conv, b_conv, w_fc, b_fc = weights
+    start = dict(w_conv=w_conv, b_conv=b_conv, w_fc=w_fc, b_fc=b_fc, progress=False)
+    full = 200 if quick else SCHEDULE
+    table = {
+        "reference, errata keep": (
+            lambda n: reference.train_cnn(bx, by, iterations=n, errata="keep", **start), full),
+        "reference, errata fix": (
+            lambda n: reference.train_cnn(bx, by, iterations=n, errata="fix", **start), full),
+        "reference, one image at a time": (
+            lambda n: reference.train_cnn(bx, by, iterations=n, errata="keep",
+                                          forward_backward=one_image_at_a_time, **start),
+            10 if quick else 200),
+        "dual, chain mode": (
+            lambda n: dual.train_cnn(bx, by, iterations=n, mode="chain", **start),
+            50 if quick else SCHEDULE),
+        "dual, forward mode": (
+            lambda n: dual.train_cnn(bx, by, iterations=n, mode="forward", **start),
+            1 if quick else 10),
+    }
+    if torch_available():
+        table["PyTorch eager"] = (
+            lambda n: torch_train(bx, by, w_conv, b_conv, w_fc, b_fc, iterations=n),
+            100 if quick else SCHEDULE)
+    return table
+
+
+def run_timings(batches, weights, quick, repeats):
+    results = {}
+    for name, (train, iterations) in methods(batches, weights, quick).items():
+        median, low, high = time_training(train, iterations, 1 if iterations < 100 else repeats)
+        scale = SCHEDULE / iterations
+        results[name] = {
+            "seconds": median * scale, "min": low * scale, "max": high * scale,
+            "ms_per_iteration": 1000 * median / iterations, "iterations_run": iterations,
+            "extrapolated": iterations != SCHEDULE,
+        }
+        print(f"  {name}: {median * scale:.2f} s", file=sys.stderr)
+    base = results["reference, errata keep"]["seconds"]
+    torch_seconds = results.get("PyTorch eager", {}).get("seconds")
+    for row in results.values():
+        row["x_reference"] = row["seconds"] / base
+        row["x_pytorch"] = None if torch_seconds is None else row["seconds"] / torch_seconds
+    return results
+
+
+def per_iteration_ms(train_step, repeats=3, iterations=3):
+    """ms per iteration of ``train_step(iterations)`` (best of ``repeats``)."""
+    best = min(time_training(train_step, iterations, 1)[0] for _ in range(repeats))
+    return 1000 * best / iterations
+
+
+def scaling(quick):
+    """ms per iteration vs batch size and vs number of conv filters, reference (fix) and dual
+    chain, on random images."""
+    rng = np.random.default_rng(1)
+    sizes = [1, 10, 30, 100, 300, 1000]
+    filters = [3, 8, 16, 32, 64]
+    if quick:
+        sizes, filters = [1, 30, 300], [3, 16, 64]
+
+    def step(module, batch_size, n_filters, **kw):
+        x = rng.random((196, batch_size))
+        y = np.eye(10)[:, rng.integers(0, 10, batch_size)]
+        w_conv, b_conv, w_fc, b_fc = reference.initial_weights(rng, n_filters)
+        return lambda n: module.train_cnn([x], [y], w_conv=w_conv, b_conv=b_conv, w_fc=w_fc,
+                                          b_fc=b_fc, iterations=n, progress=False, **kw)
+
+    repeats = 1 if quick else 3
+    out = {"batch_size": {"values": sizes}, "filters": {"values": filters}}
+    for label, module, kw in (("reference", reference, {"errata": "fix"}), ("dual", dual, {})):
+        out["batch_size"][label] = [per_iteration_ms(step(module, b, 3, **kw), repeats)
+                                    for b in sizes]
+        out["filters"][label] = [per_iteration_ms(step(module, 30, f, **kw), repeats)
+                                 for f in filters]
+    return out
+
+
+def forward_mode_growth(batches, weights):
+    """Seconds of one forward-mode gradient (one batch) vs the number of seeded partials."""
+    x, y = reference.as_images(batches[0][0]), batches[1][0]
+    counts, seconds = [27, 100, 400, 1510], []
+    for k in counts:
+        def run(n, k=k):
+            sizes = [p.size for p in weights]
+            chosen, total = [], 0
+            for i, size in enumerate(sizes):  # seed the first k parameters in order
+                if total < k:
+                    chosen.append(i)
+                total += size
+            for _ in range(n):
+                dual.forward_mode_gradient(x, y, weights, chosen, chunk=k)
+        seconds.append(time_training(run, 1, 1)[0])
+    return {"partials": counts, "seconds": seconds}
+
+
+def micro(batches, weights):
+    """The study's units: one batch of 30 (chain mode) and dLdw_conv of one sample (27 partials)."""
+    x, y = reference.as_images(batches[0][0]), batches[1][0]
+
+    def batch(n):
+        for _ in range(n):
+            dual.forward_backward(x, y, *weights)
+
+    def one_sample(n):
+        for _ in range(n):
+            dual.forward_mode_gradient(x[..., :1], y[:, :1], weights, [0])
+
+    def reference_batch(n):
+        for _ in range(n):
+            reference.forward_backward(x, y, *weights, errata="fix")
+
+    return {"dual chain, one batch of 30 (ms)": 1000 * time_training(batch, 50, 3)[1] / 50,
+            "reference, one batch of 30 (ms)": 1000 * time_training(reference_batch, 50, 3)[1] / 50,
+            "dual forward, dLdw_conv of one sample (ms)":
+                1000 * time_training(one_sample, 50, 3)[1] / 50}
+
+
+PEAK_RSS_WRAPPER = """
+import runpy, sys
+sys.argv = sys.argv[1:]
+try:
+    runpy.run_path(sys.argv[0], run_name="__main__")
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+status = open("/proc/self/status").read()
+peak_kb = int(status.split("VmHWM:")[1].split()[0])
+print(f"peak_rss_kb={peak_kb}", file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def peak_memory_mb(variant, iterations):
+    """Peak RSS (MB) of ``scripts/main_cnn.py`` in a child process: the kernel's high-water mark
+    (VmHWM) read by the child itself at its end (Linux only; None elsewhere or on failure)."""
+    if not Path("/proc/self/status").exists():
+        return None
+    with tempfile.TemporaryDirectory() as out:
+        command = [sys.executable, "-c", PEAK_RSS_WRAPPER, str(ROOT / "scripts" / "main_cnn.py"),
+                   "--variant", variant, "--quiet", "--out-dir", out,
+                   "--data-dir", str(ROOT / "data")]
+        if iterations is not None:
+            command += ["--iterations", str(iterations)]
+        done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0 or "peak_rss_kb=" not in done.stderr:
+        return None
+    return int(done.stderr.split("peak_rss_kb=")[1].split()[0]) / 1024
+
+
+def blas_name():
+    config = np.show_config(mode="dicts")
+    blas = config.get("Build Dependencies", {}).get("blas", {})
+    return f"{blas.get('name', '?')} {blas.get('version', '')}".strip()
+
+
+def format_table(results):
+    header = (f"{'method':32s} {'seconds':>9s} {'min':>8s} {'max':>8s} {'ms/iter':>8s} "
+              f"{'x ref':>7s} {'x torch':>8s}")
+    lines = [header, "-" * len(header)]
+    for name, r in results.items():
+        torch_ratio = "-" if r["x_pytorch"] is None else f"{r['x_pytorch']:.2f}"
+        mark = " *" if r["extrapolated"] else ""
+        lines.append(f"{name:32s} {r['seconds']:9.2f} {r['min']:8.2f} {r['max']:8.2f} "
+                     f"{r['ms_per_iteration']:8.3f} {r['x_reference']:7.2f} {torch_ratio:>8s}{mark}")
+    lines.append("* extrapolated to 10,000 iterations from a shorter run")
+    return "\n".join(lines)
+
+
+def plot_scaling(path, data):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(9, 3.8), layout="constrained")
+    for ax, key, label in zip(fig.subplots(1, 2), ("batch_size", "filters"),
+                              ("batch size", "conv filters (batch of 30)")):
+        values = data[key]["values"]
+        for name in ("reference", "dual"):
+            ax.loglog(values, data[key][name], "o-", label=name)
+        ideal = np.array(values, dtype=float)
+        first = data[key]["reference"][0]
+        ax.loglog(values, first * ideal / ideal[0], ":", color="gray", label="linear")
+        ax.set_xlabel(label)
+        ax.set_ylabel("ms per iteration")
+        ax.legend()
+        ax.grid(True, which="both", alpha=0.3)
+    with atomic_write(path) as f:
+        fig.savefig(f, format="png", dpi=100)
+
+
+def parse_args(argv):
+    parser = ArgumentParser(prog="benchmark.py", description=__doc__.split("\n\n")[0] + " "
+                            + __doc__.split("\n\n")[2].replace("\n", " "))
+    parser.add_argument("--quick", action="store_true",
+                        help="short runs, all extrapolated (under 30 s)")
+    parser.add_argument("--repeats", type=positive_int, default=3,
+                        help="repeats of each timing; the median is reported (default: 3)")
+    parser.add_argument("--out-dir", type=Path, default=ROOT / "benchmarks",
+                        help="where results.json and scaling.png go (default: benchmarks/)")
+    parser.add_argument("--data-dir", type=Path, default=ROOT / "data",
+                        help="where the MNIST files are (random images without them)")
+    parser.add_argument("--no-memory", action="store_true",
+                        help="skip the peak-memory runs of main_cnn.py")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    return run_cli(_run, parse_args(argv))
+
+
+def _run(args):
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    batches, source = training_data(args.data_dir, 30)
+    weights = reference.initial_weights(0)
+    repeats = 1 if args.quick else args.repeats
+    print("timing the schedule ...", file=sys.stderr)
+    results = run_timings(batches, weights, args.quick, repeats)
+    print("scaling ...", file=sys.stderr)
+    scale = scaling(args.quick)
+    report = {
+        "machine": {"cores": os.cpu_count(), "cpu": platform.processor() or platform.machine(),
+                    "python": platform.python_version(), "numpy": np.__version__,
+                    "blas": blas_name()},
+        "schedule": {"iterations": SCHEDULE, "batch_size": 30, "dtype": "float64",
+                     "data": source, "quick": args.quick},
+        "training": results,
+        "micro": micro(batches, weights),
+        "forward_mode_growth": forward_mode_growth(batches, weights),
+        "scaling_ms_per_iteration": scale,
+    }
+    if not args.no_memory:
+        iterations = 100 if args.quick else None
+        report["peak_rss_mb"] = {v: peak_memory_mb(v, iterations) for v in ("reference", "dual")}
+        report["peak_rss_iterations"] = iterations or SCHEDULE
+    if torch_available():
+        import torch
+        report["machine"]["torch"] = torch.__version__
+
+    print(format_table(results))
+    for name, value in report["micro"].items():
+        print(f"{name}: {value:.3f}")
+    growth = report["forward_mode_growth"]
+    print("forward mode, one batch, seconds by seeded partials: " + ", ".join(
+        f"{k}: {s:.3f}" for k, s in zip(growth["partials"], growth["seconds"])))
+    if "peak_rss_mb" in report:
+        print("peak RSS of main_cnn.py (MB): " + ", ".join(
+            f"{k}: {v:.0f}" if v is not None else f"{k}: failed"
+            for k, v in report["peak_rss_mb"].items()))
+    with atomic_write(args.out_dir / "results.json", mode="w") as f:
+        json.dump(report, f, indent=2)
+    plot_scaling(args.out_dir / "scaling.png", scale)
+    print(f"wrote {args.out_dir / 'results.json'} and {args.out_dir / 'scaling.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

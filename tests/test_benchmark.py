@@ -1,0 +1,31 @@
+"""scripts/benchmark.py --quick runs and writes well-formed output (no timing is asserted)."""
+
+import json
+
+from conftest import DATA_DIR, load_script
+
+benchmark = load_script("benchmark")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def test_quick_benchmark_writes_results_and_figure(tmp_path, capsys):
+    assert benchmark.main(["--quick", "--out-dir", str(tmp_path)]) == 0
+    table = capsys.readouterr().out
+    report = json.loads((tmp_path / "results.json").read_text())
+    assert (tmp_path / "scaling.png").read_bytes()[:8] == PNG_SIGNATURE
+
+    expected = {"reference, errata keep", "reference, errata fix", "reference, one image at a time",
+                "dual, chain mode", "dual, forward mode"}
+    assert expected <= set(report["training"])
+    for name, row in report["training"].items():
+        assert name in table
+        assert row["min"] <= row["seconds"] <= row["max"] and row["seconds"] > 0
+        assert row["extrapolated"] is True  # --quick extrapolates everything
+    assert report["training"]["reference, errata keep"]["x_reference"] == 1.0
+    assert report["machine"]["cores"] >= 1 and report["machine"]["numpy"]
+    for key in ("batch_size", "filters"):
+        scaling = report["scaling_ms_per_iteration"][key]
+        assert len(scaling["reference"]) == len(scaling["dual"]) == len(scaling["values"])
+    assert report["forward_mode_growth"]["partials"] == [27, 100, 400, 1510]
+    if (DATA_DIR / "mnist_train.mat").is_file():  # main_cnn.py needs the data to run
+        assert all(v > 50 for v in report["peak_rss_mb"].values())  # a real process was measured
