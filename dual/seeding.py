@@ -114,7 +114,7 @@ def gradient(f, params, wrt=None, chunk=128):
                 seeds[lo - offset:hi - offset, lo - start:hi - start] = np.eye(hi - lo)
                 args[i] = DualArray(params[i], np.reshape(seeds, params[i].shape + (k,), order="F"))
         out = f(*args)
-        value = out.real
+        value = out.real[()]  # a numpy scalar, like the reference's loss
         flat_gradient[start:start + k] = out.dual
     return value, {i: np.reshape(flat_gradient[o:o + params[i].size], params[i].shape, order="F")
                    for i, o in offsets.items()}

@@ -203,6 +203,8 @@ def _run(args):
     table = verdict(methods)
     title = (f"dLdw_conv of training sample {args.sample} (label {label}); weights: {source}; "
              f"activation: {args.activation}")
+    if args.plot is not None:  # first: a plot that cannot be written stops before any output
+        plot_methods(args.plot, methods, title)
     if args.format == "json":
         print(format_json(methods, table, {"sample": args.sample, "label": label,
                                            "weights": source, "activation": args.activation}))
@@ -212,8 +214,6 @@ def _run(args):
         print(format_text(methods, table, title))
         if not torch_available():
             print("(PyTorch is not installed: its column is skipped)")
-    if args.plot is not None:
-        plot_methods(args.plot, methods, title)
     failed = [name for name, (_, should, agrees) in table.items() if should and not agrees]
     if failed:
         print(f"error: {', '.join(failed)} disagree with finite differences beyond "

@@ -16,7 +16,7 @@ import scipy.io
 from matplotlib.figure import Figure  # the object-oriented API: no pyplot, no GUI backend
 
 from shared.data import format_shape, numeric_array, read_mat, require_variables
-from shared.errors import WeightsError
+from shared.errors import CnnDualError, WeightsError
 
 WEIGHT_NAMES = ("w_conv", "b_conv", "w_fc", "b_fc")
 
@@ -33,7 +33,10 @@ def atomic_write(path, mode="wb", encoding="utf-8"):
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     # os.open with 0o666 lets the umask decide the permissions, as a plain open() would
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    except OSError as exc:
+        raise CnnDualError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, mode, encoding=None if mode == "wb" else encoding) as f:
             yield f
