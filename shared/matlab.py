@@ -3,8 +3,9 @@
 MATLAB stores arrays column-major (the first index runs fastest) and numbers from 1. Every
 reshape in the original is column-major, so every reshape here says ``order="F"``.
 
-The helpers are written with generic numpy calls (``np.reshape``, ``np.pad``, ``np.transpose``,
-``sliding_window_view``) so that they run unchanged on the dual-number array of ``dual/``.
+The helpers are written with generic numpy calls (``np.reshape``, ``np.transpose``,
+``np.concatenate``, ``np.stack``, slicing) so that they run unchanged on the dual-number array
+of ``dual/``.
 
 Batch convention (how a mini-batch of B images travels through the layers):
   - an array of one image (14x14x1, 14x14x3, 7x7x3) gets a trailing batch axis: 14x14x1xB;
@@ -14,7 +15,6 @@ These are the shapes MATLAB itself would use for a stack of images, columns or r
 """
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 
 def reshape_f(a, shape):
@@ -42,16 +42,14 @@ def im2col_sliding(a, f):
 
     a (H+f-1, W+f-1[, B]) -> (f*f, H*W[, B]). Column ``r + H*c`` (0-based) is the f x f patch
     whose top-left corner is at (r, c), flattened column-major (row index fastest).
-    Built in one copy from a window view, laid out so that the pages of a batch stand side by
-    side: ``reshape_f(result, (f*f, H*W*B))`` is a free view, one matrix for one product.
+    Row ``i + f*j`` of the result is the image shifted by the kernel offset (i, j); the f*f
+    shifted views are stacked in one copy, laid out so that the pages of a batch stand side
+    by side: ``reshape_f(result, (f*f, H*W*B))`` is a free view, one matrix for one product.
     """
     height, width = a.shape[0] - f + 1, a.shape[1] - f + 1
     a_t = np.transpose(a)  # ([B,] W+f-1, H+f-1): a_t[.., c, r] = a[r, c, ..]
-    # windows[.., j, i, c, r] = a[r + i, c + j, ..]: for each kernel offset (i, j) a whole image
-    windows = sliding_window_view(a_t, (width, height), axis=(-2, -1))
-    if windows.ndim == 5:
-        windows = np.moveaxis(windows, 0, 2)  # [j, i, b, c, r]
-    rows = np.reshape(windows, (f * f,) + windows.shape[2:-2] + (width * height,))  # one copy
+    shifted = [a_t[..., j:j + width, i:i + height] for j in range(f) for i in range(f)]
+    rows = np.reshape(np.stack(shifted), (f * f,) + a_t.shape[:-2] + (width * height,))
     return np.moveaxis(rows, 1, 2) if rows.ndim == 3 else rows  # [i + f*j, r + H*c, b]
 
 
