@@ -24,15 +24,20 @@ from reference.soft_max import soft_max
 from reference.study_sigmoid import study_sigmoid
 from reference.study_sigmoid_backward import study_sigmoid_backward
 from reference.train_cnn import (ACTIVATIONS, LAYERS, as_images, backpropagation,
-                                 check_activation, conv_weight_step, forward_backward,
-                                 forward_pass, initial_weights, network_layers, train_cnn)
+                                 check_activation, forward_backward, forward_pass,
+                                 initial_weights, network_layers, train_cnn)
+from reference.conv_layers import CONV_KINDS, ConvKind, check_conv, conv_weight_step
+from reference.conv_loops import conv_loops
+from reference.volterra_conv import volterra_conv
+from reference.volterra_conv_backward import volterra_conv_backward
 
 __all__ = [
-    "ACTIVATIONS", "ERRATA_CHOICES", "LAYERS", "as_images", "backpropagation",
-    "check_activation", "check_errata", "conv", "conv_backward", "conv_weight_step",
-    "cross_entropy_softmax", "fc", "fc_backward", "flattening", "flattening_backward",
-    "forward_backward", "forward_pass", "get_mini_batch", "initial_weights",
-    "loss_cross_entropy_softmax", "network_layers", "pool2x2", "pool2x2_backward", "predict",
-    "relu", "relu_backward", "sigmoid", "sigmoid_backward", "soft_max", "study_sigmoid",
-    "study_sigmoid_backward", "train_cnn",
+    "ACTIVATIONS", "CONV_KINDS", "ConvKind", "ERRATA_CHOICES", "LAYERS", "as_images",
+    "backpropagation", "check_activation", "check_conv", "check_errata", "conv", "conv_backward",
+    "conv_loops", "conv_weight_step", "cross_entropy_softmax", "fc", "fc_backward", "flattening",
+    "flattening_backward", "forward_backward", "forward_pass", "get_mini_batch",
+    "initial_weights", "loss_cross_entropy_softmax", "network_layers", "pool2x2",
+    "pool2x2_backward", "predict", "relu", "relu_backward", "sigmoid", "sigmoid_backward",
+    "soft_max", "study_sigmoid", "study_sigmoid_backward", "train_cnn", "volterra_conv",
+    "volterra_conv_backward",
 ]

@@ -2,7 +2,8 @@
 
     python scripts/main_cnn.py [--variant reference|dual] [--iterations N] [--batch-size B]
                                [--lr LR] [--seed S] [--errata keep|fix] [--grad-mode chain|forward]
-                               [--activation relu|sigmoid|study-sigmoid] [--data-dir DIR]
+                               [--activation relu|sigmoid|study-sigmoid]
+                               [--conv linear|volterra|gaussian] [--data-dir DIR]
                                [--out-dir DIR] [--weights cnn.mat] [--quiet]
 """
 
@@ -26,6 +27,7 @@ examples:
   python scripts/main_cnn.py                          the original schedule, reference port
   python scripts/main_cnn.py --errata fix             the same with errata E1/E2 corrected
   python scripts/main_cnn.py --variant dual           the same, gradients from dual numbers
+  python scripts/main_cnn.py --variant dual --conv gaussian   non-linear filters
   python scripts/main_cnn.py --iterations 0 --weights data/original_cnn.mat
                                                       only evaluate given weights
 """
@@ -59,6 +61,11 @@ def parse_args(argv):
                         help="the activation after the conv layer: the original's relu, the "
                              "logistic sigmoid, or the seed study's approximated sigmoid "
                              "(default: relu)")
+    parser.add_argument("--conv", choices=("linear", "volterra", "gaussian"), default="linear",
+                        help="the conv layer: the original linear filters; second-order Volterra "
+                             "filters (extra weights w2_conv); or Gaussian kervolution (widths "
+                             "gamma_conv, learned as log_gamma_conv; dual variant only) "
+                             "(default: linear)")
     parser.add_argument("--data-dir", type=Path, default=Path("data"),
                         help="where mnist_train.mat and mnist_test.mat are (default: data)")
     parser.add_argument("--out-dir", type=Path, default=Path("outputs"),
@@ -93,7 +100,8 @@ def _run(args):
 
     config = RunConfig(variant=args.variant, iterations=args.iterations,
                        batch_size=args.batch_size, lr=args.lr, seed=args.seed, errata=errata,
-                       activation=args.activation, grad_mode=grad_mode, data_dir=args.data_dir,
+                       activation=args.activation, conv=args.conv, grad_mode=grad_mode,
+                       data_dir=args.data_dir,
                        out_dir=args.out_dir, weights=args.weights, progress=not args.quiet)
     metrics = run_main_cnn(config, variant_module)
     if not args.quiet:

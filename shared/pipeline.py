@@ -14,7 +14,7 @@ import numpy as np
 
 from shared.data import load_mnist
 from shared.errors import CnnDualError
-from shared.outputs import (accuracy, confusion_matrix, load_cnn_mat, plot_confusion, plot_loss,
+from shared.outputs import (WEIGHT_NAMES, accuracy, confusion_matrix, load_cnn_mat, plot_confusion, plot_loss,
                             save_cnn_mat, write_json)
 
 
@@ -27,6 +27,7 @@ class RunConfig:
     seed: int = 0
     errata: str = "keep"
     activation: str = "relu"
+    conv: str = "linear"
     grad_mode: str | None = None  # dual only: "chain" or "forward"
     data_dir: Path = Path("data")
     out_dir: Path = Path("outputs")
@@ -51,10 +52,20 @@ def run_main_cnn(config, variant_module):
     confusion.png into ``config.out_dir``, all only after a successful run; return the metrics."""
     check_writable(config.out_dir)
     im_train, label_train, im_test, label_test = load_mnist(config.data_dir)
-    start = {}
+    kind = variant_module.CONV_KINDS.get(config.conv)
+    if kind is None:
+        raise CnnDualError(f"the {config.variant} variant has no '{config.conv}' conv layer"
+                           + (" (no hand-derived backward: use --variant dual)"
+                              if config.conv == "gaussian" else ""))
+    start, start_extra = {}, None
     if config.weights is not None:
-        start = {k: v for k, v in load_cnn_mat(config.weights).items()
-                 if k in ("w_conv", "b_conv", "w_fc", "b_fc")}
+        loaded = with_log_gamma(load_cnn_mat(config.weights), config.weights)
+        start = {k: loaded[k] for k in WEIGHT_NAMES}
+        missing = [name for name in kind.extra if name not in loaded]
+        if missing:
+            raise CnnDualError(f"{config.weights}: a '{config.conv}' conv layer needs "
+                               f"{', '.join(missing)}, which the file does not have")
+        start_extra = {name: loaded[name] for name in kind.extra} or None
 
     im_train, im_test = im_train / 255, im_test / 255
     rng = np.random.default_rng(config.seed)
@@ -62,14 +73,17 @@ def run_main_cnn(config, variant_module):
         im_train, label_train, config.batch_size, rng=rng)
     mode = {} if config.grad_mode is None else {"mode": config.grad_mode}
     began = time.perf_counter()
-    w_conv, b_conv, w_fc, b_fc, loss = variant_module.train_cnn(
+    trained = variant_module.train_cnn(
         mini_batch_x, mini_batch_y, **start, iterations=config.iterations, lr=config.lr,
-        errata=config.errata, activation=config.activation, rng=rng, progress=config.progress,
-        **mode)
+        errata=config.errata, activation=config.activation, conv=config.conv,
+        conv_extra=start_extra, rng=rng, progress=config.progress, **mode)
     training_seconds = time.perf_counter() - began
+    w_conv, b_conv, w_fc, b_fc, loss = trained[:5]
+    extra = trained[5] if len(trained) > 5 else {}
 
     predicted = variant_module.predict(im_test, w_conv, b_conv, w_fc, b_fc,
-                                       activation=config.activation)
+                                       activation=config.activation, conv=config.conv,
+                                       conv_extra=extra)
     truth = label_test.reshape(-1)
     acc = accuracy(predicted, truth)
     confusion = confusion_matrix(predicted, truth)
@@ -78,6 +92,7 @@ def run_main_cnn(config, variant_module):
         "grad_mode": config.grad_mode or "hand-derived backward",
         "errata": config.errata,
         "activation": config.activation,
+        "conv": config.conv,
         "iterations": config.iterations,
         "batch_size": config.batch_size,
         "lr": config.lr,
@@ -91,11 +106,33 @@ def run_main_cnn(config, variant_module):
         "n_test": int(im_test.shape[1]),
     }
     write_outputs(Path(config.out_dir), (w_conv, b_conv, w_fc, b_fc), metrics, loss,
-                  f"Training loss ({config.variant}, errata {config.errata}, {config.activation})")
+                  f"Training loss ({config.variant}, errata {config.errata}, {config.activation}, "
+                  f"{config.conv} conv)", extra)
     return metrics
 
 
-def write_outputs(out_dir, weights, metrics, loss, loss_title):
+def with_log_gamma(loaded, path):
+    """A weights file may give the Gaussian widths as gamma_conv (all > 0) instead of the
+    log_gamma_conv that training learns: take their logs."""
+    if "gamma_conv" in loaded and "log_gamma_conv" not in loaded:
+        gamma = np.asarray(loaded["gamma_conv"], dtype=float)
+        if not np.all(np.isfinite(gamma) & (gamma > 0)):
+            raise CnnDualError(f"{path}: gamma_conv must be positive and finite, got "
+                               f"{np.ravel(gamma).tolist()}")
+        loaded = {**loaded, "log_gamma_conv": np.log(gamma)}
+    return loaded
+
+
+def readable_extras(extra):
+    """The conv kind's extra parameters as cnn.mat holds them: each under its own name, and a
+    learned log_gamma_conv also as the gamma_conv it stands for."""
+    out = dict(extra)
+    if "log_gamma_conv" in extra:
+        out["gamma_conv"] = np.exp(extra["log_gamma_conv"])
+    return out
+
+
+def write_outputs(out_dir, weights, metrics, loss, loss_title, extra=None):
     """Write cnn.mat, metrics.json, confusion.png and (after training) loss.png into ``out_dir``.
 
     All are first written into a staging directory beside them and moved into place only when
@@ -103,7 +140,7 @@ def write_outputs(out_dir, weights, metrics, loss, loss_title):
     """
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".staging-") as staging:
         staging = Path(staging)
-        save_cnn_mat(staging / "cnn.mat", *weights)
+        save_cnn_mat(staging / "cnn.mat", *weights, **readable_extras(extra or {}))
         write_json(staging / "metrics.json", metrics)
         plot_confusion(staging / "confusion.png", np.asarray(metrics["confusion"]),
                        metrics["accuracy"])

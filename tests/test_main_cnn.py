@@ -202,3 +202,47 @@ def test_flags_that_do_not_fit_the_variant(argv, words, small_data_dir, tmp_path
     code, _, err = run(argv + ["--data-dir", small_data_dir, "--out-dir", tmp_path / "o"], capsys)
     assert_one_line_error(code, err, *words)
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("variant, conv, extras", [
+    ("reference", "volterra", {"w2_conv": (9, 9, 3)}),
+    ("dual", "volterra", {"w2_conv": (9, 9, 3)}),
+    ("dual", "gaussian", {"log_gamma_conv": (3, 1), "gamma_conv": (3, 1)}),
+])
+def test_non_linear_filters_train_and_save_their_weights(variant, conv, extras, small_data_dir,
+                                                         tmp_path, capsys):
+    code, _, _ = run(["--variant", variant, "--conv", conv, "--iterations", 3, "--data-dir",
+                      small_data_dir, "--out-dir", tmp_path, "--quiet"], capsys)
+    assert code == 0
+    saved = scipy.io.loadmat(tmp_path / "cnn.mat")
+    assert {k: saved[k].shape for k in extras} == extras
+    if "gamma_conv" in extras:
+        np.testing.assert_allclose(saved["gamma_conv"], np.exp(saved["log_gamma_conv"]), rtol=1e-15)
+    assert json.loads((tmp_path / "metrics.json").read_text())["conv"] == conv
+    # the saved file starts a new run (evaluation only) with the same accuracy
+    code, _, _ = run(["--variant", variant, "--conv", conv, "--iterations", 0, "--weights",
+                      tmp_path / "cnn.mat", "--data-dir", small_data_dir, "--out-dir",
+                      tmp_path / "again", "--quiet"], capsys)
+    assert code == 0
+    first, again = (json.loads((d / "metrics.json").read_text())["accuracy"]
+                    for d in (tmp_path, tmp_path / "again"))
+    assert first == again
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["--conv", "gaussian"], ("gaussian", "--variant dual")),
+    (["--variant", "dual", "--conv", "volterra", "--weights", "LINEAR"], ("w2_conv",)),
+    (["--variant", "dual", "--conv", "gaussian", "--weights", "BAD_GAMMA"], ("gamma_conv", "positive")),
+])
+def test_conv_errors(argv, words, small_data_dir, tmp_path, capsys):
+    files = {"LINEAR": {}, "BAD_GAMMA": {"gamma_conv": np.array([[1.0], [0.0], [2.0]])}}
+    argv = list(argv)
+    if "--weights" in argv:
+        name = argv[argv.index("--weights") + 1]
+        path = tmp_path / f"{name}.mat"
+        scipy.io.savemat(path, {"w_conv": np.zeros((3, 3, 1, 3)), "b_conv": np.zeros((3, 1)),
+                                "w_fc": np.zeros((10, 147)), "b_fc": np.zeros((10, 1)), **files[name]})
+        argv[argv.index("--weights") + 1] = path
+    code, _, err = run(argv + ["--data-dir", small_data_dir, "--out-dir", tmp_path / "o"], capsys)
+    assert_one_line_error(code, err, *words)
+    assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())

@@ -1,0 +1,40 @@
+"""The conv layer's kinds for the dual twin: the reference's kinds with backward functions from
+dual numbers, and the Gaussian kervolution, which exists only here (no hand-derived backward).
+"""
+
+import numpy as np
+
+from dual.conv_backward import conv_backward
+from dual.gaussian_conv import gaussian_conv
+from dual.gaussian_conv_backward import gaussian_conv_backward
+from dual.seeding import elementwise_derivative
+from dual.volterra_conv_backward import volterra_conv_backward
+from reference.conv_layers import ConvKind, linear_kind, volterra_kind
+
+GAUSSIAN_GAMMA_START = 1.0
+
+
+def gaussian_kind():
+    """Gaussian kervolution: w_conv holds the filters' centres, b_conv the biases, and
+    log_gamma_conv the logs of the widths: gamma = exp(log_gamma_conv) stays positive whatever
+    the gradient step, and the step's chain rule through exp comes from dual numbers too."""
+    def forward(x, w_conv, b_conv, log_gamma_conv):
+        return gaussian_conv(x, w_conv, b_conv, np.exp(log_gamma_conv))
+
+    def steps(dldy, x, w_conv, b_conv, log_gamma_conv, y, errata):
+        gamma = np.exp(log_gamma_conv)
+        _, dw, db, dgamma = gaussian_conv_backward(dldy, x, w_conv, b_conv, gamma, y)
+        return dw, db, dgamma * elementwise_derivative(np.exp, log_gamma_conv)
+
+    def initial(rng, w_conv):
+        return {"log_gamma_conv": np.full((w_conv.shape[3], 1), np.log(GAUSSIAN_GAMMA_START))}
+
+    return ConvKind(extra=("log_gamma_conv",), forward=forward, steps=steps, initial=initial)
+
+
+CONV_KINDS = {
+    "linear": linear_kind(conv_backward),
+    "volterra": volterra_kind(volterra_conv_backward),
+    "gaussian": gaussian_kind(),
+}
+"""Every conv kind, each backward read off dual numbers."""

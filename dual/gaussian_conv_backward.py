@@ -1,0 +1,41 @@
+"""Gradients of the Gaussian kervolution from dual numbers: there is no derivative formula.
+
+Not in the original.
+"""
+
+import numpy as np
+
+from dual.gaussian_conv import check_gaussian_shapes, gaussian_patches
+from dual.volterra_seeding import seed_patches, shared_filter_seeds
+from shared.matlab import drop_batch_axis, reshape_f, with_batch_axis
+from shared.patches import col2im_sliding, crop, sliding_patches
+
+
+def gaussian_conv_backward(dldy, x, w, b, gamma, y):
+    """dL/dx, dL/dw, dL/db, dL/dgamma of the Gaussian kervolution; parameters summed over a batch.
+
+    dldy (14,14,c2[,B]), x (14,14,1[,B]), w (f,f,1,c2), b (c2,1), gamma (c2,1), y unused
+    -> dldx (14,14,1[,B]), dldw (f,f,1,c2), dldb (c2,1), dldgamma (c2,1).
+    dy/d(w, b, gamma): the dual part of the layer with parameter q of every filter seeded alike
+    (n + 2 seeds; the layer is not linear in them, so each filter is evaluated at its own
+    values); dy/dx: the dual part of each patch's output with the patch's n inputs seeded,
+    scattered back onto the pixels (col2im).
+    """
+    height, width = x.shape[:2]
+    x, single = with_batch_axis(x, (height, width, 1), "x")
+    f, c2 = check_gaussian_shapes(w, b, gamma)
+    n, n_images = f * f, x.shape[3]
+    x_cols = sliding_patches(x, f)  # n x P x B
+    dldy_cols = reshape_f(dldy, (height * width, c2, n_images))  # dL/dy(p, k, b)
+
+    seeded = shared_filter_seeds(w, reshape_f(b, (c2,)), reshape_f(gamma, (c2,)))
+    dydtheta = gaussian_patches(x_cols, *seeded).dual  # P x c2 x B x (n + 2): dy(p,k,b)/dtheta(q,k)
+    dldtheta = np.einsum("pkb,pkbq->kq", dldy_cols, dydtheta)  # c2 x (n + 2)
+    dldw = reshape_f(dldtheta[:, :n].T, w.shape)
+    dldb, dldgamma = dldtheta[:, n:n + 1].copy(), dldtheta[:, n + 1:].copy()
+
+    dydx_cols = gaussian_patches(seed_patches(x_cols), w, b, gamma).dual  # P x c2 x B x n
+    dldx_cols = np.einsum("pkb,pkbq->qpb", dldy_cols, dydx_cols)  # n x P x B
+    dldx_padded = col2im_sliding(dldx_cols, f, height, width)
+    dldx = reshape_f(crop(dldx_padded, (f - 1) // 2, height, width), (height, width, 1, n_images))
+    return drop_batch_axis(dldx, single), dldw, dldb, dldgamma

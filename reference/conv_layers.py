@@ -1,0 +1,82 @@
+"""The conv layer's kinds: the original linear filter and (not in the original) a non-linear one.
+
+A kind names the parameters it has beyond ``w_conv`` and ``b_conv``, its forward, the steps
+TrainCNN accumulates for each parameter, and how its extra parameters start. ``dual`` adds
+the Gaussian kervolution, which has no hand-derived backward.
+"""
+
+from dataclasses import dataclass
+from typing import Callable
+
+from reference.conv import conv
+from reference.conv_backward import conv_backward
+from reference.errata import check_errata
+from reference.volterra_conv import volterra_conv
+from reference.volterra_conv_backward import volterra_conv_backward
+from shared.matlab import reshape_f
+
+VOLTERRA_W2_SCALE = 0.01
+"""w2_conv starts as 0.01 N(0,1): with N(0,1) weights the 45 quadratic terms of a patch of
+pixels near 1 add up to logits of several hundred, and the softmax saturates at once."""
+
+
+@dataclass(frozen=True)
+class ConvKind:
+    """extra: names of the parameters beyond (w_conv, b_conv);
+    forward(x, w_conv, b_conv, *extra) -> y (14,14,c2[,B]);
+    steps(dldy, x, w_conv, b_conv, *extra, y, errata) -> the gradients TrainCNN accumulates,
+        one per parameter, in the parameters' shapes: (dw_conv, db_conv, *dextra);
+    initial(rng, w_conv) -> {name: starting value} for the extra parameters."""
+    extra: tuple
+    forward: Callable
+    steps: Callable
+    initial: Callable
+
+
+def conv_weight_step(dldw_conv, w_shape, errata="keep"):
+    """How TrainCNN turns Conv_backward's 1x27 row into a 3x3x1x3 step.
+
+    keep (E2): ``reshape(dldw_conv, [3 3 1 3])``, reading the channel-fastest row as if the
+    kernel row ran fastest; fix: ``reshape(transpose(reshape(dldw_conv, [c2 f*f*c1])), [f f c1 c2])``.
+    """
+    f, _, c1, c2 = w_shape
+    if check_errata(errata) == "keep":
+        return reshape_f(dldw_conv, w_shape)
+    return reshape_f(reshape_f(dldw_conv, (c2, f * f * c1)).T, w_shape)
+
+
+def linear_kind(conv_backward):
+    """The original Conv.m, with a given Conv_backward (the reference's or the dual twin's)."""
+    def steps(dldy, x, w_conv, b_conv, y, errata):
+        dldw_conv, dldb_conv = conv_backward(dldy, x, w_conv, b_conv, y)
+        return conv_weight_step(dldw_conv, w_conv.shape, errata), dldb_conv.T
+
+    return ConvKind(extra=(), forward=conv, steps=steps, initial=lambda rng, w_conv: {})
+
+
+def volterra_kind(volterra_conv_backward):
+    """The second-order Volterra filter: w_conv is its linear part w1, w2_conv its quadratic
+    part (n x n x c2, upper triangle used)."""
+    def steps(dldy, x, w_conv, b_conv, w2_conv, y, errata):
+        _, dw1, dw2, db = volterra_conv_backward(dldy, x, w_conv, w2_conv, b_conv, y)
+        return dw1, db, dw2
+
+    def initial(rng, w_conv):
+        n, c2 = w_conv.shape[0] * w_conv.shape[1] * w_conv.shape[2], w_conv.shape[3]
+        return {"w2_conv": VOLTERRA_W2_SCALE * rng.standard_normal((n, n, c2))}
+
+    return ConvKind(extra=("w2_conv",),
+                    forward=lambda x, w_conv, b_conv, w2_conv: volterra_conv(x, w_conv, w2_conv, b_conv),
+                    steps=steps, initial=initial)
+
+
+CONV_KINDS = {"linear": linear_kind(conv_backward), "volterra": volterra_kind(volterra_conv_backward)}
+"""The reference's conv kinds, each with its hand-derived backward."""
+
+
+def check_conv(conv, kinds=CONV_KINDS):
+    """Return the ConvKind named ``conv`` or raise a ValueError naming the choices."""
+    if conv not in kinds:
+        hint = " (it has no hand-derived backward: use the dual variant)" if conv == "gaussian" else ""
+        raise ValueError(f"conv must be one of {', '.join(kinds)}, got {conv!r}{hint}")
+    return kinds[conv]
