@@ -520,9 +520,10 @@ def test_the_loss_is_a_float_like_the_references(mode):
 
 
 def test_forward_layers_are_the_references_own_functions():
-    for name in ("conv", "relu", "pool2x2", "flattening", "fc", "soft_max", "get_mini_batch",
-                 "predict"):
+    for name in ("conv", "relu", "pool2x2", "flattening", "fc", "soft_max", "get_mini_batch"):
         assert getattr(dual, name) is getattr(reference, name), name
+    assert dual.predict.func is reference.predict  # with the twin's conv kinds bound
+    assert dual.predict.keywords == {"conv_kinds": dual.CONV_KINDS}
     for activation in ACTIVATIONS:
         ours, theirs = dual.network_layers(activation), reference.network_layers(activation)
         for name in ("conv", "activation", "pool2x2", "flattening", "fc"):
