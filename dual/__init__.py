@@ -27,17 +27,16 @@ from dual.pool2x2_backward import pool2x2_backward
 from dual.relu import relu
 from dual.relu_backward import activation_backward, relu_backward
 from dual.soft_max import soft_max
-from dual.volterra_conv import volterra_conv
-from dual.volterra_conv_backward import volterra_conv_backward
 from dual.train_cnn import (LAYERS, MODES, forward_backward, forward_mode_gradient,
                             network_layers, train_cnn)
+from dual.volterra_conv import volterra_conv
+from dual.volterra_conv_backward import volterra_conv_backward
 
 __all__ = [
-    "CONV_KINDS", "DualArray", "ERRATA_CHOICES", "LAYERS", "MODES", "activation_backward", "check_errata", "conv", "conv_backward", "conv_loops",
-    "fc", "fc_backward", "flattening", "flattening_backward", "forward_backward",
-    "gaussian_conv", "gaussian_conv_backward",
-    "forward_mode_gradient", "get_mini_batch", "loss_cross_entropy_softmax", "network_layers",
-    "pool2x2",
-    "pool2x2_backward", "predict", "relu", "relu_backward", "soft_max", "train_cnn",
+    "CONV_KINDS", "DualArray", "ERRATA_CHOICES", "LAYERS", "MODES", "activation_backward",
+    "check_errata", "conv", "conv_backward", "conv_loops", "fc", "fc_backward", "flattening",
+    "flattening_backward", "forward_backward", "forward_mode_gradient", "gaussian_conv",
+    "gaussian_conv_backward", "get_mini_batch", "loss_cross_entropy_softmax", "network_layers",
+    "pool2x2", "pool2x2_backward", "predict", "relu", "relu_backward", "soft_max", "train_cnn",
     "volterra_conv", "volterra_conv_backward",
 ]

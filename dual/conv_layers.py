@@ -23,7 +23,8 @@ def gaussian_kind():
 
     def steps(dldy, x, w_conv, b_conv, log_gamma_conv, y, errata):
         gamma = np.exp(log_gamma_conv)
-        _, dw, db, dgamma = gaussian_conv_backward(dldy, x, w_conv, b_conv, gamma, y)
+        _, dw, db, dgamma = gaussian_conv_backward(dldy, x, w_conv, b_conv, gamma, y,
+                                                   need_dldx=False)
         return dw, db, dgamma * elementwise_derivative(np.exp, log_gamma_conv)
 
     def initial(rng, w_conv):

@@ -6,16 +6,17 @@ Not in the original.
 import numpy as np
 
 from dual.gaussian_conv import check_gaussian_shapes, gaussian_patches
-from dual.volterra_seeding import seed_patches, shared_filter_seeds
+from dual.seeding import seed_patches, shared_filter_seeds
 from shared.matlab import drop_batch_axis, reshape_f, with_batch_axis
 from shared.patches import col2im_sliding, crop, sliding_patches
 
 
-def gaussian_conv_backward(dldy, x, w, b, gamma, y):
+def gaussian_conv_backward(dldy, x, w, b, gamma, y, need_dldx=True):
     """dL/dx, dL/dw, dL/db, dL/dgamma of the Gaussian kervolution; parameters summed over a batch.
 
     dldy (14,14,c2[,B]), x (14,14,1[,B]), w (f,f,1,c2), b (c2,1), gamma (c2,1), y unused
     -> dldx (14,14,1[,B]), dldw (f,f,1,c2), dldb (c2,1), dldgamma (c2,1).
+    With need_dldx=False (a first layer) dL/dx is not computed and dldx is None.
     dy/d(w, b, gamma): the dual part of the layer with parameter q of every filter seeded alike
     (n + 2 seeds; the layer is not linear in them, so each filter is evaluated at its own
     values); dy/dx: the dual part of each patch's output with the patch's n inputs seeded,
@@ -33,6 +34,9 @@ def gaussian_conv_backward(dldy, x, w, b, gamma, y):
     dldtheta = np.einsum("pkb,pkbq->kq", dldy_cols, dydtheta)  # c2 x (n + 2)
     dldw = reshape_f(dldtheta[:, :n].T, w.shape)
     dldb, dldgamma = dldtheta[:, n:n + 1].copy(), dldtheta[:, n + 1:].copy()
+
+    if not need_dldx:  # the network's first layer: dL/dx is not needed
+        return None, dldw, dldb, dldgamma
 
     dydx_cols = gaussian_patches(seed_patches(x_cols), w, b, gamma).dual  # P x c2 x B x n
     dldx_cols = np.einsum("pkb,pkbq->qpb", dldy_cols, dydx_cols)  # n x P x B

@@ -9,13 +9,17 @@ of a layer's structure to need few seeds:
 - a block reduction (2x2 pooling): each output sees one block, so one seed per position in
   the block (4) covers every block;
 - conv weights: output channel k is the same function of filter k as channel 0 of filter 0,
-  so seeding filter 0 (its f*f*c1 positions, plus one for its bias) covers every filter;
-- FC weights: output i is the same function of row i as output 0 of row 0, so seeding row 0
+  and a linear one, so its derivatives do not depend on the weights' values: seeding filter 0
+  (its f*f*c1 positions, plus one for its bias) covers every filter (so for Volterra);
+- parameters a layer is not linear in (Gaussian kervolution): parameter q of every filter
+  carries seed q, and each channel is evaluated at its own filter's values;
+- patch inputs: every output position sees one patch, so entry q of every patch carries seed q;
+- FC weights: output i is the same linear function of row i as output 0 of row 0, so seeding row 0
   (one seed per column, plus one for the bias) covers every row;
 - a function of each image alone (the loss): one seed per value of an image covers the batch;
 - an affine map (flattening, FC in x): its Jacobian is the same at every input, so one image's
   values are seeded once.
-``jacobian`` seeds everything, in chunks: that is forward mode proper.
+``gradient`` seeds every parameter, in chunks: that is forward mode proper.
 """
 
 import functools
@@ -24,6 +28,7 @@ import numpy as np
 
 from dual.dual_array import DualArray
 from shared.matlab import reshape_f
+from shared.patches import upper_triangle
 
 
 def seed_identity(value, order="F"):
@@ -66,8 +71,9 @@ def seed_rows(x):
 def conv_filter_seeds(w_conv, b_conv):
     """Filter 0 of (w_conv, b_conv) as dual numbers with f*f*c1 + 1 seeds: seed q on position q
     of the filter (column-major), the last on its bias. Output channel k of the conv is the same
-    function of filter k as channel 0 is of filter 0, so the dual part of channel 0 --
-    d y / d w_conv(q, 0) and d y / d b_conv(0) -- serves every filter."""
+    linear function of filter k as channel 0 is of filter 0, so the dual part of channel 0 --
+    d y / d w_conv(q, 0) and d y / d b_conv(0), which do not depend on the weights -- serves
+    every filter."""
     f, _, c1, _ = w_conv.shape
     n = f * f * c1
     seeds = np.eye(n + 1)
@@ -118,3 +124,63 @@ def gradient(f, params, wrt=None, chunk=128):
         flat_gradient[start:start + k] = out.dual
     return value, {i: np.reshape(flat_gradient[o:o + params[i].size], params[i].shape, order="F")
                    for i, o in offsets.items()}
+
+
+# ---- patch-wise layers (Volterra, Gaussian kervolution) ---------------------------------------
+def seed_patches(x_cols):
+    """x_cols (n, P, B) -> the same values with n partials: entry q of each patch carries seed q,
+    so the dual part of a per-patch result is its derivative by each entry of its own patch."""
+    n = x_cols.shape[0]
+    seeds = np.broadcast_to(np.eye(n).reshape((n,) + (1,) * (x_cols.ndim - 1) + (n,)),
+                            x_cols.shape + (n,))
+    return DualArray(x_cols, seeds)
+
+
+def volterra_filter_seeds(w1, w2, b):
+    """Filter 0 of (w1, w2, b) as dual numbers with n + n(n+1)/2 + 1 seeds (n = f*f*c1).
+
+    Seed q on w1 position q (column-major), seed n + m on the m-th entry i <= j of w2 (the
+    column-major order of the upper triangle), the last on b. w2's entries below the diagonal,
+    which the layer ignores, get no seed. -> w1 (f,f,c1,1), w2 (n,n,1), b (1,1).
+    The Volterra layer is linear in its parameters, so channel 0's derivatives serve every channel.
+    """
+    n = w2.shape[0]
+    i, j = upper_triangle(n)
+    m = len(i)
+    seeds = np.eye(n + m + 1)
+    w2_seeds = np.zeros((n, n, n + m + 1))
+    w2_seeds[i, j] = seeds[n:n + m]
+    return (DualArray(w1[..., :1], reshape_f(seeds[:n], w1.shape[:3] + (1, n + m + 1))),
+            DualArray(w2[:, :, :1], w2_seeds[:, :, None, :]),
+            DualArray(reshape_f(b, (-1, 1))[:1], seeds[None, n + m:]))
+
+
+def volterra_filter_gradients(dldtheta, w1_shape):
+    """Rows of dL/d(filter parameters) in the seeds' order -> dldw1 (f,f,c1,c2), dldw2 (n,n,c2)
+    with zeros below the diagonal, dldb (c2,1).  dldtheta: (c2, n + n(n+1)/2 + 1)."""
+    c2 = dldtheta.shape[0]
+    n = int(np.prod(w1_shape[:3]))
+    i, j = upper_triangle(n)
+    m = len(i)
+    dldw2 = np.zeros((n, n, c2))
+    dldw2[i, j] = dldtheta[:, n:n + m].T
+    return reshape_f(dldtheta[:, :n].T, w1_shape), dldw2, dldtheta[:, n + m:].copy()
+
+
+def shared_filter_seeds(*params):
+    """Every filter's parameters seeded alike: parameter q of each filter carries seed q.
+
+    params: arrays whose LAST axis is the filter k, e.g. w (f,f,c1,c2) and b, gamma as (c2,).
+    Seeds are numbered array after array, each column-major: K = the size of one filter's
+    parameters. Returns the DualArrays, K partials each.
+    """
+    sizes = [int(np.prod(p.shape[:-1])) for p in params]
+    k = sum(sizes)
+    seeded, offset = [], 0
+    for p, size in zip(params, sizes):
+        seeds = np.zeros((size, k))
+        seeds[:, offset:offset + size] = np.eye(size)
+        seeds = reshape_f(seeds, p.shape[:-1] + (1, k))  # the same for every filter
+        seeded.append(DualArray(p, np.broadcast_to(seeds, p.shape + (k,))))
+        offset += size
+    return seeded

@@ -6,17 +6,18 @@ are replaced by the dual parts of the forward run on seeded parameters and seede
 
 import numpy as np
 
-from dual.volterra_seeding import seed_patches, volterra_filter_gradients, volterra_filter_seeds
+from dual.seeding import seed_patches, volterra_filter_gradients, volterra_filter_seeds
 from reference.volterra_conv import check_volterra_shapes, volterra_patches
 from shared.matlab import drop_batch_axis, reshape_f, with_batch_axis
 from shared.patches import col2im_sliding, crop, sliding_patches
 
 
-def volterra_conv_backward(dldy, x, w1, w2, b, y):
+def volterra_conv_backward(dldy, x, w1, w2, b, y, need_dldx=True):
     """dL/dx, dL/dw1, dL/dw2, dL/db of the Volterra convolution; parameters summed over a batch.
 
     dldy (14,14,c2[,B]), x (14,14,1[,B]), w1 (f,f,1,c2), w2 (n,n,c2), b (c2,1), y unused
     -> dldx (14,14,1[,B]), dldw1 (f,f,1,c2), dldw2 (n,n,c2) (zero below the diagonal), dldb (c2,1).
+    With need_dldx=False (a first layer) dL/dx is not computed and dldx is None.
     dy/d(w1, w2, b): the dual part of the layer run on filter 0 seeded (it is linear in them,
     so filter 0's derivatives serve every filter); dy/dx: the dual part of each patch's output
     with the patch's n inputs seeded, scattered back onto the pixels (col2im).
@@ -32,6 +33,9 @@ def volterra_conv_backward(dldy, x, w1, w2, b, y):
     dydtheta = volterra_patches(x_cols, *volterra_filter_seeds(w1, w2, b)).dual[:, 0]  # P x B x K
     dldtheta = np.einsum("pkb,pbq->kq", dldy_cols, dydtheta)
     dldw1, dldw2, dldb = volterra_filter_gradients(dldtheta, w1.shape)
+
+    if not need_dldx:  # the network's first layer: dL/dx is not needed
+        return None, dldw1, dldw2, dldb
 
     dydx_cols = volterra_patches(seed_patches(x_cols), w1, w2, b).dual  # P x c2 x B x n
     dldx_cols = np.einsum("pkb,pkbq->qpb", dldy_cols, dydx_cols)  # n x P x B

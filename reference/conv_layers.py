@@ -58,7 +58,8 @@ def volterra_kind(volterra_conv_backward):
     """The second-order Volterra filter: w_conv is its linear part w1, w2_conv its quadratic
     part (n x n x c2, upper triangle used)."""
     def steps(dldy, x, w_conv, b_conv, w2_conv, y, errata):
-        _, dw1, dw2, db = volterra_conv_backward(dldy, x, w_conv, w2_conv, b_conv, y)
+        _, dw1, dw2, db = volterra_conv_backward(dldy, x, w_conv, w2_conv, b_conv, y,
+                                                 need_dldx=False)
         return dw1, db, dw2
 
     def initial(rng, w_conv):

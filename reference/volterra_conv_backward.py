@@ -11,11 +11,12 @@ from shared.matlab import drop_batch_axis, reshape_f, with_batch_axis
 from shared.patches import col2im_sliding, crop, sliding_patches
 
 
-def volterra_conv_backward(dldy, x, w1, w2, b, y):
+def volterra_conv_backward(dldy, x, w1, w2, b, y, need_dldx=True):
     """dL/dx, dL/dw1, dL/dw2, dL/db of the Volterra convolution; parameters summed over a batch.
 
     dldy (14,14,c2[,B]), x (14,14,1[,B]), w1 (f,f,1,c2), w2 (n,n,c2), b (c2,1), y unused
     -> dldx (14,14,1[,B]), dldw1 (f,f,1,c2), dldw2 (n,n,c2) (zero below the diagonal), dldb (c2,1).
+    With need_dldx=False (a first layer) dL/dx is not computed and dldx is None.
     Per patch x_1..x_n and channel k, with w2 read as its upper triangle (i <= j):
         dy/dw1_i = x_i,   dy/dw2_ij = x_i x_j,   dy/db = 1                          (4.4)
         dy/dx_i = w1_i + sum_{m<=i} w2_mi x_m + sum_{m>=i} w2_im x_m                 (4.5)
@@ -33,6 +34,9 @@ def volterra_conv_backward(dldy, x, w1, w2, b, y):
     dldw1 = reshape_f(np.einsum("pkb,ipb->ik", dldy_cols, x_cols, optimize=True), w1.shape)
     dldw2 = np.einsum("pkb,ipb,jpb->ijk", dldy_cols, x_cols, x_cols, optimize=PAIRWISE) * upper
     dldb = np.sum(dldy_cols, axis=(0, 2)).reshape(c2, 1)
+
+    if not need_dldx:  # the network's first layer: dL/dx is not needed
+        return None, dldw1, dldw2, dldb
 
     # (4.5) with w2 its upper triangle: dy/dx_i = w1_i + sum_m (w2 + w2')_im x_m (the diagonal
     # twice), times dL/dy, summed over the channels k

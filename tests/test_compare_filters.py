@@ -1,0 +1,54 @@
+"""scripts/compare_filters.py: a short run of every filter kind writes a table, JSON and a figure."""
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import load_script
+
+compare_filters = load_script("compare_filters")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def test_short_comparison_of_the_three_filter_kinds(small_data_dir, tmp_path, capsys):
+    code = compare_filters.main(["--seeds", "2", "--iterations", "3", "--data-dir",
+                                 str(small_data_dir), "--out-dir", str(tmp_path), "--quiet"])
+    assert code == 0
+    table = capsys.readouterr().out
+    report = json.loads((tmp_path / "filters.json").read_text())
+    assert (tmp_path / "filters.png").read_bytes()[:8] == PNG_SIGNATURE
+    summary = report["summary"]
+    assert list(summary) == ["linear", "volterra", "gaussian"]
+    # 27 + 3 conv weights and biases + 1470 + 10 FC; Volterra adds 3 x 45 (i <= j of 9 x 9),
+    # the Gaussian 3 widths
+    assert [summary[k]["parameters"] for k in summary] == [1510, 1645, 1513]
+    for conv, row in summary.items():
+        accuracies = [run["accuracy"] for run in report["runs"][conv]]
+        assert row["seeds"] == len(accuracies) == 2
+        assert row["accuracy_mean"] == pytest.approx(np.mean(accuracies), abs=1e-15)
+        assert row["accuracy_std"] == pytest.approx(np.std(accuracies, ddof=1), abs=1e-15)
+        assert f"| {conv} | {row['parameters']} |" in table
+    assert summary["linear"]["time_x_linear"] == 1.0
+    gaussian_run = report["runs"]["gaussian"][0]
+    assert np.shape(gaussian_run["log_gamma_conv"]) == (3, 1)
+    assert np.shape(report["runs"]["volterra"][0]["w2_conv"]) == (9, 9, 3)
+
+
+def test_same_seed_same_result(small_data_dir, tmp_path, capsys):
+    for name in ("a", "b"):
+        assert compare_filters.main(["--seeds", "1", "--iterations", "2", "--filters", "gaussian",
+                                     "--data-dir", str(small_data_dir), "--out-dir",
+                                     str(tmp_path / name), "--quiet"]) == 0
+    a, b = (json.loads((tmp_path / n / "filters.json").read_text())["runs"]["gaussian"][0]
+            for n in ("a", "b"))
+    assert a["w_conv"] == b["w_conv"] and a["log_gamma_conv"] == b["log_gamma_conv"]
+
+
+@pytest.mark.parametrize("argv, code", [(["--filters", "quadratic"], 2), (["--seeds", "0"], 2)])
+def test_bad_arguments(argv, code, small_data_dir, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        compare_filters.main(argv + ["--data-dir", str(small_data_dir), "--out-dir", str(tmp_path)])
+    assert exit_info.value.code == code
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error:")
