@@ -6,9 +6,9 @@ Not in the original.
 import numpy as np
 
 from dual.gaussian_conv import check_gaussian_shapes, gaussian_patches
-from dual.seeding import seed_patches, shared_filter_seeds
+from dual.seeding import patch_input_gradient, shared_filter_seeds
 from shared.matlab import drop_batch_axis, reshape_f, with_batch_axis
-from shared.patches import col2im_sliding, crop, sliding_patches
+from shared.patches import sliding_patches
 
 
 def gaussian_conv_backward(dldy, x, w, b, gamma, y, need_dldx=True):
@@ -38,8 +38,6 @@ def gaussian_conv_backward(dldy, x, w, b, gamma, y, need_dldx=True):
     if not need_dldx:  # the network's first layer: dL/dx is not needed
         return None, dldw, dldb, dldgamma
 
-    dydx_cols = gaussian_patches(seed_patches(x_cols), w, b, gamma).dual  # P x c2 x B x n
-    dldx_cols = np.einsum("pkb,pkbq->qpb", dldy_cols, dydx_cols)  # n x P x B
-    dldx_padded = col2im_sliding(dldx_cols, f, height, width)
-    dldx = reshape_f(crop(dldx_padded, (f - 1) // 2, height, width), (height, width, 1, n_images))
+    dldx = patch_input_gradient(lambda cols: gaussian_patches(cols, w, b, gamma), x_cols, dldy_cols, f,
+                                height, width)
     return drop_batch_axis(dldx, single), dldw, dldb, dldgamma

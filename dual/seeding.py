@@ -28,7 +28,7 @@ import numpy as np
 
 from dual.dual_array import DualArray
 from shared.matlab import reshape_f
-from shared.patches import upper_triangle
+from shared.patches import col2im_sliding, crop, upper_triangle
 
 
 def seed_identity(value, order="F"):
@@ -184,3 +184,17 @@ def shared_filter_seeds(*params):
         seeded.append(DualArray(p, np.broadcast_to(seeds, p.shape + (k,))))
         offset += size
     return seeded
+
+
+def patch_input_gradient(patch_function, x_cols, dldy_cols, f, height, width):
+    """dL/dx of a patch-wise layer from its per-patch function on seeded patches.
+
+    patch_function: x_cols (n, P, B) -> y (P, c2, B); dldy_cols (P, c2, B) -> dldx
+    (height, width, 1, B). Each patch's n entries carry seeds 1..n; the dual parts times
+    dL/dy, summed over channels, are each patch's dL/dx, scattered back onto the pixels the
+    patch was read from (col2im) and cropped of the padding.
+    """
+    dydx_cols = patch_function(seed_patches(x_cols)).dual  # P x c2 x B x n
+    dldx_cols = np.einsum("pkb,pkbq->qpb", dldy_cols, dydx_cols)  # n x P x B
+    dldx_padded = col2im_sliding(dldx_cols, f, height, width)
+    return reshape_f(crop(dldx_padded, (f - 1) // 2, height, width), (height, width, 1, -1))

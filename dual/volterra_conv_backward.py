@@ -6,10 +6,10 @@ are replaced by the dual parts of the forward run on seeded parameters and seede
 
 import numpy as np
 
-from dual.seeding import seed_patches, volterra_filter_gradients, volterra_filter_seeds
+from dual.seeding import patch_input_gradient, volterra_filter_gradients, volterra_filter_seeds
 from reference.volterra_conv import check_volterra_shapes, volterra_patches
 from shared.matlab import drop_batch_axis, reshape_f, with_batch_axis
-from shared.patches import col2im_sliding, crop, sliding_patches
+from shared.patches import sliding_patches
 
 
 def volterra_conv_backward(dldy, x, w1, w2, b, y, need_dldx=True):
@@ -37,8 +37,6 @@ def volterra_conv_backward(dldy, x, w1, w2, b, y, need_dldx=True):
     if not need_dldx:  # the network's first layer: dL/dx is not needed
         return None, dldw1, dldw2, dldb
 
-    dydx_cols = volterra_patches(seed_patches(x_cols), w1, w2, b).dual  # P x c2 x B x n
-    dldx_cols = np.einsum("pkb,pkbq->qpb", dldy_cols, dydx_cols)  # n x P x B
-    dldx_padded = col2im_sliding(dldx_cols, f, height, width)
-    dldx = reshape_f(crop(dldx_padded, (f - 1) // 2, height, width), (height, width, 1, n_images))
+    dldx = patch_input_gradient(lambda cols: volterra_patches(cols, w1, w2, b), x_cols, dldy_cols, f,
+                                height, width)
     return drop_batch_axis(dldx, single), dldw1, dldw2, dldb

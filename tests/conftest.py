@@ -20,6 +20,27 @@ def load_script(name):
     return module
 
 
+def run_main(script, argv, capsys):
+    """Run ``script.main(argv)`` in-process; return (exit code, stdout, stderr)."""
+    try:
+        code = script.main([str(a) for a in argv])
+    except SystemExit as exc:  # argparse
+        code = exc.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def assert_one_line_error(code, err, *words):
+    """A user error: non-zero exit, one line on stderr starting with 'error:' and naming
+    ``words``, no traceback."""
+    assert code != 0
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error:") and "Traceback" not in err
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
 @pytest.fixture(scope="session")
 def real_data_dir():
     """data/ with the original MNIST files, or skip (CI copies them there)."""

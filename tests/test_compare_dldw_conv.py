@@ -13,7 +13,7 @@ import pytest
 import scipy.io
 
 import reference
-from conftest import load_script
+from conftest import assert_one_line_error, load_script, run_main
 from shared.gradcheck import relative_error
 from shared.outputs import save_cnn_mat
 from shared.torch_net import torch_available
@@ -36,26 +36,12 @@ AGREEMENT_TOLERANCE = 1e-6
 
 def run(argv, capsys):
     """Run the script in-process; return (exit code, stdout, stderr)."""
-    try:
-        code = compare.main([str(a) for a in argv])
-    except SystemExit as exc:  # argparse
-        code = exc.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+    return run_main(compare, argv, capsys)
 
 
 def run_json(argv, capsys):
     code, out, err = run(list(argv) + ["--format", "json"], capsys)
     return code, json.loads(out), err
-
-
-def assert_one_line_error(code, err, *words):
-    assert code != 0
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("error:") and "Traceback" not in err
-    for word in words:
-        assert word in lines[0], lines[0]
 
 
 def expected_methods(with_torch=None):

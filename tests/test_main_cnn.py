@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import scipy.io
 
-from conftest import DATA_DIR, ROOT, load_script, write_mnist
+from conftest import DATA_DIR, ROOT, assert_one_line_error, load_script, run_main, write_mnist
 
 main_cnn = load_script("main_cnn")
 OUTPUTS = {"cnn.mat", "metrics.json", "loss.png", "confusion.png"}
@@ -18,21 +18,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 def run(argv, capsys):
     """Run the script in-process; return (exit code, stdout, stderr)."""
-    try:
-        code = main_cnn.main([str(a) for a in argv])
-    except SystemExit as exc:  # argparse
-        code = exc.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def assert_one_line_error(code, err, *words):
-    assert code != 0
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("error:") and "Traceback" not in err
-    for word in words:
-        assert word in lines[0], lines[0]
+    return run_main(main_cnn, argv, capsys)
 
 
 def test_short_run_writes_the_four_outputs(real_data_dir, tmp_path, capsys):
