@@ -46,19 +46,26 @@ def block_derivatives(f, x, block):
     """Derivatives of a block reduction f (each output sees one block x block block of x's
     first two axes) -> f(x)'s shape + (block*block,): entry q is d output / d (position q of
     its block), positions numbered column-major."""
-    return f(DualArray(x, _block_seeds(x.shape, block))).dual
+    return f(DualArray(x, _block_seeds(x.shape, _memory_order(x), block))).dual
+
+
+def _memory_order(x):
+    """x's axes from the slowest to the fastest in memory (partials are laid out alike)."""
+    return tuple(sorted(range(x.ndim), key=lambda i: -x.strides[i]))
 
 
 @functools.cache
-def _block_seeds(shape, block):
-    """Seed q at position q (column-major) of every block x block block: shape + (block**2,)."""
+def _block_seeds(shape, memory_order, block):
+    """Seed q at position q (column-major) of every block x block block: shape + (block**2,),
+    laid out like an array of that shape and memory order (so DualArray need not copy it)."""
     height, width = shape[:2]
     position = np.arange(block * block).reshape(block, block, order="F")  # q = i + block*j
     tiled = np.tile(position, (height // block, width // block))  # q of every (r, c)
     seeds = (tiled[..., None] == np.arange(block * block)).astype(float)  # (H, W, block**2)
     seeds = np.broadcast_to(seeds.reshape((height, width) + (1,) * (len(shape) - 2) + (-1,)),
                             shape + (block * block,))
-    return DualArray(np.zeros(shape), seeds).dual  # laid out as DualArray keeps partials
+    like = np.transpose(np.zeros([shape[i] for i in memory_order]), np.argsort(memory_order))
+    return DualArray(like, seeds).dual
 
 
 def seed_rows(x):
