@@ -2,9 +2,12 @@
 dual numbers, and the Gaussian kervolution, which exists only here (no hand-derived backward).
 """
 
+from functools import partial
+
 import numpy as np
 
 from dual.conv_backward import conv_backward
+from dual.conv_loops import conv_loops
 from dual.gaussian_conv import gaussian_conv
 from dual.gaussian_conv_backward import gaussian_conv_backward
 from dual.seeding import elementwise_derivative
@@ -35,6 +38,7 @@ def gaussian_kind():
 
 CONV_KINDS = {
     "linear": linear_kind(conv_backward),
+    "linear-loops": linear_kind(partial(conv_backward, forward=conv_loops), forward=conv_loops),
     "volterra": volterra_kind(volterra_conv_backward),
     "gaussian": gaussian_kind(),
 }

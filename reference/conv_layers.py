@@ -10,6 +10,7 @@ from typing import Callable
 
 from reference.conv import conv
 from reference.conv_backward import conv_backward
+from reference.conv_loops import conv_loops
 from reference.errata import check_errata
 from reference.volterra_conv import volterra_conv
 from reference.volterra_conv_backward import volterra_conv_backward
@@ -45,13 +46,14 @@ def conv_weight_step(dldw_conv, w_shape, errata="keep"):
     return reshape_f(reshape_f(dldw_conv, (c2, f * f * c1)).T, w_shape)
 
 
-def linear_kind(conv_backward):
-    """The original Conv.m, with a given Conv_backward (the reference's or the dual twin's)."""
+def linear_kind(conv_backward, forward=conv):
+    """The original Conv.m, with a given Conv_backward (the reference's or the dual twin's);
+    ``forward`` conv or conv_loops, the same convolution written as loops."""
     def steps(dldy, x, w_conv, b_conv, y, errata):
         dldw_conv, dldb_conv = conv_backward(dldy, x, w_conv, b_conv, y)
         return conv_weight_step(dldw_conv, w_conv.shape, errata), dldb_conv.T
 
-    return ConvKind(extra=(), forward=conv, steps=steps, initial=lambda rng, w_conv: {})
+    return ConvKind(extra=(), forward=forward, steps=steps, initial=lambda rng, w_conv: {})
 
 
 def volterra_kind(volterra_conv_backward):
@@ -71,8 +73,13 @@ def volterra_kind(volterra_conv_backward):
                     steps=steps, initial=initial)
 
 
-CONV_KINDS = {"linear": linear_kind(conv_backward), "volterra": volterra_kind(volterra_conv_backward)}
-"""The reference's conv kinds, each with its hand-derived backward."""
+CONV_KINDS = {
+    "linear": linear_kind(conv_backward),
+    "linear-loops": linear_kind(conv_backward, forward=conv_loops),
+    "volterra": volterra_kind(volterra_conv_backward),
+}
+"""The reference's conv kinds, each with its hand-derived backward ("linear-loops": the
+original filter computed by conv_loops, the loop form)."""
 
 
 def check_conv(conv, kinds=CONV_KINDS):

@@ -3,7 +3,8 @@
     python scripts/main_cnn.py [--variant reference|dual] [--iterations N] [--batch-size B]
                                [--lr LR] [--seed S] [--errata keep|fix] [--grad-mode chain|forward]
                                [--activation relu|sigmoid|study-sigmoid]
-                               [--conv linear|volterra|gaussian] [--data-dir DIR]
+                               [--conv linear|volterra|gaussian] [--conv-impl im2col|loops]
+                               [--data-dir DIR]
                                [--out-dir DIR] [--weights cnn.mat] [--quiet]
 """
 
@@ -66,6 +67,10 @@ def parse_args(argv):
                              "filters (extra weights w2_conv); or Gaussian kervolution (widths "
                              "gamma_conv, learned as log_gamma_conv; dual variant only) "
                              "(default: linear)")
+    parser.add_argument("--conv-impl", choices=("im2col", "loops"), default="im2col",
+                        help="how the linear conv is computed: im2col, as Conv.m does, or "
+                             "loops over the kernel offsets (conv_loops; the same numbers) "
+                             "(default: im2col)")
     parser.add_argument("--data-dir", type=Path, default=Path("data"),
                         help="where mnist_train.mat and mnist_test.mat are (default: data)")
     parser.add_argument("--out-dir", type=Path, default=Path("outputs"),
@@ -100,7 +105,8 @@ def _run(args):
 
     config = RunConfig(variant=args.variant, iterations=args.iterations,
                        batch_size=args.batch_size, lr=args.lr, seed=args.seed, errata=errata,
-                       activation=args.activation, conv=args.conv, grad_mode=grad_mode,
+                       activation=args.activation, conv=args.conv, conv_impl=args.conv_impl,
+                       grad_mode=grad_mode,
                        data_dir=args.data_dir,
                        out_dir=args.out_dir, weights=args.weights, progress=not args.quiet)
     metrics = run_main_cnn(config, variant_module)

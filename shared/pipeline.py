@@ -28,6 +28,7 @@ class RunConfig:
     errata: str = "keep"
     activation: str = "relu"
     conv: str = "linear"
+    conv_impl: str = "im2col"  # linear only: "im2col" (Conv.m) or "loops" (conv_loops)
     grad_mode: str | None = None  # dual only: "chain" or "forward"
     data_dir: Path = Path("data")
     out_dir: Path = Path("outputs")
@@ -52,7 +53,11 @@ def run_main_cnn(config, variant_module):
     confusion.png into ``config.out_dir``, all only after a successful run; return the metrics."""
     check_writable(config.out_dir)
     im_train, label_train, im_test, label_test = load_mnist(config.data_dir)
-    kind = variant_module.CONV_KINDS.get(config.conv)
+    if config.conv_impl == "loops" and config.conv != "linear":
+        raise CnnDualError(f"--conv-impl loops is the linear conv written as loops; the "
+                           f"{config.conv} conv has no loop form")
+    kind_name = "linear-loops" if config.conv_impl == "loops" else config.conv
+    kind = variant_module.CONV_KINDS.get(kind_name)
     if kind is None:
         raise CnnDualError(f"the {config.variant} variant has no '{config.conv}' conv layer"
                            + (" (no hand-derived backward: use --variant dual)"
@@ -75,14 +80,14 @@ def run_main_cnn(config, variant_module):
     began = time.perf_counter()
     trained = variant_module.train_cnn(
         mini_batch_x, mini_batch_y, **start, iterations=config.iterations, lr=config.lr,
-        errata=config.errata, activation=config.activation, conv=config.conv,
+        errata=config.errata, activation=config.activation, conv=kind_name,
         conv_extra=start_extra, rng=rng, progress=config.progress, **mode)
     training_seconds = time.perf_counter() - began
     w_conv, b_conv, w_fc, b_fc, loss = trained[:5]
     extra = trained[5] if len(trained) > 5 else {}
 
     predicted = variant_module.predict(im_test, w_conv, b_conv, w_fc, b_fc,
-                                       activation=config.activation, conv=config.conv,
+                                       activation=config.activation, conv=kind_name,
                                        conv_extra=extra)
     truth = label_test.reshape(-1)
     acc = accuracy(predicted, truth)
@@ -93,6 +98,7 @@ def run_main_cnn(config, variant_module):
         "errata": config.errata,
         "activation": config.activation,
         "conv": config.conv,
+        "conv_impl": config.conv_impl,
         "iterations": config.iterations,
         "batch_size": config.batch_size,
         "lr": config.lr,

@@ -232,3 +232,22 @@ def test_conv_errors(argv, words, small_data_dir, tmp_path, capsys):
     code, _, err = run(argv + ["--data-dir", small_data_dir, "--out-dir", tmp_path / "o"], capsys)
     assert_one_line_error(code, err, *words)
     assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
+
+
+@pytest.mark.parametrize("variant", ["reference", "dual"])
+def test_loop_form_conv_trains_the_same_weights(variant, small_data_dir, tmp_path, capsys):
+    common = ["--variant", variant, "--iterations", 4, "--data-dir", small_data_dir, "--quiet"]
+    if variant == "reference":
+        common += ["--errata", "fix"]
+    for impl in ("im2col", "loops"):
+        assert run(common + ["--conv-impl", impl, "--out-dir", tmp_path / impl], capsys)[0] == 0
+    a, b = (scipy.io.loadmat(tmp_path / n / "cnn.mat") for n in ("im2col", "loops"))
+    for k in ("w_conv", "b_conv", "w_fc", "b_fc"):
+        np.testing.assert_allclose(a[k], b[k], rtol=1e-12, atol=1e-14)
+    assert json.loads((tmp_path / "loops" / "metrics.json").read_text())["conv_impl"] == "loops"
+
+
+def test_loop_form_is_for_the_linear_conv_only(small_data_dir, tmp_path, capsys):
+    code, _, err = run(["--variant", "dual", "--conv", "gaussian", "--conv-impl", "loops",
+                        "--data-dir", small_data_dir, "--out-dir", tmp_path], capsys)
+    assert_one_line_error(code, err, "loops", "gaussian")
