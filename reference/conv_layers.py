@@ -27,7 +27,8 @@ class ConvKind:
     forward(x, w_conv, b_conv, *extra) -> y (14,14,c2[,B]);
     steps(dldy, x, w_conv, b_conv, *extra, y, errata) -> the gradients TrainCNN accumulates,
         one per parameter, in the parameters' shapes: (dw_conv, db_conv, *dextra);
-    initial(rng, w_conv) -> {name: starting value} for the extra parameters."""
+    initial(rng, w_conv) -> {name: starting value} for the extra parameters, and for "w_conv"
+        when the kind starts its filters otherwise than TrainCNN's N(0,1) draw ``w_conv``."""
     extra: tuple
     forward: Callable
     steps: Callable

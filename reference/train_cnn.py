@@ -164,11 +164,13 @@ def train_cnn(mini_batch_x, mini_batch_y, *, w_conv=None, w_fc=None, b_conv=None
         raise ValueError(f"lr must be > 0, got {lr}")
     rng = np.random.default_rng(rng)
     drawn = initial_weights(rng)
-    w_conv = drawn[0] if w_conv is None else np.array(w_conv, dtype=float)
+    kind_start = kind.initial(rng, drawn[0])
+    w_conv = kind_start.pop("w_conv", drawn[0]) if w_conv is None else np.array(w_conv, dtype=float)
     b_conv = drawn[1] if b_conv is None else np.array(b_conv, dtype=float).reshape(-1, 1)
     w_fc = drawn[2] if w_fc is None else np.array(w_fc, dtype=float)
     b_fc = drawn[3] if b_fc is None else np.array(b_fc, dtype=float).reshape(-1, 1)
-    extra = {**kind.initial(rng, w_conv), **(conv_extra or {})}
+    kind_start.pop("w_conv", None)
+    extra = {**kind_start, **(conv_extra or {})}
     extra_names = list(kind.extra)
     extra_values = [np.array(v, dtype=float) for v in extra_parameters(kind, extra)]
     images = [as_images(np.asarray(x, dtype=float)) for x in mini_batch_x]
