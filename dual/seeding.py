@@ -31,48 +31,66 @@ from shared.matlab import reshape_f
 from shared.patches import col2im_sliding, crop, upper_triangle
 
 
-def seed_identity(value, order="F"):
-    """``value`` with one partial per entry, numbered in MATLAB's column-major order (or C)."""
-    n = value.size
-    return DualArray(value, np.reshape(np.eye(n), value.shape + (n,), order=order))
+def seed_identity(value):
+    """``value`` with one partial per entry, numbered in MATLAB's column-major order."""
+    return DualArray(value, _seeds_like(value, _one_hot_seeds, value.size, 0))
 
 
 def elementwise_derivative(f, x):
     """f'(x) of an element-wise f, x any shape -> same shape: one seed everywhere."""
-    return f(DualArray(x, np.ones(x.shape + (1,)))).dual[..., 0]
+    return f(DualArray(x, _seeds_like(x, _ones))).dual[..., 0]
+
+
+def _ones(shape):
+    return np.ones(shape + (1,))
 
 
 def block_derivatives(f, x, block):
     """Derivatives of a block reduction f (each output sees one block x block block of x's
     first two axes) -> f(x)'s shape + (block*block,): entry q is d output / d (position q of
     its block), positions numbered column-major."""
-    return f(DualArray(x, _block_seeds(x.shape, _memory_order(x), block))).dual
+    return f(DualArray(x, _seeds_like(x, _block_seeds, block))).dual
 
 
-def _memory_order(x):
-    """x's axes from the slowest to the fastest in memory (partials are laid out alike)."""
-    return tuple(sorted(range(x.ndim), key=lambda i: -x.strides[i]))
-
-
-@functools.cache
-def _block_seeds(shape, memory_order, block):
-    """Seed q at position q (column-major) of every block x block block: shape + (block**2,),
-    laid out like an array of that shape and memory order (so DualArray need not copy it)."""
+def _block_seeds(shape, block):
+    """Seed q at position q (column-major) of every block x block block: shape + (block**2,)."""
     height, width = shape[:2]
     position = np.arange(block * block).reshape(block, block, order="F")  # q = i + block*j
     tiled = np.tile(position, (height // block, width // block))  # q of every (r, c)
     seeds = (tiled[..., None] == np.arange(block * block)).astype(float)  # (H, W, block**2)
-    seeds = np.broadcast_to(seeds.reshape((height, width) + (1,) * (len(shape) - 2) + (-1,)),
-                            shape + (block * block,))
+    return np.broadcast_to(seeds.reshape((height, width) + (1,) * (len(shape) - 2) + (-1,)),
+                           shape + (block * block,))
+
+
+def _seeds_like(x, build, *args):
+    """The seeds ``build(x.shape, *args)``, laid out like x (so DualArray need not copy them)
+    and built once per shape and layout: seeds are constants. Read-only, so a shared seed array
+    cannot be changed by accident."""
+    return _cached_seeds(build, x.shape, _memory_order(x), args)
+
+
+def _memory_order(x):
+    """x's axes from the slowest to the fastest in memory (partials are laid out alike)."""
+    return tuple(sorted(range(np.ndim(x)), key=lambda i: -np.asarray(x).strides[i]))
+
+
+@functools.cache
+def _cached_seeds(build, shape, memory_order, args):
     like = np.transpose(np.zeros([shape[i] for i in memory_order]), np.argsort(memory_order))
-    return DualArray(like, seeds).dual
+    seeds = DualArray(like, build(shape, *args)).dual
+    seeds.flags.writeable = False
+    return seeds
 
 
 def seed_rows(x):
     """x (n, B), columns treated one by one (images) -> x with n partials: row j of every
     column carries seed j, so the dual part of a per-image result holds d/dx(j, b)."""
-    n, n_images = x.shape
-    return DualArray(x, np.broadcast_to(np.eye(n)[:, None, :], (n, n_images, n)))
+    return DualArray(x, _seeds_like(x, _row_seeds))
+
+
+def _row_seeds(shape):
+    n, n_images = shape
+    return np.broadcast_to(np.eye(n)[:, None, :], (n, n_images, n))
 
 
 def conv_filter_seeds(w_conv, b_conv):
@@ -92,9 +110,16 @@ def fc_row_seeds(w, b):
     """Row 0 of (w, b) as dual numbers with n_in + 1 seeds: seed j on w(0, j), the last on b(0).
     Output i of fc is the same function of row i as output 0 is of row 0, so the dual part of
     output 0 -- d y_0 / d w(0, j) and d y_0 / d b(0) -- serves every row."""
+    row, bias = w[:1], reshape_f(b, (-1, 1))[:1]
     n_in = w.shape[1]
-    return (DualArray(w[:1], np.eye(n_in + 1)[None, :n_in]),
-            DualArray(reshape_f(b, (-1, 1))[:1], np.eye(n_in + 1)[None, n_in:]))
+    return (DualArray(row, _seeds_like(row, _one_hot_seeds, n_in + 1, 0)),
+            DualArray(bias, _seeds_like(bias, _one_hot_seeds, n_in + 1, n_in)))
+
+
+def _one_hot_seeds(shape, k, first):
+    """Entry e (column-major) of an array of ``shape`` carries seed first + e, of k seeds."""
+    size = int(np.prod(shape))
+    return np.reshape(np.eye(k)[first:first + size], shape + (k,), order="F")
 
 
 def affine_jacobian(f, image_shape):
