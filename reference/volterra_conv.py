@@ -8,7 +8,7 @@ import numpy as np
 
 from shared.data import format_shape
 from shared.matlab import drop_batch_axis, reshape_f, with_batch_axis
-from shared.patches import check_filters, check_per_filter, sliding_patches
+from shared.patches import check_filters, check_per_filter, sliding_patches, upper_triangle
 
 # einsum's path search as (strategy, largest intermediate allowed): above its default limit (the
 # largest operand), so that three operands are contracted pairwise through BLAS. With dual
@@ -37,14 +37,15 @@ def volterra_patches(x_cols, w1, w2, b):
     """The Volterra filters applied to each column of patches.
 
     x_cols (n, P, B), w1 (f,f,1,c2), w2 (n,n,c2), b (c2,1) -> y (P, c2, B); per patch x and
-    channel k, y = w1(:,k)' x + x' triu(w2(:,:,k)) x + b(k) (eq. 4.3).
+    channel k, y = sum_i w1(i,k) x_i + sum_{i<=j} w2(i,j,k) x_i x_j + b(k) (eq. 4.2): the
+    products x_i x_j of the n(n+1)/2 pairs i <= j are features, weighted like the linear ones.
     """
     n, n_patches, n_images = x_cols.shape
     c2 = w2.shape[2]
     x_flat = reshape_f(x_cols, (n, n_patches * n_images))  # the pages side by side
-    upper = np.triu(np.ones((n, n)))[:, :, None]  # w2's entries i <= j; those below are ignored
-    y = (np.einsum("ik,ip->kp", reshape_f(w1, (n, c2)), x_flat, optimize=True)
-         + np.einsum("ijk,ip,jp->kp", w2 * upper, x_flat, x_flat, optimize=PAIRWISE)
+    i, j = upper_triangle(n)  # the pairs i <= j; w2's entries below the diagonal are ignored
+    pairs = x_flat[i] * x_flat[j]  # n(n+1)/2 x (P*B): x_i x_j
+    y = (reshape_f(w1, (n, c2)).T @ x_flat + w2[i, j].T @ pairs
          + reshape_f(b, (c2, 1)))  # c2 x (P*B)
     return np.moveaxis(reshape_f(y, (c2, n_patches, n_images)), 0, 1)
 
