@@ -99,8 +99,7 @@ def run_timings(batches, weights, quick, repeats):
     results = {}
     for name, (train, iterations) in methods(batches, weights, quick).items():
         median, low, high = time_training(train, iterations, 1 if iterations < 100 else repeats)
-        # (a cost per iteration that does not change along the schedule: short runs scale)
-        scale = SCHEDULE / iterations
+        scale = SCHEDULE / iterations  # the cost per iteration is the same all along
         results[name] = {
             "seconds": median * scale, "min": low * scale, "max": high * scale,
             "ms_per_iteration": 1000 * median / iterations, "iterations_run": iterations,
@@ -251,6 +250,8 @@ def plot_scaling(path, data):
         ideal = np.array(values, dtype=float)
         first = data[key]["reference"][0]
         ax.loglog(values, first * ideal / ideal[0], ":", color="gray", label="linear")
+        ax.set_xticks(values, [str(v) for v in values])
+        ax.minorticks_off()
         ax.set_xlabel(label)
         ax.set_ylabel("ms per iteration")
         ax.legend()
