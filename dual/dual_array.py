@@ -323,6 +323,9 @@ def _tangent_at_matrix(dx, y):
     t = _kfirst(dx)
     if t.ndim == 2:  # x is a vector: its K tangents are the rows of t
         return t @ y if np.ndim(y) == 1 else np.swapaxes(t @ y, -1, -2)
+    if np.ndim(y) == 2:  # one matrix y for all: the rows of every partial in one product
+        product = np.reshape(t, (-1, t.shape[-1])) @ y
+        return _klast(np.reshape(product, t.shape[:-1] + (y.shape[-1],)))
     return _klast(t[(slice(None),) + (None,) * (np.ndim(y) - t.ndim + 1)] @ y)
 
 
@@ -332,6 +335,9 @@ def _matrix_at_tangent(x, dy):
         return None
     if dy.ndim == 2:  # y is a vector: dy (m, K) is a matrix
         return x @ dy
+    if np.ndim(x) == 2 and dy.ndim == 3:  # y a matrix: its K tangents side by side, one product
+        n, p, k = dy.shape
+        return np.reshape(x @ np.reshape(dy, (n, p * k)), (x.shape[0], p, k))
     t = _kfirst(dy)
     return _klast(x @ t[(slice(None),) + (None,) * (np.ndim(x) - t.ndim + 1)])
 
