@@ -6,7 +6,7 @@ the Gaussian kervolution, which has no hand-derived backward.
 """
 
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 from reference.conv import conv
 from reference.conv_backward import conv_backward
