@@ -16,6 +16,8 @@ These are the shapes MATLAB itself would use for a stack of images, columns or r
 
 import numpy as np
 
+from shared.data import format_shape
+
 
 def reshape_f(a, shape):
     """MATLAB's ``reshape(a, shape)``: column-major."""
@@ -117,8 +119,7 @@ def with_batch_axis(a, image_shape, name):
         return np.reshape(a, image_shape + (1,)), True
     if len(shape) == len(image_shape) + 1 and shape[:-1] == image_shape:
         return a, False
-    expected = "x".join(map(str, image_shape))
-    got = "x".join(map(str, shape)) or "scalar"
+    expected, got = format_shape(image_shape), format_shape(shape)
     raise ValueError(f"{name} must be {expected} (one image) or {expected}xB (a batch), got {got}")
 
 
