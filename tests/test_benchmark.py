@@ -26,6 +26,8 @@ def test_quick_benchmark_writes_results_and_figure(tmp_path, capsys):
     for key in ("batch_size", "filters"):
         scaling = report["scaling_ms_per_iteration"][key]
         assert len(scaling["reference"]) == len(scaling["dual"]) == len(scaling["values"])
-    assert report["forward_mode_growth"]["partials"] == [27, 100, 400, 1510]
+    growth = report["forward_mode_growth"]
+    assert growth["partials"] == [27, 100, 400, 1510]
+    assert len(growth["seconds_per_pass"]) == 4 and growth["seconds_per_pass"][-1] == growth["seconds"][-1]
     if (DATA_DIR / "mnist_train.mat").is_file():  # main_cnn.py needs the data to run
         assert all(v > 50 for v in report["peak_rss_mb"].values())  # a real process was measured
