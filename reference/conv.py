@@ -1,7 +1,9 @@
 """MATLAB: Conv.m -- 3x3 convolution (cross-correlation), stride 1, zero padding 1."""
 
-from shared.matlab import (drop_batch_axis, im2col_sliding, pad_zeros, page_transpose,
-                           pagemtimes, reshape_f, with_batch_axis)
+import numpy as np
+
+from shared.matlab import drop_batch_axis, reshape_f, with_batch_axis
+from shared.patches import sliding_patches
 
 
 def conv(x, w_conv, b_conv):
@@ -13,12 +15,11 @@ def conv(x, w_conv, b_conv):
     height, width = x.shape[:2]
     x, single = with_batch_axis(x, (height, width, 1), "x")
     f, c2 = w_conv.shape[0], w_conv.shape[3]
-    x_padded = pad_zeros(x[:, :, 0, :], (f - 1) // 2)  # 16 x 16 x B
-    x_row_version = im2col_sliding(x_padded, f)  # (f*f) x (14*14) x B
+    x_row_version = sliding_patches(x, f)  # (f*f) x (14*14) x B: x_padded, then im2col
     w_reshaped = reshape_f(w_conv, (f * f, c2))  # (f*f) x c2
     # MATLAB: y = transpose(x_row_version) * w_reshaped + transpose(b_conv), image by image.
-    # Computed as the transpose of w_reshaped' * x_row_version: the same numbers, whose pages
-    # come out in MATLAB's memory order (14x14 plane by plane).
-    y = page_transpose(pagemtimes(w_reshaped.T, x_row_version)) + reshape_f(b_conv, (1, c2, 1))
-    y = reshape_f(y, (height, width, c2, x.shape[3]))
+    # Computed as w_reshaped' * [patches of every image]: the same numbers, transposed, in one
+    # product for the batch; column p*B + b of the c2 rows is position p of image b.
+    y = w_reshaped.T @ np.reshape(x_row_version, (f * f, -1)) + b_conv  # c2 x (14*14*B)
+    y = np.transpose(np.reshape(y, (c2, width, height, x.shape[3])), (2, 1, 0, 3))
     return drop_batch_axis(y, single)

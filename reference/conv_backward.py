@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from shared.matlab import im2col_sliding, pad_zeros, page_transpose, reshape_f, with_batch_axis
+from shared.matlab import reshape_f, with_batch_axis
+from shared.patches import sliding_patches
 
 
 def conv_backward(dldy, x, w_conv, b_conv, y):
@@ -15,14 +16,18 @@ def conv_backward(dldy, x, w_conv, b_conv, y):
     """
     height, width = x.shape[:2]
     x, _ = with_batch_axis(x, (height, width, 1), "x")
-    f, c2 = w_conv.shape[0], w_conv.shape[3]
-    x_padded = pad_zeros(x[:, :, 0, :], (f - 1) // 2)
-    x_row_version = im2col_sliding(x_padded, f)  # (f*f) x (14*14) x B
-    dldy_reshaped = page_transpose(reshape_f(dldy, (height * width, c2, x.shape[3])))  # c2 x 196 x B
-    # dLdw = dLdy_reshaped * transpose(x_row_version), summed over the images of a batch: one
-    # product of the pages laid side by side, [d_1 d_2 ...] * [x_1'; x_2'; ...]
-    n_columns = height * width * x.shape[3]
-    dldw = reshape_f(dldy_reshaped, (c2, n_columns)) @ reshape_f(x_row_version, (f * f, n_columns)).T
+    f, c2, n_images = w_conv.shape[0], w_conv.shape[3], x.shape[3]
+    x_row_version = sliding_patches(x, f)  # (f*f) x (14*14) x B, as Conv made them
+    # dLdy_reshaped = reshape(dLdy, [14*14 c2])': c2 x 196 per image; its columns for the whole
+    # batch laid out as conv's product gives them (column p*B + b: position p of image b)
+    dldy_images = reshape_f(dldy, (height, width, c2, n_images))
+    dldy_reshaped = np.reshape(np.transpose(dldy_images, (2, 1, 0, 3)), (c2, -1))  # c2 x (196*B)
+    # dLdw = dLdy_reshaped * transpose(x_row_version), summed over the images of a batch: the
+    # pages laid side by side, [d_1 d_2 ...] * [x_1'; x_2'; ...], computed row by row (one
+    # matrix-vector product per filter reads the patches at memory speed; BLAS runs this
+    # c2-row product slower)
+    x_rows = np.reshape(x_row_version, (f * f, -1))  # (f*f) x (196*B)
+    dldw = np.stack([x_rows @ dldy_k for dldy_k in dldy_reshaped])  # c2 x (f*f)
     dldw = reshape_f(dldw, (1, c2 * f * f))
-    dldb = np.sum(dldy_reshaped, axis=(1, 2)).reshape(1, c2)
+    dldb = np.sum(dldy_reshaped, axis=1).reshape(1, c2)
     return dldw, dldb

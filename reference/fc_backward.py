@@ -10,7 +10,7 @@ def fc_backward(dldy, x, w, b, y):
     dldw = dLdy * kron(eye(10), x') in the original: the outer product dLdy' * x' read row by
     row (row-major), i.e. dldw(147*i + j) = dL/dw(i, j).
     """
-    dldx = dldy @ w
+    dldx = (w.T @ dldy.T).T  # dldy * w, computed transposed: its columns (images) stay fastest
     dldw = np.reshape(dldy.T @ x.T, (1, w.size))  # row-major on purpose, as kron lays it out
     dldb = np.sum(dldy, axis=0, keepdims=True)
     return dldx, dldw, dldb

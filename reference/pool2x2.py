@@ -3,6 +3,7 @@
 import numpy as np
 
 from shared.matlab import im2col_distinct, reshape_f
+from shared.memo import keep_last
 
 
 def pool2x2(x):
@@ -12,5 +13,14 @@ def pool2x2(x):
     channel), whose column max is reshaped to 7x7.
     """
     height, width = x.shape[:2]
-    blocks = im2col_distinct(x, 2)  # 4 x 49 x 3[ x B]
-    return reshape_f(np.max(blocks, axis=0), (height // 2, width // 2) + x.shape[2:])
+    _, block_max = blocks_and_max(x)
+    return reshape_f(block_max, (height // 2, width // 2) + x.shape[2:])
+
+
+@keep_last
+def blocks_and_max(x):
+    """x (14,14,3[,B]) -> (blocks, block_max): im2col(x, [2 2], 'distinct') of every channel,
+    4 x 49 x 3[ x B], and its column max, 49 x 3[ x B]. Pool2x2_backward takes the same x and
+    gets them without building them again."""
+    blocks = im2col_distinct(x, 2)
+    return blocks, np.max(blocks, axis=0)

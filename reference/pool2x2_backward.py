@@ -3,7 +3,8 @@
 import numpy as np
 
 from reference.errata import check_errata
-from shared.matlab import col2im_distinct, im2col_distinct, reshape_f
+from reference.pool2x2 import blocks_and_max
+from shared.matlab import col2im_distinct, reshape_f
 
 
 def pool2x2_backward(dldy, x, y, errata="keep"):
@@ -15,18 +16,17 @@ def pool2x2_backward(dldy, x, y, errata="keep"):
     """
     check_errata(errata)
     height, width = x.shape[:2]
-    blocks = im2col_distinct(x, 2)  # 4 x 49 x 3[ x B]
-    block_max = np.max(blocks, axis=0)
+    blocks, block_max = blocks_and_max(x)  # 4 x 49 x 3[ x B], and its max over axis 0
     dldy_blocks = reshape_f(dldy, block_max.shape)  # 49 x 3[ x B]
-    # MATLAB's [~, i] = max(...) picks the first maximum: walk each block's 4 positions in
-    # column-major order; the first one equal to the maximum takes the upstream value.
-    found = np.zeros(block_max.shape, dtype=bool)
-    dldx_rv = []
-    for position in range(4):
-        is_first_max = (blocks[position] == block_max) & ~found
-        found |= is_first_max
-        dldx_rv.append(is_first_max * dldy_blocks)
-    dldx_rv = np.stack(dldx_rv)  # 4 x 49 x 3[ x B]
+    # MATLAB's [~, i] = max(...) picks the first maximum: a position takes the upstream value
+    # when it equals its block's maximum and no earlier position (column-major) does.
+    is_max = blocks == block_max  # 4 x 49 x 3[ x B]
+    is_first_max = is_max.copy()
+    found = is_max[0].copy()  # a maximum seen at an earlier position
+    for position in range(1, 4):
+        is_first_max[position] &= ~found
+        found |= is_max[position]
+    dldx_rv = is_first_max * dldy_blocks  # 4 x 49 x 3[ x B]
     if errata == "keep":
         return dldx_rv
     return col2im_distinct(dldx_rv, 2, height, width)

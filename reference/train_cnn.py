@@ -22,6 +22,7 @@ from reference.sigmoid_backward import sigmoid_backward
 from reference.study_sigmoid import study_sigmoid
 from reference.study_sigmoid_backward import study_sigmoid_backward
 from shared.errors import TrainingDiverged
+from shared.memory import keep_freed_memory
 from shared.matlab import reshape_f
 
 N_FILTERS = 3
@@ -173,10 +174,12 @@ def train_cnn(mini_batch_x, mini_batch_y, *, w_conv=None, w_fc=None, b_conv=None
     extra = {**kind_start, **(conv_extra or {})}
     extra_names = list(kind.extra)
     extra_values = [np.array(v, dtype=float) for v in extra_parameters(kind, extra)]
-    images = [as_images(np.asarray(x, dtype=float)) for x in mini_batch_x]
+    # each batch stored image index fastest (a 196xB array, C-ordered): see shared.matlab
+    images = [as_images(np.ascontiguousarray(x, dtype=float)) for x in mini_batch_x]
     labels = [np.asarray(y, dtype=float) for y in mini_batch_y]
     options = {} if conv == "linear" else {"conv": conv}
 
+    keep_freed_memory()  # (shared.memory: fresh arrays each iteration without page faults)
     loss = np.zeros(iterations)
     # A diverging run overflows silently, as in MATLAB; the loss check reports it.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):

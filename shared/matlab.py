@@ -12,6 +12,13 @@ Batch convention (how a mini-batch of B images travels through the layers):
   - a column vector n x 1 (flattened features, scores, one-hot labels) becomes n x B;
   - a row vector 1 x n (the gradients MATLAB returns as rows) becomes B x n.
 These are the shapes MATLAB itself would use for a stack of images, columns or rows.
+
+Memory layout (speed only: the numbers are the same in any layout). A batch is stored with the
+image index FASTEST, then MATLAB's column-major order: the layout of the 196xB mini-batches
+themselves, which hold each pixel's B values side by side. A 14x14x3xB array then lies in
+memory as 3 planes of 14 columns of 14 rows of B values, so every shift, block and plane the
+layers take is a run of whole B-value groups, and numpy's loops run over long contiguous
+stretches. The helpers below keep that layout: reshapes and copies put the batch axis fastest.
 """
 
 import numpy as np
@@ -20,8 +27,26 @@ from shared.data import format_shape
 
 
 def reshape_f(a, shape):
-    """MATLAB's ``reshape(a, shape)``: column-major."""
-    return np.reshape(a, shape, order="F")
+    """MATLAB's ``reshape(a, shape)``: column-major.
+
+    When ``a`` is a batch stored image index fastest and ``shape`` keeps its batch size last,
+    the reshape is done image by image with the batch axis in front (the same numbers: the
+    column-major index of the last axis is unchanged), so that a copy, if one is needed, keeps
+    the batch fastest.
+    """
+    shape = tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
+    n = len(shape)
+    if n > 1 and shape[-1] == a.shape[-1] > 1 and _batch_fastest(a):
+        d = a.ndim
+        per_image = a.transpose((d - 1,) + tuple(range(d - 1))).reshape(shape[-1:] + shape[:-1], order="F")
+        return per_image.transpose(tuple(range(1, n)) + (0,))
+    return a.reshape(shape, order="F")
+
+
+def _batch_fastest(a):
+    """Whether a's last axis is its fastest in memory (a DualArray: its values')."""
+    values = a.real
+    return values.strides[-1] == values.itemsize
 
 
 def pad_zeros(a, pad):
@@ -29,14 +54,15 @@ def pad_zeros(a, pad):
     of the first two axes. a (H, W, ...) -> (H+2*pad, W+2*pad, ...).
 
     Concatenation, as the original writes it, runs several times faster than ``np.pad``; it is
-    done on the transposed view so that a column-major input gives a column-major result.
+    done on the (W, H, ...) view, so that a batch stored image index fastest (or one
+    column-major image) gives a result laid out alike.
     """
-    a_t = np.transpose(a)  # (..., W, H)
-    rest_t, (width, height) = a_t.shape[:-2], a_t.shape[-2:]
-    lr_pad = np.zeros(rest_t + (pad, height))
-    tb_pad = np.zeros(rest_t + (width + 2 * pad, pad))
-    padded_t = np.concatenate([tb_pad, np.concatenate([lr_pad, a_t, lr_pad], axis=-2), tb_pad], axis=-1)
-    return np.transpose(padded_t)
+    a_t = np.swapaxes(a, 0, 1)  # (W, H, ...)
+    width, height, rest = a_t.shape[0], a_t.shape[1], a_t.shape[2:]
+    lr_pad = np.zeros((width, pad) + rest)
+    tb_pad = np.zeros((pad, height + 2 * pad) + rest)
+    padded_t = np.concatenate([tb_pad, np.concatenate([lr_pad, a_t, lr_pad], axis=1), tb_pad], axis=0)
+    return np.swapaxes(padded_t, 0, 1)
 
 
 def im2col_sliding(a, f):
@@ -44,33 +70,30 @@ def im2col_sliding(a, f):
 
     a (H+f-1, W+f-1[, B]) -> (f*f, H*W[, B]). Column ``r + H*c`` (0-based) is the f x f patch
     whose top-left corner is at (r, c), flattened column-major (row index fastest).
-    Row ``i + f*j`` of the result is the image shifted by the kernel offset (i, j); the f*f
-    shifted views are stacked in one copy, laid out so that the pages of a batch stand side
-    by side: ``reshape_f(result, (f*f, H*W*B))`` is a free view, one matrix for one product.
+    Row ``i + f*j`` of the result is the image shifted by the kernel offset (i, j): a slice
+    of a. The f*f slices are stacked in one copy, C-ordered, so that each row is one
+    contiguous run and ``np.reshape(result, (f*f, H*W*B))`` is a free view: one matrix for one
+    product, whose column ``p*B + b`` is patch p of image b. (``sliding_window_view`` gives
+    the same windows; its checks alone cost as much as this copy of 30 images.)
     """
     height, width = a.shape[0] - f + 1, a.shape[1] - f + 1
-    a_t = np.transpose(a)  # ([B,] W+f-1, H+f-1): a_t[.., c, r] = a[r, c, ..]
-    shifted = [a_t[..., j:j + width, i:i + height] for j in range(f) for i in range(f)]
-    rows = np.reshape(np.stack(shifted), (f * f,) + a_t.shape[:-2] + (width * height,))
-    return np.moveaxis(rows, 1, 2) if rows.ndim == 3 else rows  # [i + f*j, r + H*c, b]
+    shifted = [a[i:i + height, j:j + width].swapaxes(0, 1) for j in range(f) for i in range(f)]
+    return np.reshape(np.stack(shifted), (f * f, height * width) + a.shape[2:])  # [i + f*j, r + H*c]
 
 
 def im2col_distinct(a, block):
     """MATLAB ``im2col(a, [block block], 'distinct')`` on every channel (and image) at once.
 
     a (H, W, ...) -> (block*block, (H/block)*(W/block), ...). Blocks are numbered column-major
-    (block row fastest) and each block's values are listed column-major. Built in one copy,
-    laid out position by position, so that reducing over a block's positions (axis 0) combines
-    whole contiguous planes instead of striding over a short axis.
+    (block row fastest) and each block's values are listed column-major. Position (i, j) of
+    every block is the strided view ``a[i::block, j::block]``; the views are stacked in one
+    copy, block columns outermost, so that each position is one contiguous plane: reducing
+    over a block's positions (axis 0) combines whole planes element by element.
     """
     height, width = a.shape[:2]
-    rest = a.shape[2:]
-    n_br, n_bc, n = height // block, width // block, len(rest)
-    a_t = np.transpose(a)  # rest reversed + (W, H)
-    split = np.reshape(a_t, rest[::-1] + (n_bc, block, n_br, block))  # [.., bc, j, br, i]
-    planes = np.transpose(split, (n + 1, n + 3) + tuple(range(n)) + (n, n + 2))  # [j, i, .., bc, br]
-    planes = np.reshape(planes, (block * block,) + rest[::-1] + (n_br * n_bc,))  # [i + block*j, .., br + n_br*bc]
-    return np.transpose(planes, (0, n + 1) + tuple(range(n, 0, -1)))
+    planes = np.stack([a[i::block, j::block].swapaxes(0, 1)  # (block col, block row, ...)
+                       for j in range(block) for i in range(block)])
+    return reshape_f(planes.swapaxes(1, 2), (block * block, (height // block) * (width // block)) + a.shape[2:])
 
 
 def col2im_distinct(cols, block, height, width):
@@ -79,25 +102,8 @@ def col2im_distinct(cols, block, height, width):
     rest = cols.shape[2:]
     n_br, n_bc = height // block, width // block
     blocks = reshape_f(cols, (block, block, n_br, n_bc) + rest)  # (i, j, br, bc, ...)
-    split = np.moveaxis(blocks, 1, 2)  # (i, br, j, bc, ...)
+    split = blocks.transpose((0, 2, 1, 3) + tuple(range(4, blocks.ndim)))  # (i, br, j, bc, ...)
     return reshape_f(split, (height, width) + rest)
-
-
-def pagemtimes(a, b):
-    """MATLAB ``pagemtimes(a, b)``: ``a(:,:,k) * b(:,:,k)`` for every page k of the trailing axis.
-    a (m, n[, B]), b (n, p[, B]) -> (m, p[, B]); a 2-D operand multiplies every page."""
-    if a.ndim == 2 and b.ndim == 3:  # one product: a * [b_1 b_2 ...] = [a*b_1 a*b_2 ...]
-        n, p, pages = b.shape
-        return reshape_f(a @ reshape_f(b, (n, p * pages)), (a.shape[0], p, pages))
-    pages_a = np.moveaxis(a, -1, 0) if a.ndim == 3 else a
-    pages_b = np.moveaxis(b, -1, 0) if b.ndim == 3 else b
-    product = np.matmul(pages_a, pages_b)
-    return np.moveaxis(product, 0, -1) if product.ndim == 3 else product
-
-
-def page_transpose(a):
-    """MATLAB ``pagetranspose(a)``: transpose every page. a (m, n[, B]) -> (n, m[, B])."""
-    return np.swapaxes(a, 0, 1)
 
 
 def _squeeze_trailing(shape):
