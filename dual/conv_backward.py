@@ -4,7 +4,7 @@ import numpy as np
 
 from dual.seeding import conv_filter_seeds
 from reference.conv import conv
-from shared.matlab import reshape_f
+from shared.matlab import reshape_f, with_batch_axis
 
 
 def conv_backward(dldy, x, w_conv, b_conv, y, forward=conv):
@@ -16,12 +16,16 @@ def conv_backward(dldy, x, w_conv, b_conv, y, forward=conv):
     ``forward`` may be any implementation of it (``conv_loops``: the loop form).
     """
     height, width = x.shape[:2]
+    x, _ = with_batch_axis(x, (height, width, 1), "x")
     f, c2 = w_conv.shape[0], w_conv.shape[3]
-    dydw = forward(x, *conv_filter_seeds(w_conv, b_conv)).dual  # 14x14x1[xB] x (f*f + 1)
-    dydw = reshape_f(dydw, (-1, f * f + 1))  # (14*14*B) x (f*f + 1): dy(p,k,b)/dw(q,k), /db(k)
-    dldy_reshaped = np.moveaxis(reshape_f(dldy, (height * width, c2, -1)), 1, 0)  # c2 x 196 x B
-    # dL/dw(k, q) = sum over positions p and images b of dL/dy(p, k, b) * dy(p, k, b)/dw(q, k)
-    dldw_and_b = reshape_f(dldy_reshaped, (c2, -1)) @ dydw  # c2 x (f*f + 1)
+    dydw = forward(x, *conv_filter_seeds(w_conv, b_conv)).dual  # 14x14x1xB x (f*f + 1)
+    # rows: dy(p,k,b)/dw(q,k) and /db(k) for partial q; columns: positions p and images b,
+    # listed alike for dL/dy (transposes that are views for batches stored image index fastest)
+    dydw_rows = np.reshape(np.transpose(dydw[:, :, 0], (3, 1, 0, 2)), (f * f + 1, -1))
+    dldy_rows = np.reshape(np.transpose(reshape_f(dldy, (height, width, c2, -1)), (2, 1, 0, 3)), (c2, -1))
+    # dL/dw(k, q) = sum over positions p and images b of dL/dy(p, k, b) * dy(p, k, b)/dw(q, k):
+    # one matrix-vector product per filter (as the reference's Conv_backward)
+    dldw_and_b = np.stack([dydw_rows @ dldy_k for dldy_k in dldy_rows])  # c2 x (f*f + 1)
     dldw = reshape_f(dldw_and_b[:, :f * f], (1, c2 * f * f))
     dldb = dldw_and_b[:, f * f].reshape(1, c2)
     return dldw, dldb

@@ -7,7 +7,7 @@ of a layer's structure to need few seeds:
 
 - element-wise layers: one seed for every value, the dual part is the Jacobian's diagonal;
 - a block reduction (2x2 pooling): each output sees one block, so one seed per position in
-  the block (4) covers every block;
+  the block (4), on the im2col'ed blocks, covers every block;
 - conv weights: output channel k is the same function of filter k as channel 0 of filter 0,
   and a linear one, so its derivatives do not depend on the weights' values: seeding filter 0
   (its f*f*c1 positions, plus one for its bias) covers every filter (so for Volterra);
@@ -45,21 +45,17 @@ def _ones(shape):
     return np.ones(shape + (1,))
 
 
-def block_derivatives(f, x, block):
-    """Derivatives of a block reduction f (each output sees one block x block block of x's
-    first two axes) -> f(x)'s shape + (block*block,): entry q is d output / d (position q of
-    its block), positions numbered column-major."""
-    return f(DualArray(x, _seeds_like(x, _block_seeds, block))).dual
+def position_derivatives(f, blocks):
+    """Derivatives of a reduction f over axis 0 of ``blocks`` (each output sees one column: the
+    positions of its block, e.g. im2col 'distinct' blocks of 2x2 pooling) -> f(blocks)'s shape
+    + (n_positions,): entry q is d output / d (position q of its block). Row q carries seed q."""
+    return f(DualArray(blocks, _seeds_like(blocks, _position_seeds))).dual
 
 
-def _block_seeds(shape, block):
-    """Seed q at position q (column-major) of every block x block block: shape + (block**2,)."""
-    height, width = shape[:2]
-    position = np.arange(block * block).reshape(block, block, order="F")  # q = i + block*j
-    tiled = np.tile(position, (height // block, width // block))  # q of every (r, c)
-    seeds = (tiled[..., None] == np.arange(block * block)).astype(float)  # (H, W, block**2)
-    return np.broadcast_to(seeds.reshape((height, width) + (1,) * (len(shape) - 2) + (-1,)),
-                           shape + (block * block,))
+def _position_seeds(shape):
+    """Seed q on every entry of row q: shape + (shape[0],)."""
+    n = shape[0]
+    return np.broadcast_to(np.eye(n).reshape((n,) + (1,) * (len(shape) - 1) + (n,)), shape + (n,))
 
 
 def _seeds_like(x, build, *args):
@@ -71,7 +67,8 @@ def _seeds_like(x, build, *args):
 
 def _memory_order(x):
     """x's axes from the slowest to the fastest in memory (partials are laid out alike)."""
-    return tuple(sorted(range(np.ndim(x)), key=lambda i: -np.asarray(x).strides[i]))
+    strides = x.strides
+    return tuple(sorted(range(len(strides)), key=strides.__getitem__, reverse=True))
 
 
 @functools.cache

@@ -14,7 +14,9 @@ def cross_entropy_softmax(x, y, errata="keep"):
     and a finite loss even where y_tilde underflows to 0.
     """
     if check_errata(errata) == "fix":
-        shifted = x - np.max(x, axis=0, keepdims=True)
+        # shifted by each column's max: a constant (.real: on dual numbers its tangent is not
+        # carried), since the log-softmax, and so its derivative, is the same for any shift
+        shifted = x - np.max(x.real, axis=0, keepdims=True)
         log_y_tilde = shifted - np.log(np.sum(np.exp(shifted), axis=0, keepdims=True))
         y_tilde = np.exp(log_y_tilde)
     else:

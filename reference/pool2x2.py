@@ -23,4 +23,9 @@ def blocks_and_max(x):
     4 x 49 x 3[ x B], and its column max, 49 x 3[ x B]. Pool2x2_backward takes the same x and
     gets them without building them again."""
     blocks = im2col_distinct(x, 2)
-    return blocks, np.max(blocks, axis=0)
+    return blocks, max_of_blocks(blocks)
+
+
+def max_of_blocks(blocks):
+    """MATLAB ``max(x_row_version)``: each column's (block's) max. blocks (4, 49, ...) -> (49, ...)."""
+    return np.max(blocks, axis=0)
