@@ -422,18 +422,17 @@ _SHORT_AXIS = 8  # up to this length, walk the axis: faster than argmax (which c
 
 
 def _first_along_short_axis(argfunc, x, ax):
-    """The first extremum along a short axis ``ax`` (kept, length 1): walk its entries in order;
-    the first one equal to the extremum gives value and tangent."""
+    """The first extremum along a short axis ``ax`` (kept, length 1): of the entries equal to
+    the extremum, the first one in order gives value and tangent."""
     extremum = (np.max if argfunc is np.argmax else np.min)(x.real, axis=ax, keepdims=True)
-    found = np.zeros_like(extremum, dtype=bool)  # (laid out like the values: faster)
-    partials = _kfirst(x.dual)
-    tangent = None
-    for j in range(x.shape[ax]):
-        entry = (slice(None),) * ax + (slice(j, j + 1),)
-        first = (x.real[entry] == extremum) & ~found
-        found |= first
-        term = first * partials[(slice(None),) + entry]
-        tangent = term if tangent is None else tangent + term
+    is_extremum = x.real == extremum
+    first = is_extremum.copy()
+    seen = is_extremum[(slice(None),) * ax + (0,)].copy()  # an extremum at an earlier entry
+    for j in range(1, x.shape[ax]):
+        entry = (slice(None),) * ax + (j,)
+        first[entry] &= ~seen
+        seen |= is_extremum[entry]
+    tangent = np.sum(first * _kfirst(x.dual), axis=ax + 1, keepdims=True)  # K first
     return _new(extremum, _klast(tangent))
 
 

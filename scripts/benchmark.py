@@ -25,6 +25,7 @@ import reference
 from shared.cli import ArgumentParser, positive_int, run_cli
 from shared.data import load_mnist
 from shared.errors import DataError
+from shared.memory import keep_freed_memory
 from shared.outputs import atomic_write
 from shared.torch_net import torch_available, torch_train
 
@@ -279,6 +280,7 @@ def main(argv=None):
 
 def _run(args):
     args.out_dir.mkdir(parents=True, exist_ok=True)
+    keep_freed_memory()  # for every method alike, PyTorch included (train_cnn does it too)
     batches, source = training_data(args.data_dir, 30)
     weights = reference.initial_weights(0)
     repeats = 1 if args.quick else args.repeats
