@@ -25,7 +25,7 @@ def conv_backward(dldy, x, w_conv, b_conv, y, forward=conv):
     dldy_rows = np.reshape(np.transpose(reshape_f(dldy, (height, width, c2, -1)), (2, 1, 0, 3)), (c2, -1))
     # dL/dw(k, q) = sum over positions p and images b of dL/dy(p, k, b) * dy(p, k, b)/dw(q, k):
     # one matrix-vector product per filter (as the reference's Conv_backward)
-    dldw_and_b = np.stack([dydw_rows @ dldy_k for dldy_k in dldy_rows])  # c2 x (f*f + 1)
+    dldw_and_b = np.array([dydw_rows @ dldy_k for dldy_k in dldy_rows])  # c2 x (f*f + 1)
     dldw = reshape_f(dldw_and_b[:, :f * f], (1, c2 * f * f))
     dldb = dldw_and_b[:, f * f].reshape(1, c2)
     return dldw, dldb

@@ -35,6 +35,8 @@ def reshape_f(a, shape):
     the batch fastest.
     """
     shape = tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
+    if shape == a.shape:
+        return a
     n = len(shape)
     if n > 1 and shape[-1] == a.shape[-1] > 1 and _batch_fastest(a):
         d = a.ndim
@@ -51,18 +53,12 @@ def _batch_fastest(a):
 
 def pad_zeros(a, pad):
     """MATLAB ``[tb_pad; [lr_pad a lr_pad]; tb_pad]``: ``pad`` rows/columns of zeros on every side
-    of the first two axes. a (H, W, ...) -> (H+2*pad, W+2*pad, ...).
-
-    Concatenation, as the original writes it, runs several times faster than ``np.pad``; it is
-    done on the (W, H, ...) view, so that a batch stored image index fastest (or one
-    column-major image) gives a result laid out alike.
+    of the first two axes. a (H, W, ...) -> (H+2*pad, W+2*pad, ...), laid out like a.
     """
-    a_t = np.swapaxes(a, 0, 1)  # (W, H, ...)
-    width, height, rest = a_t.shape[0], a_t.shape[1], a_t.shape[2:]
-    lr_pad = np.zeros((width, pad) + rest)
-    tb_pad = np.zeros((pad, height + 2 * pad) + rest)
-    padded_t = np.concatenate([tb_pad, np.concatenate([lr_pad, a_t, lr_pad], axis=1), tb_pad], axis=0)
-    return np.swapaxes(padded_t, 0, 1)
+    height, width = a.shape[:2]
+    padded = np.zeros_like(a, shape=(height + 2 * pad, width + 2 * pad) + a.shape[2:])
+    padded[pad:pad + height, pad:pad + width] = a
+    return padded
 
 
 def im2col_sliding(a, f):
@@ -77,8 +73,8 @@ def im2col_sliding(a, f):
     the same windows; its checks alone cost as much as this copy of 30 images.)
     """
     height, width = a.shape[0] - f + 1, a.shape[1] - f + 1
-    shifted = [a[i:i + height, j:j + width].swapaxes(0, 1) for j in range(f) for i in range(f)]
-    return np.reshape(np.stack(shifted), (f * f, height * width) + a.shape[2:])  # [i + f*j, r + H*c]
+    shifted = [a[None, i:i + height, j:j + width].swapaxes(1, 2) for j in range(f) for i in range(f)]
+    return np.reshape(np.concatenate(shifted), (f * f, height * width) + a.shape[2:])  # [i + f*j, r + H*c]
 
 
 def im2col_distinct(a, block):
@@ -91,8 +87,8 @@ def im2col_distinct(a, block):
     over a block's positions (axis 0) combines whole planes element by element.
     """
     height, width = a.shape[:2]
-    planes = np.stack([a[i::block, j::block].swapaxes(0, 1)  # (block col, block row, ...)
-                       for j in range(block) for i in range(block)])
+    planes = np.concatenate([a[None, i::block, j::block].swapaxes(1, 2)  # (1, block col, block row, ...)
+                             for j in range(block) for i in range(block)])
     return reshape_f(planes.swapaxes(1, 2), (block * block, (height // block) * (width // block)) + a.shape[2:])
 
 
