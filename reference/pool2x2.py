@@ -13,8 +13,8 @@ def pool2x2(x):
     channel), whose column max is reshaped to 7x7.
     """
     height, width = x.shape[:2]
-    _, block_max = blocks_and_max(x)
-    return reshape_f(block_max, (height // 2, width // 2) + x.shape[2:])
+    _, block_max = blocks_and_max(x)  # (kept read-only for the backward: y gets its own copy)
+    return np.copy(reshape_f(block_max, (height // 2, width // 2) + x.shape[2:]), order="K")
 
 
 @keep_last

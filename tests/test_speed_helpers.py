@@ -92,6 +92,7 @@ def test_pooling_backward_with_kept_blocks_equals_a_fresh_computation():
     x = np.maximum(0, rng.standard_normal((14, 14, 3, 4)))  # zeros: four-way ties
     y = reference.pool2x2(x)
     dldy = rng.standard_normal((7, 7, 3, 4))
+    y[0, 0, 0, 0] = 123.0  # the pooled output is the caller's to change: not the kept maxima
     kept = reference.pool2x2_backward(dldy, x, y, "fix")
     blocks_and_max(rng.random((14, 14, 3, 4)))  # another array: the kept blocks are replaced
     fresh = reference.pool2x2_backward(dldy, x.copy(), y, "fix")
