@@ -1,6 +1,5 @@
 """MATLAB: Pool2x2_backward.m -- gradient through 2x2 max pooling."""
 
-
 from reference.errata import check_errata
 from reference.pool2x2 import blocks_and_max
 from shared.matlab import col2im_distinct, reshape_f
