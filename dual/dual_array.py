@@ -257,7 +257,7 @@ def _apply(rule, inputs):
     value, t = rule(*args)
     if t is args[1] or (len(args) > 2 and t is args[3]):
         t = t.copy(order="K")  # x + 0 must not share its partials with x (same layout)
-    return _new(value, _fit(t, np.shape(value) + (k,)))
+    return _new(value, _fit(t, value.shape + (k,)))  # (numpy scalars have .shape too)
 
 
 def _write_out(result, out):
@@ -398,7 +398,11 @@ def _minimum(x, dx, y, dy):
 
 # ---- reductions -----------------------------------------------------------------------------
 def _axes(axis, ndim):
-    return tuple(range(ndim)) if axis is None else normalize_axis_tuple(axis, ndim)
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, int):  # (normalize_axis_index is C, normalize_axis_tuple Python)
+        return (normalize_axis_index(axis, ndim),)
+    return normalize_axis_tuple(axis, ndim)
 
 
 def _sum(a, axis=None, keepdims=False):
@@ -474,8 +478,10 @@ def _ravel(a, order="C"):
 
 
 def _transpose(a, axes=None):
-    axes = tuple(range(a.ndim))[::-1] if axes is None else normalize_axis_tuple(axes, a.ndim)
-    return _new(a.real.transpose(axes), a.dual.transpose(axes + (a.ndim,)))
+    real = a.real.transpose(axes)  # numpy checks the axes
+    n = a.ndim
+    axes = tuple(range(n))[::-1] if axes is None else tuple(i % n for i in axes)
+    return _new(real, a.dual.transpose(axes + (n,)))
 
 
 def _swapaxes(a, axis1, axis2):
