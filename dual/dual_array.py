@@ -464,13 +464,14 @@ def _first_extremum(argfunc, a, axis, keepdims):
 def _reshape(a, shape, order="C", *, copy=None):
     if order not in ("C", "F"):
         raise ValueError(f"DualArray.reshape: order must be 'C' or 'F', got {order!r}")
-    real = np.reshape(a.real, shape, order=order, copy=copy)
+    real = a.real.reshape(shape, order=order, copy=copy)
     # Each partial slice must be reshaped like real. In F order K (last) is the slowest axis, so
     # reshaping dual to real.shape + (K,) does it; in C order K first, (K,) + real.shape, does.
     # (Both also leave a copy partial-major.)
+    k = a.dual.shape[-1]
     if order == "F":
-        return _new(real, np.reshape(a.dual, real.shape + (a.n_partials,), order="F", copy=copy))
-    return _new(real, _klast(np.reshape(_kfirst(a.dual), (a.n_partials,) + real.shape, copy=copy)))
+        return _new(real, a.dual.reshape(real.shape + (k,), order="F", copy=copy))
+    return _new(real, _klast(_kfirst(a.dual).reshape((k,) + real.shape, copy=copy)))
 
 
 def _ravel(a, order="C"):
