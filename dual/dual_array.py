@@ -86,7 +86,7 @@ class DualArray(NDArrayOperatorsMixin):
         return (self[i] for i in range(len(self)))
 
     def copy(self):
-        return _new(self.real.copy(), _klast(_kfirst(self.dual).copy()))
+        return _new(self.real.copy(order="K"), _klast(_kfirst(self.dual).copy(order="K")))
 
     def __repr__(self):
         if self.ndim == 0:  # the scalar a + b*eps
@@ -430,8 +430,8 @@ def _first_along_short_axis(argfunc, x, ax):
     the extremum, the first one in order gives value and tangent."""
     extremum = (np.max if argfunc is np.argmax else np.min)(x.real, axis=ax, keepdims=True)
     is_extremum = x.real == extremum
-    first = is_extremum.copy()
-    seen = is_extremum[(slice(None),) * ax + (0,)].copy()  # an extremum at an earlier entry
+    first = is_extremum.copy(order="K")  # (laid out like the values and partials: faster)
+    seen = is_extremum[(slice(None),) * ax + (0,)].copy(order="K")  # an extremum at an earlier entry
     for j in range(1, x.shape[ax]):
         entry = (slice(None),) * ax + (j,)
         first[entry] &= ~seen

@@ -19,8 +19,8 @@ def pool2x2_backward(dldy, x, y, errata="keep"):
     # MATLAB's [~, i] = max(...) picks the first maximum: a position takes the upstream value
     # when it equals its block's maximum and no earlier position (column-major) does.
     is_max = blocks == block_max  # 4 x 49 x 3[ x B]
-    is_first_max = is_max.copy()
-    found = is_max[0].copy()  # a maximum seen at an earlier position
+    is_first_max = is_max.copy(order="K")  # (laid out like the blocks)
+    found = is_max[0].copy(order="K")  # a maximum seen at an earlier position
     for position in range(1, 4):
         is_first_max[position] &= ~found
         found |= is_max[position]
