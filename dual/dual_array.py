@@ -385,15 +385,19 @@ def _tanh(x, dx):
 
 
 # On a tie both branches are right; JAX splits the tangent 1/2 : 1/2, which gives the MATLAB
-# original's ReLU'(0) = 0.5 for np.maximum(x, 0). w is the weight of x's tangent.
+# original's ReLU'(0) = 0.5 for np.maximum(x, 0).
 def _maximum(x, dx, y, dy):
-    w = (x > y) + 0.5 * (x == y)
-    return np.maximum(x, y), _plus(_scale(dx, w), None if dy is None else _scale(dy, 1 - w))
+    tie = 0.5 * (x == y)
+    tx = None if dx is None else _scale(dx, (x > y) + tie)  # the weight of x's tangent
+    ty = None if dy is None else _scale(dy, (y > x) + tie)
+    return np.maximum(x, y), _plus(tx, ty)
 
 
 def _minimum(x, dx, y, dy):
-    w = (x < y) + 0.5 * (x == y)
-    return np.minimum(x, y), _plus(_scale(dx, w), None if dy is None else _scale(dy, 1 - w))
+    tie = 0.5 * (x == y)
+    tx = None if dx is None else _scale(dx, (x < y) + tie)
+    ty = None if dy is None else _scale(dy, (y < x) + tie)
+    return np.minimum(x, y), _plus(tx, ty)
 
 
 # ---- reductions -----------------------------------------------------------------------------
