@@ -1,10 +1,11 @@
 """Sliding 3x3 patches of a zero-padded image, and the way back: what the patch-wise layers share.
 
-Not in the original. The Volterra and Gaussian (kervolution) layers compute each output
-position from one f x f patch of the zero-padded image, as Conv.m does with im2col. Both
-pipelines need the patches (forward) and their adjoint, a scatter-add of per-patch gradients
-back onto the image (backward, for dL/dx), and the same checks of their filters. Written with
-generic numpy calls, so that they run on the dual-number array of ``dual/`` too.
+Conv.m pads the image and takes its f x f patches with im2col; Conv_backward.m takes them
+again. The Volterra and Gaussian (kervolution) layers, not in the original, compute each
+output position from the same patches. Both pipelines need the patches (forward) and their
+adjoint, a scatter-add of per-patch gradients back onto the image (backward, for dL/dx), and
+the same checks of their filters. Written with generic numpy calls, so that they run on the
+dual-number array of ``dual/`` too.
 """
 
 import numpy as np
