@@ -3,7 +3,7 @@
 import numpy as np
 
 from dual.seeding import conv_filter_seeds
-from reference.conv import conv
+from reference.conv import channel_rows, conv
 from shared.matlab import reshape_f, with_batch_axis
 
 
@@ -21,8 +21,8 @@ def conv_backward(dldy, x, w_conv, b_conv, y, forward=conv):
     dydw = forward(x, *conv_filter_seeds(w_conv, b_conv)).dual  # 14x14x1xB x (f*f + 1)
     # rows: dy(p,k,b)/dw(q,k) and /db(k) for partial q; columns: positions p and images b,
     # listed alike for dL/dy (transposes that are views for batches stored image index fastest)
-    dydw_rows = np.reshape(np.transpose(dydw[:, :, 0], (3, 1, 0, 2)), (f * f + 1, -1))
-    dldy_rows = np.reshape(np.transpose(reshape_f(dldy, (height, width, c2, -1)), (2, 1, 0, 3)), (c2, -1))
+    dydw_rows = channel_rows(np.swapaxes(dydw[:, :, 0], 2, 3))  # (f*f + 1) x (14*14*B)
+    dldy_rows = channel_rows(reshape_f(dldy, (height, width, c2, -1)))  # c2 x (14*14*B)
     # dL/dw(k, q) = sum over positions p and images b of dL/dy(p, k, b) * dy(p, k, b)/dw(q, k):
     # one matrix-vector product per filter (as the reference's Conv_backward)
     dldw_and_b = np.array([dydw_rows @ dldy_k for dldy_k in dldy_rows])  # c2 x (f*f + 1)

@@ -44,7 +44,7 @@ from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 from numpy.lib.mixins import NDArrayOperatorsMixin
 from numpy.lib.stride_tricks import sliding_window_view
 
-__all__ = ["DualArray"]
+__all__ = ["DualArray", "memory_order"]
 
 
 class DualArray(NDArrayOperatorsMixin):
@@ -185,12 +185,18 @@ def _new(real, dual):
     return out
 
 
+def memory_order(a):
+    """The axes of the ndarray a from the slowest to the fastest in memory (ties: in order)."""
+    strides = a.strides
+    return tuple(sorted(range(len(strides)), key=strides.__getitem__, reverse=True))
+
+
 def _partial_major(dual, real):
     """``dual`` with each partial one contiguous block laid out like ``real`` (same axis order in
     memory), so that value and partials are walked alike; copies only when needed."""
-    n, strides = real.ndim, real.strides
-    slowest_first = sorted(range(n), key=strides.__getitem__, reverse=True)
-    t = dual.transpose((n,) + tuple(slowest_first))
+    n = real.ndim
+    slowest_first = memory_order(real)
+    t = dual.transpose((n,) + slowest_first)
     if not t.flags.c_contiguous:
         t = np.ascontiguousarray(t)
     back = [0] * n  # the inverse permutation

@@ -26,9 +26,9 @@ import functools
 
 import numpy as np
 
-from dual.dual_array import DualArray
+from dual.dual_array import DualArray, memory_order
 from shared.matlab import reshape_f
-from shared.patches import col2im_sliding, crop, upper_triangle
+from shared.patches import image_gradient, upper_triangle
 
 
 def seed_identity(value):
@@ -62,13 +62,7 @@ def _seeds_like(x, build, *args):
     """The seeds ``build(x.shape, *args)``, laid out like x (so DualArray need not copy them)
     and built once per shape and layout: seeds are constants. Read-only, so a shared seed array
     cannot be changed by accident."""
-    return _cached_seeds(build, x.shape, _memory_order(x), args)
-
-
-def _memory_order(x):
-    """x's axes from the slowest to the fastest in memory (partials are laid out alike)."""
-    strides = x.strides
-    return tuple(sorted(range(len(strides)), key=strides.__getitem__, reverse=True))
+    return _cached_seeds(build, x.shape, memory_order(x), args)
 
 
 @functools.cache
@@ -225,5 +219,4 @@ def patch_input_gradient(patch_function, x_cols, dldy_cols, f, height, width):
     """
     dydx_cols = patch_function(seed_patches(x_cols)).dual  # P x c2 x B x n
     dldx_cols = np.einsum("pkb,pkbq->qpb", dldy_cols, dydx_cols)  # n x P x B
-    dldx_padded = col2im_sliding(dldx_cols, f, height, width)
-    return reshape_f(crop(dldx_padded, (f - 1) // 2, height, width), (height, width, 1, -1))
+    return image_gradient(dldx_cols, f, height, width)

@@ -23,3 +23,9 @@ def conv(x, w_conv, b_conv):
     y = w_reshaped.T @ np.reshape(x_row_version, (f * f, -1)) + b_conv  # c2 x (14*14*B)
     y = np.transpose(np.reshape(y, (c2, width, height, x.shape[3])), (2, 1, 0, 3))
     return drop_batch_axis(y, single)
+
+
+def channel_rows(a):
+    """a (H,W,c,B) -> c x (H*W*B): row k is channel k, column p*B + b position p of image b,
+    the layout of conv's product above (a view for a batch stored image index fastest)."""
+    return np.reshape(np.transpose(a, (2, 1, 0, 3)), (a.shape[2], -1))

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from reference.conv import channel_rows
 from shared.matlab import reshape_f, with_batch_axis
 from shared.patches import sliding_patches
 
@@ -20,8 +21,7 @@ def conv_backward(dldy, x, w_conv, b_conv, y):
     x_row_version = sliding_patches(x, f)  # (f*f) x (14*14) x B, as Conv made them
     # dLdy_reshaped = reshape(dLdy, [14*14 c2])': c2 x 196 per image; its columns for the whole
     # batch laid out as conv's product gives them (column p*B + b: position p of image b)
-    dldy_images = reshape_f(dldy, (height, width, c2, n_images))
-    dldy_reshaped = np.reshape(np.transpose(dldy_images, (2, 1, 0, 3)), (c2, -1))  # c2 x (196*B)
+    dldy_reshaped = channel_rows(reshape_f(dldy, (height, width, c2, n_images)))  # c2 x (196*B)
     # dLdw = dLdy_reshaped * transpose(x_row_version), summed over the images of a batch: the
     # pages laid side by side, [d_1 d_2 ...] * [x_1'; x_2'; ...], computed row by row (one
     # matrix-vector product per filter reads the patches at memory speed; BLAS runs this

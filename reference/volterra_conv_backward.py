@@ -8,7 +8,7 @@ import numpy as np
 
 from reference.volterra_conv import PAIRWISE, check_volterra_shapes
 from shared.matlab import drop_batch_axis, reshape_f, with_batch_axis
-from shared.patches import col2im_sliding, crop, sliding_patches
+from shared.patches import image_gradient, sliding_patches
 
 
 def volterra_conv_backward(dldy, x, w1, w2, b, y, need_dldx=True):
@@ -45,6 +45,5 @@ def volterra_conv_backward(dldy, x, w1, w2, b, y, need_dldx=True):
     dldx_cols = (np.einsum("ik,pkb->ipb", reshape_f(w1, (n, c2)), dldy_cols, optimize=True)
                  + np.einsum("imk,mpb,pkb->ipb", w2_sym, x_cols, dldy_cols,
                              optimize=PAIRWISE))  # n x P x B
-    dldx_padded = col2im_sliding(dldx_cols, f, height, width)
-    dldx = reshape_f(crop(dldx_padded, (f - 1) // 2, height, width), (height, width, 1, n_images))
+    dldx = image_gradient(dldx_cols, f, height, width)  # each patch entry back onto its pixel
     return drop_batch_axis(dldx, single), dldw1, dldw2, dldb

@@ -43,6 +43,14 @@ def col2im_sliding(cols, f, height, width):
     return image
 
 
+def image_gradient(dldx_cols, f, height, width):
+    """The adjoint of :func:`sliding_patches`: per-patch gradients dldx_cols (f*f, H*W, B)
+    scattered back onto the padded images (col2im_sliding) and cropped of the padding
+    -> dL/dx (H, W, 1, B)."""
+    dldx_padded = col2im_sliding(dldx_cols, f, height, width)
+    return reshape_f(crop(dldx_padded, (f - 1) // 2, height, width), (height, width, 1, -1))
+
+
 def crop(a, pad, height, width):
     """The inner height x width of an image padded by ``pad`` on each side (also for pad = 0)."""
     return a[pad:pad + height, pad:pad + width]
