@@ -5,8 +5,10 @@
 Measures, in one run, the original schedule (10,000 iterations x 30 images, float64; training
 only: data loading and testing excluded) for: the reference (errata kept and fixed), the
 reference one image at a time (the MATLAB loop), the dual twin in chain mode and in forward
-mode, and PyTorch eager (when installed). Slow methods run a short schedule and are
-extrapolated (marked so). Prints a table, writes results.json and scaling.png into --out-dir.
+mode, PyTorch eager (when installed), and the numpy floor: the same iteration written as one
+fused numpy function (shared/fused_numpy.py, not a port). Slow methods run a short schedule
+and are extrapolated (marked so). Also shows where an iteration's time goes, layer by layer.
+Prints tables, writes results.json and scaling.png into --out-dir.
 """
 
 import json
@@ -17,6 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -25,12 +28,14 @@ import reference
 from shared.cli import ArgumentParser, positive_int, run_cli
 from shared.data import load_mnist
 from shared.errors import DataError
+from shared.fused_numpy import fused_forward_backward
 from shared.memory import keep_freed_memory
 from shared.outputs import atomic_write
 from shared.torch_net import torch_available, torch_train
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEDULE = 10000
+NUMPY_FLOOR = "numpy floor: one fused function"
 
 
 def one_image_at_a_time(x, y, w_conv, b_conv, w_fc, b_fc, errata="keep", activation="relu"):
@@ -88,6 +93,9 @@ def methods(batches, weights, quick):
         "dual, forward mode": (
             lambda n: dual.train_cnn(bx, by, iterations=n, mode="forward", **start),
             1 if quick else 10),
+        NUMPY_FLOOR: (
+            lambda n: reference.train_cnn(bx, by, iterations=n, errata="fix",
+                                          forward_backward=fused_forward_backward, **start), full),
     }
     if torch_available():
         table["PyTorch eager"] = (
@@ -113,6 +121,71 @@ def run_timings(batches, weights, quick, repeats):
         row["x_reference"] = row["seconds"] / base
         row["x_pytorch"] = None if torch_seconds is None else row["seconds"] / torch_seconds
     return results
+
+
+LAYER_NAMES = {  # TrainCNN's calls, in order, as network_layers names them -> the MATLAB file
+    "conv": "Conv", "activation": "ReLu", "pool2x2": "Pool2x2", "flattening": "Flattening",
+    "fc": "FC", "loss_cross_entropy_softmax": "Loss_cross_entropy_softmax",
+    "fc_backward": "FC_backward", "flattening_backward": "Flattening_backward",
+    "pool2x2_backward": "Pool2x2_backward", "activation_backward": "ReLu_backward",
+    "conv_steps": "Conv_backward",
+}
+REST = "rest of the loop body"
+
+
+def layer_times(batches, weights, iterations):
+    """Where an iteration's time goes, inside the training loop: us per iteration spent in each
+    layer function, for the reference (errata fix) and the dual twin (chain mode), and the rest
+    of the iteration (TrainCNN's reshapes and update, the loss check). Best of 3 runs."""
+    bx, by = batches
+    w_conv, b_conv, w_fc, b_fc = weights
+    out = {}
+    for label, layers in (("reference", reference.LAYERS), ("dual", dual.LAYERS)):
+        spent = dict.fromkeys(LAYER_NAMES, 0.0)
+        timed = SimpleNamespace(**vars(layers))
+        for name in LAYER_NAMES:
+            setattr(timed, name, _clocked(getattr(layers, name), spent, name))
+
+        def forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata, activation, timed=timed):
+            return reference.backpropagation(timed, x, y, w_conv, b_conv, w_fc, b_fc, errata)
+
+        best = None
+        for _ in range(3):
+            for name in spent:
+                spent[name] = 0.0
+            start = time.perf_counter()
+            reference.train_cnn(bx, by, w_conv=w_conv, b_conv=b_conv, w_fc=w_fc, b_fc=b_fc,
+                                iterations=iterations, errata="fix", progress=False,
+                                forward_backward=forward_backward)
+            total = time.perf_counter() - start
+            if best is None or total < best[0]:
+                best = (total, dict(spent))
+        total, spent_best = best
+        us = {LAYER_NAMES[name]: 1e6 * t / iterations for name, t in spent_best.items()}
+        us[REST] = 1e6 * total / iterations - sum(us.values())
+        us["total"] = 1e6 * total / iterations
+        out[label] = us
+    return out
+
+
+def _clocked(function, spent, name):
+    def clocked(*args, **kwargs):
+        start = time.perf_counter()
+        result = function(*args, **kwargs)
+        spent[name] += time.perf_counter() - start
+        return result
+    return clocked
+
+
+def format_layer_table(layers, floor_ms):
+    header = f"{'where an iteration goes (us)':34s} {'reference':>10s} {'dual':>10s} {'x':>6s}"
+    lines = [header, "-" * len(header)]
+    for row in layers["reference"]:
+        ref, dual_us = layers["reference"][row], layers["dual"][row]
+        ratio = f"{dual_us / ref:6.2f}" if ref > 0 else f"{'-':>6s}"
+        lines.append(f"{row:34s} {ref:10.1f} {dual_us:10.1f} {ratio}")
+    lines.append(f"{'numpy floor: one fused function':34s} {1000 * floor_ms:10.1f}")
+    return "\n".join(lines)
 
 
 def per_iteration_ms(train_step, repeats=3, iterations=3):
@@ -233,6 +306,8 @@ def format_table(results):
         lines.append(f"{name:32s} {r['seconds']:9.2f} {r['min']:8.2f} {r['max']:8.2f} "
                      f"{r['ms_per_iteration']:8.3f} {r['x_reference']:7.2f} {torch_ratio:>8s}{mark}")
     lines.append("* extrapolated to 10,000 iterations from a shorter run")
+    lines.append(f"({NUMPY_FLOOR}: the reference's iteration, errata fixed, without its "
+                 "structure; not a port)")
     return "\n".join(lines)
 
 
@@ -297,6 +372,7 @@ def _run(args):
         "training": results,
         "micro": micro(batches, weights),
         "forward_mode_growth": forward_mode_growth(batches, weights),
+        "layers_us_per_iteration": layer_times(batches, weights, 100 if args.quick else 2000),
         "scaling_ms_per_iteration": scale,
     }
     if not args.no_memory:  # the peak does not grow with the iterations: a short schedule
@@ -308,6 +384,10 @@ def _run(args):
         report["machine"]["torch"] = torch.__version__
 
     print(format_table(results))
+    print()
+    print(format_layer_table(report["layers_us_per_iteration"],
+                             results[NUMPY_FLOOR]["ms_per_iteration"]))
+    print()
     for name, value in report["micro"].items():
         print(f"{name}: {value:.3f}")
     growth = report["forward_mode_growth"]

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from conftest import DATA_DIR, load_script
 
 benchmark = load_script("benchmark")
@@ -15,7 +17,7 @@ def test_quick_benchmark_writes_results_and_figure(tmp_path, capsys):
     assert (tmp_path / "scaling.png").read_bytes()[:8] == PNG_SIGNATURE
 
     expected = {"reference, errata keep", "reference, errata fix", "reference, one image at a time",
-                "dual, chain mode", "dual, forward mode"}
+                "dual, chain mode", "dual, forward mode", benchmark.NUMPY_FLOOR}
     assert expected <= set(report["training"])
     for name, row in report["training"].items():
         assert name in table
@@ -26,6 +28,13 @@ def test_quick_benchmark_writes_results_and_figure(tmp_path, capsys):
     for key in ("batch_size", "filters"):
         scaling = report["scaling_ms_per_iteration"][key]
         assert len(scaling["reference"]) == len(scaling["dual"]) == len(scaling["values"])
+    layers = report["layers_us_per_iteration"]
+    for label in ("reference", "dual"):
+        rows = layers[label]
+        assert list(rows) == list(benchmark.LAYER_NAMES.values()) + [benchmark.REST, "total"]
+        assert all(rows[name] > 0 for name in benchmark.LAYER_NAMES.values())
+        assert rows["total"] == pytest.approx(sum(v for k, v in rows.items() if k != "total"))
+        assert "Conv_backward" in table
     growth = report["forward_mode_growth"]
     assert growth["partials"] == [27, 100, 400, 1510]
     assert len(growth["seconds_per_pass"]) == 4 and growth["seconds_per_pass"][-1] == growth["seconds"][-1]

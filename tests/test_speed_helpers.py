@@ -101,3 +101,21 @@ def test_pooling_backward_with_kept_blocks_equals_a_fresh_computation():
 
 def test_keep_freed_memory_is_idempotent():
     assert keep_freed_memory() is keep_freed_memory()
+
+
+def test_the_fused_numpy_floor_computes_the_reference_iteration_with_errata_fixed():
+    # the benchmark's floor must time the same arithmetic: same loss and gradients, same shapes
+    from shared.fused_numpy import fused_forward_backward
+
+    rng = np.random.default_rng(5)
+    x = reference.as_images(np.ascontiguousarray(rng.integers(0, 3, (196, 30)) / 2))  # ties
+    y = np.eye(10)[:, rng.integers(0, 10, 30)]
+    w_conv, _, w_fc, _ = reference.initial_weights(rng)
+    b_conv, b_fc = rng.standard_normal((3, 1)), rng.standard_normal((10, 1))
+    expected = reference.forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="fix")
+    got = fused_forward_backward(x, y, w_conv, b_conv, w_fc, b_fc)
+    for e, g in zip(expected, got):
+        assert np.shape(g) == np.shape(e)
+        np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-12 * np.max(np.abs(e)))
+    with pytest.raises(ValueError, match="errata fixed"):
+        fused_forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="keep")
