@@ -119,3 +119,17 @@ def test_the_fused_numpy_floor_computes_the_reference_iteration_with_errata_fixe
         np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-12 * np.max(np.abs(e)))
     with pytest.raises(ValueError, match="errata fixed"):
         fused_forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="keep")
+
+
+def test_destinations_of_a_permutation_jacobian_move_the_gradient_like_the_product():
+    from dual.seeding import destinations
+
+    rng = np.random.default_rng(6)
+    order = rng.permutation(12)
+    jacobian = np.eye(12)[order].T  # output order[j] <- ... : column j holds a single 1
+    dldy = rng.standard_normal((5, 12))
+    destination = destinations(jacobian)
+    assert np.array_equal(dldy.T[destination], (dldy @ jacobian).T)
+    jacobian[3, 4] = 0.5  # no longer a map that only moves values
+    with pytest.raises(ValueError, match="only move values"):
+        destinations(jacobian)
