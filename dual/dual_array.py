@@ -438,7 +438,7 @@ _SHORT_AXIS = 8  # up to this length, walk the axis: faster than argmax (which c
 def _first_along_short_axis(argfunc, x, ax):
     """The first extremum along a short axis ``ax`` (kept, length 1): of the entries equal to
     the extremum, the first one in order gives value and tangent."""
-    extremum = (np.max if argfunc is np.argmax else np.min)(x.real, axis=ax, keepdims=True)
+    extremum = (x.real.max if argfunc is np.argmax else x.real.min)(axis=ax, keepdims=True)
     is_extremum = x.real == extremum
     first = is_extremum.copy(order="K")  # (laid out like the values and partials: faster)
     seen = is_extremum[(slice(None),) * ax + (0,)].copy(order="K")  # an extremum at an earlier entry
@@ -446,7 +446,7 @@ def _first_along_short_axis(argfunc, x, ax):
         entry = (slice(None),) * ax + (j,)
         first[entry] &= ~seen
         seen |= is_extremum[entry]
-    tangent = np.sum(first * _kfirst(x.dual), axis=ax + 1, keepdims=True)  # K first
+    tangent = (first * _kfirst(x.dual)).sum(axis=ax + 1, keepdims=True)  # K first
     return _new(extremum, _klast(tangent))
 
 

@@ -9,8 +9,6 @@ Two ways to get the gradients (``mode``):
 
 from functools import partial
 
-import numpy as np
-
 from dual.conv_layers import CONV_KINDS
 from dual.errata import check_errata
 from dual.fc_backward import fc_backward
@@ -73,7 +71,7 @@ def forward_mode_gradient(x, y, params, wrt, errata="fix", activation="relu", co
 
     def loss(w_conv, b_conv, w_fc, b_fc, *conv_extra):
         scores = forward_pass(layers, x, w_conv, b_conv, w_fc, b_fc, *conv_extra)[-1]
-        return np.sum(cross_entropy_softmax(scores, y, errata)[0])
+        return cross_entropy_softmax(scores, y, errata)[0].sum()
 
     return gradient(loss, params, wrt, chunk)
 

@@ -29,5 +29,5 @@ def conv_backward(dldy, x, w_conv, b_conv, y):
     x_rows = np.reshape(x_row_version, (f * f, -1))  # (f*f) x (196*B)
     dldw = np.array([x_rows @ dldy_k for dldy_k in dldy_reshaped])  # c2 x (f*f)
     dldw = reshape_f(dldw, (1, c2 * f * f))
-    dldb = np.sum(dldy_reshaped, axis=1).reshape(1, c2)
+    dldb = dldy_reshaped.sum(axis=1).reshape(1, c2)
     return dldw, dldb

@@ -12,5 +12,5 @@ def fc_backward(dldy, x, w, b, y):
     """
     dldx = (w.T @ dldy.T).T  # dldy * w, computed transposed: its columns (images) stay fastest
     dldw = np.reshape(dldy.T @ x.T, (1, w.size))  # row-major on purpose, as kron lays it out
-    dldb = np.sum(dldy, axis=0, keepdims=True)
+    dldb = dldy.sum(axis=0, keepdims=True)
     return dldx, dldw, dldb

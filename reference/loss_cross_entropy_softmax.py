@@ -16,14 +16,14 @@ def cross_entropy_softmax(x, y, errata="keep"):
     if check_errata(errata) == "fix":
         # shifted by each column's max: a constant (.real: on dual numbers its tangent is not
         # carried), since the log-softmax, and so its derivative, is the same for any shift
-        shifted = x - np.max(x.real, axis=0, keepdims=True)
-        log_y_tilde = shifted - np.log(np.sum(np.exp(shifted), axis=0, keepdims=True))
+        shifted = x - x.real.max(axis=0, keepdims=True)
+        log_y_tilde = shifted - np.log(np.exp(shifted).sum(axis=0, keepdims=True))
         y_tilde = np.exp(log_y_tilde)
     else:
         e = np.exp(x)
-        y_tilde = e / np.sum(e, axis=0, keepdims=True)
+        y_tilde = e / e.sum(axis=0, keepdims=True)
         log_y_tilde = np.log(y_tilde)
-    return -np.sum(y * log_y_tilde, axis=0, keepdims=True), y_tilde
+    return -(y * log_y_tilde).sum(axis=0, keepdims=True), y_tilde
 
 
 def loss_cross_entropy_softmax(x, y, errata="keep"):
@@ -33,4 +33,4 @@ def loss_cross_entropy_softmax(x, y, errata="keep"):
     """
     l, y_tilde = cross_entropy_softmax(x, y, errata)
     dldy = (y_tilde - y).T
-    return np.sum(l), dldy
+    return l.sum(), dldy

@@ -28,4 +28,4 @@ def blocks_and_max(x):
 
 def max_of_blocks(blocks):
     """MATLAB ``max(x_row_version)``: each column's (block's) max. blocks (4, 49, ...) -> (49, ...)."""
-    return np.max(blocks, axis=0)
+    return blocks.max(axis=0)
