@@ -105,14 +105,23 @@ def methods(batches, weights, quick):
 
 
 def run_timings(batches, weights, quick, repeats):
+    """Time every method ``repeats`` times, in rounds: each round runs every method once, so
+    that a change in the host's load touches all methods alike and the ratios stay fair.
+    Methods whose run is short of 100 iterations (the slow ones) run in the first round only."""
+    table = methods(batches, weights, quick)
+    seconds = {name: [] for name in table}
+    for round_ in range(repeats):
+        for name, (train, iterations) in table.items():
+            if round_ == 0 or iterations >= 100:
+                seconds[name].append(time_training(train, iterations, 1)[0])
     results = {}
-    for name, (train, iterations) in methods(batches, weights, quick).items():
-        median, low, high = time_training(train, iterations, 1 if iterations < 100 else repeats)
+    for name, (_, iterations) in table.items():
+        median, low, high = float(np.median(seconds[name])), min(seconds[name]), max(seconds[name])
         scale = SCHEDULE / iterations  # the cost per iteration is the same all along
         results[name] = {
             "seconds": median * scale, "min": low * scale, "max": high * scale,
             "ms_per_iteration": 1000 * median / iterations, "iterations_run": iterations,
-            "extrapolated": iterations != SCHEDULE,
+            "extrapolated": iterations != SCHEDULE, "runs": len(seconds[name]),
         }
         print(f"  {name}: {median * scale:.2f} s", file=sys.stderr)
     base = results["reference, errata keep"]["seconds"]
@@ -339,7 +348,8 @@ def parse_args(argv):
     parser.add_argument("--quick", action="store_true",
                         help="short runs, all extrapolated (under 30 s)")
     parser.add_argument("--repeats", type=positive_int, default=3,
-                        help="repeats of each timing; the median is reported (default: 3)")
+                        help="rounds of timings, each running every method once (slow methods: the "
+                             "first round only); the median is reported (default: 3)")
     parser.add_argument("--out-dir", type=Path, default=ROOT / "benchmarks",
                         help="where results.json and scaling.png go (default: benchmarks/)")
     parser.add_argument("--data-dir", type=Path, default=ROOT / "data",

@@ -40,3 +40,18 @@ def test_quick_benchmark_writes_results_and_figure(tmp_path, capsys):
     assert len(growth["seconds_per_pass"]) == 4 and growth["seconds_per_pass"][-1] == growth["seconds"][-1]
     if (DATA_DIR / "mnist_train.mat").is_file():  # main_cnn.py needs the data to run
         assert all(v > 50 for v in report["peak_rss_mb"].values())  # a real process was measured
+
+
+def test_timings_run_in_rounds_so_that_the_hosts_load_touches_every_method_alike(monkeypatch):
+    calls = []
+    fake = {
+        "reference, errata keep": (lambda n: calls.append("keep"), 10000),
+        "dual, forward mode": (lambda n: calls.append("forward"), 10),  # slow: one run
+        "PyTorch eager": (lambda n: calls.append("torch"), 2000),
+    }
+    monkeypatch.setattr(benchmark, "methods", lambda batches, weights, quick: fake)
+    results = benchmark.run_timings(None, None, quick=False, repeats=3)
+    assert calls == ["keep", "forward", "torch", "keep", "torch", "keep", "torch"]
+    assert [results[name]["runs"] for name in fake] == [3, 1, 3]
+    assert results["dual, forward mode"]["extrapolated"] is True
+    assert results["reference, errata keep"]["x_reference"] == 1.0
