@@ -193,7 +193,7 @@ def format_layer_table(layers, floor_ms):
         ref, dual_us = layers["reference"][row], layers["dual"][row]
         ratio = f"{dual_us / ref:6.2f}" if ref > 0 else f"{'-':>6s}"
         lines.append(f"{row:34s} {ref:10.1f} {dual_us:10.1f} {ratio}")
-    lines.append(f"{'numpy floor: one fused function':34s} {1000 * floor_ms:10.1f}")
+    lines.append(f"{NUMPY_FLOOR:34s} {1000 * floor_ms:10.1f}")
     return "\n".join(lines)
 
 
