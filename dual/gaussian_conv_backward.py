@@ -8,7 +8,7 @@ import numpy as np
 from dual.gaussian_conv import check_gaussian_shapes, gaussian_patches
 from dual.seeding import patch_input_gradient, shared_filter_seeds
 from shared.matlab import drop_batch_axis, reshape_f, with_batch_axis
-from shared.patches import sliding_patches
+from shared.patches import backward_columns
 
 
 def gaussian_conv_backward(dldy, x, w, b, gamma, y, need_dldx=True):
@@ -25,9 +25,8 @@ def gaussian_conv_backward(dldy, x, w, b, gamma, y, need_dldx=True):
     height, width = x.shape[:2]
     x, single = with_batch_axis(x, (height, width, 1), "x")
     f, c2 = check_gaussian_shapes(w, b, gamma)
-    n, n_images = f * f, x.shape[3]
-    x_cols = sliding_patches(x, f)  # n x P x B
-    dldy_cols = reshape_f(dldy, (height * width, c2, n_images))  # dL/dy(p, k, b)
+    n = f * f
+    x_cols, dldy_cols = backward_columns(dldy, x, f, c2)  # n x P x B, P x c2 x B
 
     seeded = shared_filter_seeds(w, reshape_f(b, (c2,)), reshape_f(gamma, (c2,)))
     dydtheta = gaussian_patches(x_cols, *seeded).dual  # P x c2 x B x (n + 2): dy(p,k,b)/dtheta(q,k)

@@ -8,8 +8,8 @@ import numpy as np
 
 from dual.seeding import patch_input_gradient, volterra_filter_gradients, volterra_filter_seeds
 from reference.volterra_conv import check_volterra_shapes, volterra_patches
-from shared.matlab import drop_batch_axis, reshape_f, with_batch_axis
-from shared.patches import sliding_patches
+from shared.matlab import drop_batch_axis, with_batch_axis
+from shared.patches import backward_columns
 
 
 def volterra_conv_backward(dldy, x, w1, w2, b, y, need_dldx=True):
@@ -25,9 +25,7 @@ def volterra_conv_backward(dldy, x, w1, w2, b, y, need_dldx=True):
     height, width = x.shape[:2]
     x, single = with_batch_axis(x, (height, width, 1), "x")
     f, c2 = check_volterra_shapes(w1, w2, b)
-    n_images = x.shape[3]
-    x_cols = sliding_patches(x, f)  # n x P x B
-    dldy_cols = reshape_f(dldy, (height * width, c2, n_images))  # dL/dy(p, k, b)
+    x_cols, dldy_cols = backward_columns(dldy, x, f, c2)  # n x P x B, P x c2 x B
 
     # dy(p, 0, b)/dtheta(q, 0) x dL/dy(p, k, b), summed over p and b: c2 x (n + n(n+1)/2 + 1)
     dydtheta = volterra_patches(x_cols, *volterra_filter_seeds(w1, w2, b)).dual[:, 0]  # P x B x K

@@ -8,7 +8,7 @@ import numpy as np
 
 from reference.volterra_conv import PAIRWISE, check_volterra_shapes
 from shared.matlab import drop_batch_axis, reshape_f, with_batch_axis
-from shared.patches import image_gradient, sliding_patches
+from shared.patches import backward_columns, image_gradient
 
 
 def volterra_conv_backward(dldy, x, w1, w2, b, y, need_dldx=True):
@@ -25,9 +25,8 @@ def volterra_conv_backward(dldy, x, w1, w2, b, y, need_dldx=True):
     height, width = x.shape[:2]
     x, single = with_batch_axis(x, (height, width, 1), "x")
     f, c2 = check_volterra_shapes(w1, w2, b)
-    n, n_images = f * f, x.shape[3]
-    x_cols = sliding_patches(x, f)  # n x P x B
-    dldy_cols = reshape_f(dldy, (height * width, c2, n_images))  # dL/dy(p, k, b)
+    n = f * f
+    x_cols, dldy_cols = backward_columns(dldy, x, f, c2)  # n x P x B, P x c2 x B
     upper = np.triu(np.ones((n, n)))[:, :, None]  # the entries i <= j of w2 are the weights
 
     # (4.4): each weight's derivative times dL/dy, summed over positions p and images b

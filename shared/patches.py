@@ -27,6 +27,13 @@ def sliding_patches(x, f):
     return im2col_sliding(pad_zeros(x[:, :, 0, :], (f - 1) // 2), f)
 
 
+def backward_columns(dldy, x, f, c2):
+    """What the backward of a patch-wise layer works on, patch by patch: x's patches
+    (sliding_patches, n x P x B) and dL/dy (H,W,c2,B) read as dL/dy(p, k, b), P x c2 x B."""
+    height, width, _, n_images = x.shape
+    return sliding_patches(x, f), reshape_f(dldy, (height * width, c2, n_images))
+
+
 def col2im_sliding(cols, f, height, width):
     """Scatter-add of per-patch values back to the padded image: the adjoint of im2col_sliding.
 
