@@ -7,18 +7,19 @@ from reference.fc import fc
 
 
 def fc_backward(dldy, x, w, b, y):
-    """dldy (1,10) (or (B,10): a row per image), x (147,1) (or (147,B)), w (10,147), b, y unused
-    -> dldx (1,147) (or (B,147)), dldw (1,1470) (row-major, as the original's kron lays it
-    out), dldb (1,10); parameter gradients summed over B.
+    """[dLdx, dLdw, dLdb] = FC_backward(dLdy, x, w, b, y); parameter gradients summed over B.
 
-    Local derivatives from fc on dual numbers: dy/dx with every input of one image seeded (fc
-    is affine in x: the same Jacobian for every image); dy/dw and dy/db with row 0's weights
-    and bias seeded (every output is the same function of its own row).
+    dldy (1,n) (or (B,n): a row per image), x (m,1) (or (m,B)), w (n,m), b (n,1), y unused
+    -> dldx (1,m) (or (B,m)), dldw (1,n*m), dldb (1,n). dldw(m*i + j) = dL/dw(i, j): row i of
+    the gradient after row i-1 (row-major), as dLdy * kron(eye(n), x') lays it out.
     """
-    dydx = affine_jacobian(lambda v: fc(v, w, b), (x.shape[0], 1))  # 10 x 147
-    dydw = fc(x, *fc_row_seeds(w, b)).dual[0]  # B x (147 + 1): dy(i,b)/dw(i,j), dy(i,b)/db(i)
-    dldx = dldy @ dydx
-    dldw_and_b = dldy.T @ dydw  # 10 x (147 + 1): sum over images of dL/dy(b,i) * dy(i,b)/dw(i,j)
-    dldw = np.reshape(dldw_and_b[:, :-1], (1, w.size))  # row-major on purpose, as kron lays it out
-    dldb = dldw_and_b[:, -1].reshape(1, -1)
+    n, m = w.shape
+    dydx = affine_jacobian(lambda v: fc(v, w, b), (m, 1))  # n x m: FC on one image seeded
+    # dy(i)/dw(i, j) and dy(i)/db(i), the same for every row i: FC run on row 1 of (w, b)
+    # seeded (m + 1 seeds), for each image: B x (m + 1)
+    dydw_and_b = fc(x, *fc_row_seeds(w, b)).dual[0]
+    dydw, dydb = dydw_and_b[:, :m], dydw_and_b[:, m]
+    dldx = dldy @ dydx  # dLdx = dLdy * w
+    dldw = np.reshape(dldy.T @ dydw, (1, n * m))  # dLdw = dLdy * X: row-major on purpose
+    dldb = np.reshape(dldy.T @ dydb, (1, n))  # dLdb = dLdy
     return dldx, dldw, dldb

@@ -1,26 +1,17 @@
 """MATLAB: Flattening_backward.m -- the gradient through a reshape, from dual numbers."""
 
-import functools
-
-from dual.seeding import affine_jacobian, destinations
+from dual.seeding import affine_jacobian
 from reference.flattening import flattening
 from shared.matlab import reshape_f
 
 
 def flattening_backward(dldy, x, y):
-    """dldy (1,147) (or (B,147): one row per image), x (7,7,3[,B]), y unused -> dldx, x's shape.
+    """dLdx = Flattening_backward(dLdy, x, y) = reshape(dLdy, size(x)).
 
-    The local derivative is the Jacobian of flattening, read off one image seeded once:
-    flattening is linear, its Jacobian is the same for every image. Flattening only moves
-    values, so its Jacobian is a permutation matrix (here the identity: both sides are numbered
-    column-major), and dL/dx = dL/dy * dydx moves each value of dL/dy back to its input.
+    dldy (1,147) (or (B,147): a row per image), x (7,7,3[,B]), y unused -> dldx, x's shape.
+    dy/dx: Flattening of one image seeded (flattening is linear: the same for every image).
+    Both sides numbered column-major, it is the 147 x 147 identity.
     """
-    destination = flattening_destinations(x.shape[:3])  # input j went to output destination[j]
-    return reshape_f(dldy.T[destination], x.shape)  # (dldy * dydx)', its columns (images) fastest
-
-
-@functools.cache
-def flattening_destinations(image_shape):
-    """Where flattening one image moves each value: its Jacobian (seeds numbered column-major),
-    read off dual numbers once (it depends on nothing else), as the permutation it is."""
-    return destinations(affine_jacobian(flattening, image_shape))
+    dydx = affine_jacobian(flattening, x.shape[:3])  # 147 x 147
+    dldx = reshape_f((dldy @ dydx).T, x.shape)  # the rows of a batch are its images: transposed first
+    return dldx

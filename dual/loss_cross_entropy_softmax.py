@@ -1,16 +1,16 @@
 """MATLAB: Loss_cross_entropy_softmax.m -- the loss, and its gradient from dual numbers."""
 
-from dual.errata import check_errata
 from dual.seeding import seed_rows
 from reference.loss_cross_entropy_softmax import cross_entropy_softmax
+from shared.errata import TRUE_DERIVATIVES, check_errata
 
 
 def loss_cross_entropy_softmax(x, y, errata="fix"):
-    """x (10,1) scores, y (10,1) one-hot label (or (10,B) each) -> (l, dldy).
-
-    l: the loss, summed over a batch. dldy (1,10) (or (B,10), a row per image): the dual part of
-    each image's loss with the score of class i seeded with partial i.
+    """[L, dLdy] = Loss_cross_entropy_softmax(x, y): x (10,1) scores, y (10,1) one-hot label (or
+    (10,B) each) -> (l, dldy). l: the loss, summed over a batch. dldy (1,10), or (B,10) a row
+    per image: the dual part of each image's loss with score i seeded with partial i.
     """
-    check_errata(errata)
-    l, _ = cross_entropy_softmax(seed_rows(x), y, errata)  # (1,B) losses with 10 partials
-    return l.real.sum(), l.dual[0]
+    check_errata(errata, TRUE_DERIVATIVES)
+    l, y_tilde = cross_entropy_softmax(seed_rows(x), y, errata)
+    dldy = l.dual[0]  # 1 x B x 10 partials: d l(b) / d x(i, b)
+    return l.real.sum(), dldy

@@ -1,22 +1,26 @@
 """MATLAB: Pool2x2_backward.m -- gradient through 2x2 max pooling, from dual numbers."""
 
-from dual.errata import check_errata
+import numpy as np
+
 from dual.seeding import position_derivatives
-from reference.pool2x2 import blocks_and_max, max_of_blocks
-from shared.matlab import col2im_distinct, reshape_f
+from shared.errata import TRUE_DERIVATIVES, check_errata
+from shared.matlab import col2im_distinct, im2col_distinct, reshape_f
 
 
 def pool2x2_backward(dldy, x, y, errata="fix"):
-    """dldy (7,7,3[,B]), x (14,14,3[,B]), y unused -> dLdx (14,14,3[,B]), the spatial gradient.
+    """Pool2x2_backward(dLdy, x, y): each block's upstream value goes to the block's first
+    maximum (column-major order), the other three positions get 0.
 
-    The local derivatives are the dual part of Pool2x2's block max with each block's 4
-    positions seeded: a block's max passes the tangent of its FIRST maximum (column-major), as
-    MATLAB's max does.
+    dldy (7,7,3[,B]), x (14,14,3[,B]), y unused -> dLdx (14,14,3[,B]), the spatial gradient.
+    dydx_rv: the dual part of Pool2x2's max over each block with its 4 positions seeded; the
+    max passes the tangent of its FIRST maximum (column-major), as MATLAB's max does.
     """
-    check_errata(errata)
+    check_errata(errata, TRUE_DERIVATIVES)
     height, width = x.shape[:2]
-    blocks, _ = blocks_and_max(x)  # im2col(x, [2 2], 'distinct'), as Pool2x2 took them: 4 x 49 x 3[ x B]
-    dydx = position_derivatives(max_of_blocks, blocks)  # 49 x 3[ x B] x 4: d max / d position q
-    dydx = dydx.transpose((dydx.ndim - 1,) + tuple(range(dydx.ndim - 1)))  # positions first
-    dldx_rv = dydx * reshape_f(dldy, dydx.shape[1:])  # 4 x 49 x 3[ x B]
-    return col2im_distinct(dldx_rv, 2, height, width)
+    x_row_version = im2col_distinct(x, 2)  # 4 x (h/2 x w/2) x c (x B)
+    dldy_flattened_xy = reshape_f(dldy, x_row_version.shape[1:])  # (h/2 x w/2) x c (x B)
+    dydx_rv = position_derivatives(lambda blocks: blocks.max(axis=0), x_row_version)
+    dydx_rv = np.moveaxis(dydx_rv, -1, 0)  # d max / d (position q of its block): 4 x 49 x c (x B)
+    dldx_rv = dydx_rv * dldy_flattened_xy  # dLdx_rv(maxIdx(1, iColNo, iDepth), iColNo, iDepth) = ...
+    dldx = col2im_distinct(dldx_rv, 2, height, width)  # h x w x c (x B)
+    return dldx

@@ -1,23 +1,17 @@
-"""MATLAB: ReLu_backward.m -- gradient through max(0, x), relu' read off dual numbers.
-
-Any element-wise activation gets its backward the same way: ``activation_backward`` needs only
-the forward function.
-"""
+"""MATLAB: ReLu_backward.m -- gradient through max(0, x), relu' read off dual numbers."""
 
 from dual.seeding import elementwise_derivative
 from reference.relu import relu
 from shared.matlab import reshape_f
 
 
-def activation_backward(activation, dldy, x, y):
-    """dL/dx = dL/dy .* activation'(x), the derivative read off dual numbers.
+def relu_backward(dldy, x, y):
+    """dLdx = ReLu_backward(dLdy, x, y) = dLdy .* dydx, with relu'(0) = 0.5 (the original's
+    convention at the kink).
 
     dldy: any array with as many values as x; x (14,14,3[,B]); y unused -> dldx, dldy's shape.
+    dydx: the dual part of ReLu(x + 1 eps); 0.5 at x == 0, where np.maximum splits a tie.
     """
-    derivative = elementwise_derivative(activation, x)  # the dual part of activation(x + 1*eps)
-    return dldy * reshape_f(derivative, dldy.shape)
-
-
-def relu_backward(dldy, x, y):
-    """relu' from dual numbers; relu'(0) = 0.5 since np.maximum splits a tie 1/2 : 1/2."""
-    return activation_backward(relu, dldy, x, y)
+    dydx = elementwise_derivative(relu, x)  # dydx(x > 0) = 1; dydx(x < 0) = 0; dydx(x == 0) = 0.5
+    dldx = dldy * reshape_f(dydx, dldy.shape)
+    return dldx

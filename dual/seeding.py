@@ -121,16 +121,6 @@ def affine_jacobian(f, image_shape):
     return np.ascontiguousarray(np.reshape(out.dual, (-1, out.dual.shape[-1]), order="F"))
 
 
-def destinations(jacobian):
-    """The Jacobian of a map that only moves values (a reshape: every column a single 1) -> for
-    each input j, the output it moved to: row destination[j] of dL/dy' is row j of
-    (dL/dy * jacobian)'. Raises ValueError if a column is not a single 1."""
-    destination = np.argmax(jacobian, axis=0)
-    if not np.array_equal(jacobian, np.eye(jacobian.shape[0])[:, destination]):
-        raise ValueError("the Jacobian does not only move values: a column is not a single 1")
-    return destination
-
-
 def gradient(f, params, wrt=None, chunk=128):
     """Forward mode proper: the derivatives of a scalar ``f(*params)`` with respect to every entry
     of the arrays ``params[i]`` for i in ``wrt`` (default: all), seeded ``chunk`` entries at a

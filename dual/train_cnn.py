@@ -1,89 +1,93 @@
 """MATLAB: TrainCNN.m -- the same training, every gradient from dual numbers.
 
-Two ways to get the gradients (``mode``):
-- "chain" (default): TrainCNN's backward pass, each layer's local derivatives read off dual
-  numbers (dual/*_backward.py), chained by the same loop body as the reference's;
-- "forward": no backward pass at all: seed the parameters (in chunks) and run the forward pass;
-  the dual part of the loss is the gradient.
+Two ways to get the gradients (``mode`` of ``train_cnn``):
+- "chain" (default): ``forward_backward``, TrainCNN's loop body line for line, each backward
+  layer from dual/ (its local derivatives read off dual numbers), chained as the reference's;
+- "forward": ``forward_mode``, no backward pass at all: seed the parameters (in chunks) and
+  run the forward pass; the dual part of the loss is the gradient.
+The training loop itself is the reference's (``reference.train_cnn.train_cnn``): the gradient
+function is the one thing the dual twin changes.
 """
 
-from functools import partial
-
-from dual.conv_layers import CONV_KINDS
-from dual.errata import check_errata
+from dual.conv_backward import conv_backward
 from dual.fc_backward import fc_backward
 from dual.flattening_backward import flattening_backward
 from dual.loss_cross_entropy_softmax import loss_cross_entropy_softmax
 from dual.pool2x2_backward import pool2x2_backward
-from dual.relu_backward import activation_backward
+from dual.relu_backward import relu_backward
 from dual.seeding import gradient
 from reference.loss_cross_entropy_softmax import cross_entropy_softmax
-from reference.train_cnn import (as_images, backpropagation, check_activation, extra_parameters,
-                                 forward_pass)
-from reference.train_cnn import network_layers as reference_network_layers
+from reference.train_cnn import as_images, conv_weight_step, forward_pass
 from reference.train_cnn import train_cnn as reference_train_cnn
+from shared.errata import TRUE_DERIVATIVES, check_errata
+from shared.matlab import reshape_f
 
-
-def network_layers(activation="relu", conv="linear"):
-    """The layer functions TrainCNN chains: the reference's forward layers, every backward one
-    from dual/. Any activation's backward comes from its forward alone."""
-    layers = reference_network_layers(activation, conv, CONV_KINDS)
-    layers.activation_backward = partial(activation_backward, layers.activation)
-    layers.loss_cross_entropy_softmax = loss_cross_entropy_softmax
-    layers.fc_backward = fc_backward
-    layers.flattening_backward = flattening_backward
-    layers.pool2x2_backward = pool2x2_backward
-    return layers
-
-
-LAYERS = network_layers("relu")
 MODES = ("chain", "forward")
 
 
-def forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="fix", activation="relu",
-                     conv="linear", mode="chain", **conv_extra):
-    """One forward and backward pass with dual-number gradients; reference.forward_backward's
-    interface: x (14,14,1[,B]) (or 196xB), y (10,1) or (10,B) -> (loss, dLdw_conv (3,3,1,3),
-    dLdb_conv (3,1), dLdw_fc (10,147), dLdb_fc (10,1), then the steps of the conv kind's extra
-    parameters), summed over the batch."""
-    check_errata(errata)
-    layers = LAYERS if (activation, conv) == ("relu", "linear") else network_layers(activation, conv)
-    extra = extra_parameters(layers.conv_kind, conv_extra)
-    if mode == "chain":
-        return backpropagation(layers, x, y, w_conv, b_conv, w_fc, b_fc, errata, *extra)
-    if mode == "forward":
-        params = (w_conv, b_conv, w_fc, b_fc, *extra)
-        loss, grads = forward_mode_gradient(x, y, params, range(len(params)), errata, activation,
-                                            conv)
-        return (loss, *(grads[i] for i in range(len(params))))
-    raise ValueError(f"mode must be 'chain' or 'forward', got {mode!r}")
+def forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="fix"):
+    """The body of TrainCNN's jImage loop, for one image or a whole batch at once.
+
+    x (14,14,1) one image or (14,14,1,B) a batch (14x14 or 196xB columns accepted), y (10,1) or
+    (10,B) one-hot -> (l, dLdw_conv (3,3,1,3), dLdb_conv (3,1), dLdw (10,147), dLdb (10,1)):
+    what TrainCNN adds to its accumulators, summed over the batch.
+    """
+    check_errata(errata, TRUE_DERIVATIVES)
+    x = as_images(x)
+    y = reshape_f(y, (10, -1))
+    pred1, pred2, pred3, pred4, pred5 = forward_pass(x, w_conv, b_conv, w_fc, b_fc)
+    l, dldy = loss_cross_entropy_softmax(pred5, y, errata)
+    dldx_fc, dldw, dldb = fc_backward(dldy, pred4, w_fc, b_fc, pred5)
+    dldx_flat = flattening_backward(dldx_fc, pred3, pred4)
+    dldx_pool = pool2x2_backward(dldx_flat, pred2, pred3, errata)
+    dldx_relu = relu_backward(dldx_pool, pred1, pred2)
+    dldw_conv, dldb_conv = conv_backward(dldx_relu, x, w_conv, b_conv, pred1)
+    dLdw = reshape_f(dldw, (w_fc.shape[1], w_fc.shape[0])).T  # reshape(dldw, [147 10])'
+    dLdb = dldb.T
+    dLdw_conv = conv_weight_step(dldw_conv, w_conv.shape, errata)
+    dLdb_conv = dldb_conv.T
+    return l, dLdw_conv, dLdb_conv, dLdw, dLdb
 
 
-def forward_mode_gradient(x, y, params, wrt, errata="fix", activation="relu", conv="linear",
-                          chunk=128):
-    """Forward mode: the loss of (x, y) under params = (w_conv, b_conv, w_fc, b_fc, *conv extra)
+def forward_mode(x, y, w_conv, b_conv, w_fc, b_fc, *extra, errata="fix", forward=None,
+                 chunk=128):
+    """forward_backward's results from the forward pass alone: every parameter seeded, ``chunk``
+    partials at a time (ForwardDiff.jl's chunks); the dual part of the loss is the gradient.
+    ``forward(x, *params) -> scores``: the network (default: TrainCNN's forward pass)."""
+    params = (w_conv, b_conv, w_fc, b_fc, *extra)
+    loss, grads = forward_mode_gradient(x, y, params, range(len(params)), errata, forward, chunk)
+    return (loss, *(grads[i] for i in range(len(params))))
+
+
+def forward_mode_gradient(x, y, params, wrt, errata="fix", forward=None, chunk=128):
+    """Forward mode: the loss of (x, y) under params = (w_conv, b_conv, w_fc, b_fc[, extra...])
     and its gradient w.r.t. params[i] for i in ``wrt``, from the forward pass alone.
     Returns (loss, {i: gradient shaped like params[i]})."""
-    check_errata(errata)
-    layers = network_layers(activation, conv)
+    check_errata(errata, TRUE_DERIVATIVES)
     x = as_images(x)
-    y = y.reshape(10, -1)
+    y = reshape_f(y, (10, -1))
+    forward = forward or (lambda x, *params: forward_pass(x, *params)[-1])
 
-    def loss(w_conv, b_conv, w_fc, b_fc, *conv_extra):
-        scores = forward_pass(layers, x, w_conv, b_conv, w_fc, b_fc, *conv_extra)[-1]
-        return cross_entropy_softmax(scores, y, errata)[0].sum()
+    def loss(*params):
+        return cross_entropy_softmax(forward(x, *params), y, errata)[0].sum()
 
     return gradient(loss, params, wrt, chunk)
 
 
-def train_cnn(mini_batch_x, mini_batch_y, *, errata="fix", mode="chain", **kwargs):
-    """reference.train_cnn with dual-number gradients (``mode`` "chain" or "forward"); the same
-    arguments and results: (w_conv, b_conv, w_fc, b_fc, loss[, extra parameters]). Every conv
-    kind of dual.conv_layers.CONV_KINDS, the Gaussian kervolution included."""
-    check_errata(errata)
-    check_activation(kwargs.get("activation", "relu"))
+GRADIENTS = {"chain": forward_backward, "forward": forward_mode}
+"""mode -> the gradient function train_cnn injects into the reference's training loop."""
+
+
+def check_mode(mode):
+    """Return ``mode`` if it is "chain" or "forward", else raise a ValueError naming them."""
     if mode not in MODES:
         raise ValueError(f"mode must be 'chain' or 'forward', got {mode!r}")
+    return mode
+
+
+def train_cnn(mini_batch_x, mini_batch_y, *, errata="fix", mode="chain", **kwargs):
+    """reference.train_cnn.train_cnn with dual-number gradients (``mode`` "chain" or "forward"):
+    the same arguments and results, (w_conv, b_conv, w_fc, b_fc, loss)."""
+    check_errata(errata, TRUE_DERIVATIVES)
     return reference_train_cnn(mini_batch_x, mini_batch_y, errata=errata,
-                               forward_backward=partial(forward_backward, mode=mode),
-                               conv_kinds=CONV_KINDS, **kwargs)
+                               forward_backward=GRADIENTS[check_mode(mode)], **kwargs)

@@ -2,30 +2,26 @@
 
 import numpy as np
 
-from shared.matlab import drop_batch_axis, reshape_f, with_batch_axis
-from shared.patches import sliding_patches
+from shared.matlab import drop_batch_axis, im2col_sliding, pad_zeros, reshape_f, with_batch_axis
 
 
 def conv(x, w_conv, b_conv):
-    """Convolve one image (or a batch) with c2 filters, as the original does with im2col.
+    """y = Conv(x, w_conv, b_conv): c2 filters applied to every 3x3 patch, through im2col.
 
     x (14,14,1[,B]) (14x14 accepted), w_conv (f,f,1,c2) = (3,3,1,3), b_conv (c2,1)
     -> y (14,14,c2[,B]). y(r,c,k) = sum_ij w_conv(i,j,1,k) x_padded(r+i,c+j) + b_conv(k).
     """
-    height, width = x.shape[:2]
-    x, single = with_batch_axis(x, (height, width, 1), "x")
-    f, c2 = w_conv.shape[0], w_conv.shape[3]
-    x_row_version = sliding_patches(x, f)  # (f*f) x (14*14) x B: x_padded, then im2col
-    w_reshaped = reshape_f(w_conv, (f * f, c2))  # (f*f) x c2
-    # MATLAB: y = transpose(x_row_version) * w_reshaped + transpose(b_conv), image by image.
-    # Computed as w_reshaped' * [patches of every image]: the same numbers, transposed, in one
-    # product for the batch; column p*B + b of the c2 rows is position p of image b.
-    y = w_reshaped.T @ np.reshape(x_row_version, (f * f, -1)) + b_conv  # c2 x (14*14*B)
-    y = np.transpose(np.reshape(y, (c2, width, height, x.shape[3])), (2, 1, 0, 3))
+    x, single = with_batch_axis(x, x.shape[:2] + (1,), "x")
+    height, width, _, n_images = x.shape  # height = 14, width = 14
+    f, c2 = w_conv.shape[0], w_conv.shape[3]  # f = 3, c2 = 3
+    x_reshaped = reshape_f(x, (height, width, n_images))  # 14 x 14 (x B)
+    x_padded = pad_zeros(x_reshaped, 1)  # 16 x 16 (x B)
+    x_row_version = im2col_sliding(x_padded, f)  # (3x3) x (14x14) (x B)
+    w_reshaped = reshape_f(w_conv, (f * f, c2))  # (3x3) x 3
+    # y = transpose(x_row_version) * w_reshaped + transpose(b_conv), for every image at once:
+    # transposed, w_reshaped' * [x_1 x_2 ...] + b_conv, the images' patches side by side
+    x_pages = np.reshape(x_row_version, (f * f, -1))  # (3x3) x (14x14xB), any order of columns
+    y = np.transpose(w_reshaped) @ x_pages + b_conv  # 3 x (14x14xB), the same order
+    y = np.transpose(np.reshape(y, (c2, height * width, n_images)), (1, 0, 2))  # (14x14) x 3 x B
+    y = reshape_f(y, (height, width, c2, n_images))  # 14 x 14 x 3 (x B)
     return drop_batch_axis(y, single)
-
-
-def channel_rows(a):
-    """a (H,W,c,B) -> c x (H*W*B): row k is channel k, column p*B + b position p of image b,
-    the layout of conv's product above (a view for a batch stored image index fastest)."""
-    return np.reshape(np.transpose(a, (2, 1, 0, 3)), (a.shape[2], -1))

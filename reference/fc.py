@@ -2,5 +2,5 @@
 
 
 def fc(x, w, b):
-    """y = w*x + b. x (147,1) or (147,B), w (10,147), b (10,1) -> y (10,1) or (10,B)."""
+    """y = FC(x, w, b) = w*x + b. x (m,1) or (m,B), w (n,m) = (10,147), b (n,1) -> y (n,1) or (n,B)."""
     return w @ x + b

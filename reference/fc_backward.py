@@ -4,13 +4,19 @@ import numpy as np
 
 
 def fc_backward(dldy, x, w, b, y):
-    """dldy (1,10) (or (B,10): a row per image), x (147,1) (or (147,B)), w (10,147), b, y unused
-    -> dldx (1,147) (or (B,147)), dldw (1,1470), dldb (1,10); parameter gradients summed over B.
+    """[dLdx, dLdw, dLdb] = FC_backward(dLdy, x, w, b, y); parameter gradients summed over B.
 
-    dldw = dLdy * kron(eye(10), x') in the original: the outer product dLdy' * x' read row by
-    row (row-major), i.e. dldw(147*i + j) = dL/dw(i, j).
+    dldy (1,n) (or (B,n): a row per image), x (m,1) (or (m,B)), w (n,m), b (n,1), y unused
+    -> dldx (1,m) (or (B,m)), dldw (1,n*m), dldb (1,n). dldw(m*i + j) = dL/dw(i, j): row i of
+    the gradient after row i-1 (row-major), as dLdy * kron(eye(n), x') lays it out.
     """
-    dldx = (w.T @ dldy.T).T  # dldy * w, computed transposed: its columns (images) stay fastest
-    dldw = np.reshape(dldy.T @ x.T, (1, w.size))  # row-major on purpose, as kron lays it out
-    dldb = dldy.sum(axis=0, keepdims=True)
+    n, m = w.shape
+    dydx = w  # y = w*x + b
+    # X = kron(eye(n), transpose(x)) is dy/dw, block-diagonal: row i is x' in block i, since
+    # y(i) = w(i,:)*x + b(i). Only its block x' is kept (B x m for a batch); dLdy * X is then
+    # row i of dLdy' * x' after row i-1.
+    dydw = np.transpose(x)
+    dldx = dldy @ dydx  # dLdx = dLdy * w
+    dldw = np.reshape(dldy.T @ dydw, (1, n * m))  # dLdw = dLdy * X: row-major on purpose
+    dldb = dldy.sum(axis=0, keepdims=True)  # dLdb = dLdy
     return dldx, dldw, dldb

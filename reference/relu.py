@@ -4,5 +4,5 @@ import numpy as np
 
 
 def relu(x):
-    """y = max(0, x), element-wise; any shape (e.g. 14x14x3[xB])."""
+    """y = ReLu(x) = max(0, x), element-wise; any shape (e.g. 14x14x3[xB])."""
     return np.maximum(0, x)

@@ -1,13 +1,10 @@
 """MATLAB: TrainCNN.m -- mini-batch gradient descent on the whole network."""
 
-import math
-from types import SimpleNamespace
-
 import numpy as np
 from tqdm.auto import tqdm
 
-from reference.conv_layers import CONV_KINDS, check_conv, conv_weight_step  # noqa: F401 (E2)
-from reference.errata import check_errata
+from reference.conv import conv
+from reference.conv_backward import conv_backward
 from reference.fc import fc
 from reference.fc_backward import fc_backward
 from reference.flattening import flattening
@@ -17,189 +14,127 @@ from reference.pool2x2 import pool2x2
 from reference.pool2x2_backward import pool2x2_backward
 from reference.relu import relu
 from reference.relu_backward import relu_backward
-from reference.sigmoid import sigmoid
-from reference.sigmoid_backward import sigmoid_backward
-from reference.study_sigmoid import study_sigmoid
-from reference.study_sigmoid_backward import study_sigmoid_backward
-from shared.errors import TrainingDiverged
-from shared.memory import keep_freed_memory
+from shared.errata import check_errata
+from shared.errors import DivergenceWatch
 from shared.matlab import reshape_f
 
-N_FILTERS = 3
-FILTER_SIZE = 3
-N_CLASSES = 10
+
+def initial_weights(rng=None, n_filters=3):
+    """TrainCNN's start: w_conv = normrnd(0,1,[3 3 1 3]), b_conv = zeros(3,1),
+    w_fc = normrnd(0,1,[10 147]), b_fc = zeros(10,1). The values are drawn from a numpy
+    Generator (or seed) in MATLAB's column-major fill order."""
+    rng = np.random.default_rng(rng)
+    w_conv = reshape_f(rng.standard_normal(3 * 3 * n_filters), (3, 3, 1, n_filters))
+    w_fc = reshape_f(rng.standard_normal(10 * 7 * 7 * n_filters), (10, 7 * 7 * n_filters))
+    return w_conv, np.zeros((n_filters, 1)), w_fc, np.zeros((10, 1))
 
 
 def as_images(x):
-    """Images as the conv layer takes them: 196xB columns (mini_batch_x) -> 14x14x1xB."""
+    """``x = reshape(currBatch(:, jImage), [14 14 1])`` for every column at once: 196xB images
+    -> 14x14x1xB. Anything else is returned as it is."""
     if x.ndim == 2 and x.shape[0] == 196:
         return reshape_f(x, (14, 14, 1, x.shape[1]))
     return x
 
 
-ACTIVATIONS = {
-    "relu": (relu, relu_backward),  # the original's
-    "sigmoid": (sigmoid, sigmoid_backward),
-    "study-sigmoid": (study_sigmoid, study_sigmoid_backward),  # the seed study's approximation
-}
-"""Activation name -> (forward, backward), for the ReLu layer's place."""
-
-
-def check_activation(activation):
-    """Return ``activation`` if it is a key of ACTIVATIONS, else raise a ValueError naming them."""
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}")
-    return activation
-
-
-def network_layers(activation="relu", conv="linear", conv_kinds=CONV_KINDS):
-    """The layer functions TrainCNN chains, with ``activation`` in ReLu's place and the conv
-    layer of kind ``conv`` (a key of ``conv_kinds``)."""
-    forward, backward = ACTIVATIONS[check_activation(activation)]
-    kind = check_conv(conv, conv_kinds)
-    return SimpleNamespace(
-        conv=kind.forward, activation=forward, pool2x2=pool2x2, flattening=flattening, fc=fc,
-        loss_cross_entropy_softmax=loss_cross_entropy_softmax, fc_backward=fc_backward,
-        flattening_backward=flattening_backward, pool2x2_backward=pool2x2_backward,
-        activation_backward=backward, conv_steps=kind.steps, conv_kind=kind,
-    )
-
-
-LAYERS = network_layers("relu")
-"""The original network's layer functions; ``dual`` has its own set with the same names."""
-
-
-def forward_pass(layers, x, w_conv, b_conv, w_fc, b_fc, *conv_extra):
-    """TrainCNN's FORWARD PASS: x (14,14,1[,B]) -> (pred1, ..., pred5), pred5 the (10,B) scores.
-    ``conv_extra``: the conv kind's parameters beyond w_conv, b_conv (none for the original)."""
-    pred1 = layers.conv(x, w_conv, b_conv, *conv_extra)
-    pred2 = layers.activation(pred1)
-    pred3 = layers.pool2x2(pred2)
-    pred4 = layers.flattening(pred3)
-    pred5 = layers.fc(pred4, w_fc, b_fc)
+def forward_pass(x, w_conv, b_conv, w_fc, b_fc):
+    """TrainCNN's forward pass: x (14,14,1[,B]) -> pred1, ..., pred5, pred5 the (10,B) scores."""
+    pred1 = conv(x, w_conv, b_conv)
+    pred2 = relu(pred1)
+    pred3 = pool2x2(pred2)
+    pred4 = flattening(pred3)
+    pred5 = fc(pred4, w_fc, b_fc)
     return pred1, pred2, pred3, pred4, pred5
 
 
-def backpropagation(layers, x, y, w_conv, b_conv, w_fc, b_fc, errata, *conv_extra):
-    """TrainCNN's loop body with the functions of ``layers``: forward pass, loss, BACKWARD PASS
-    (FC_backward -> Flattening_backward -> Pool2x2_backward -> ReLu_backward -> Conv_backward)
-    and the reshapes with which TrainCNN accumulates. Returns what forward_backward returns,
-    followed by the steps of the conv kind's extra parameters."""
-    x = as_images(x)
-    y = y.reshape(N_CLASSES, -1)
-    pred1, pred2, pred3, pred4, pred5 = forward_pass(layers, x, w_conv, b_conv, w_fc, b_fc,
-                                                     *conv_extra)
-    loss, dldy = layers.loss_cross_entropy_softmax(pred5, y, errata)
-    dldx_fc, dldw, dldb = layers.fc_backward(dldy, pred4, w_fc, b_fc, pred5)
-    dldx_flat = layers.flattening_backward(dldx_fc, pred3, pred4)
-    dldx_pool = layers.pool2x2_backward(dldx_flat, pred2, pred3, errata)
-    dldx_relu = layers.activation_backward(dldx_pool, pred1, pred2)
-    # Conv_backward, and what TrainCNN accumulates
-    dLdw_conv, dLdb_conv, *dLd_extra = layers.conv_steps(dldx_relu, x, w_conv, b_conv, *conv_extra,
-                                                          pred1, errata)
-    dLdw_fc = reshape_f(dldw, (w_fc.shape[1], w_fc.shape[0])).T
-    dLdb_fc = dldb.T
-    return (loss, dLdw_conv, dLdb_conv, dLdw_fc, dLdb_fc, *dLd_extra)
-
-
-def forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="keep", activation="relu",
-                     conv="linear", **conv_extra):
-    """One forward and backward pass, as TrainCNN's inner loop does it for each image.
+def forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="keep"):
+    """The body of TrainCNN's jImage loop, for one image or a whole batch at once.
 
     x (14,14,1) one image or (14,14,1,B) a batch (14x14 or 196xB columns accepted), y (10,1) or
-    (10,B) one-hot -> (loss, dLdw_conv (3,3,1,3), dLdb_conv (3,1), dLdw_fc (10,147),
-    dLdb_fc (10,1)): what TrainCNN adds to its accumulators, summed over the batch.
-    ``activation`` replaces ReLu by another key of ACTIVATIONS; ``conv`` picks the conv layer's
-    kind (reference.conv_layers), whose extra parameters come by name (e.g. ``w2_conv=``) and
-    whose steps follow in the same order.
+    (10,B) one-hot -> (l, dLdw_conv (3,3,1,3), dLdb_conv (3,1), dLdw (10,147), dLdb (10,1)):
+    what TrainCNN adds to its accumulators, summed over the batch.
     """
     check_errata(errata)
-    layers = LAYERS if (activation, conv) == ("relu", "linear") else network_layers(activation, conv)
-    return backpropagation(layers, x, y, w_conv, b_conv, w_fc, b_fc, errata,
-                           *extra_parameters(layers.conv_kind, conv_extra))
+    x = as_images(x)
+    y = reshape_f(y, (10, -1))
+    pred1, pred2, pred3, pred4, pred5 = forward_pass(x, w_conv, b_conv, w_fc, b_fc)
+    l, dldy = loss_cross_entropy_softmax(pred5, y, errata)
+    dldx_fc, dldw, dldb = fc_backward(dldy, pred4, w_fc, b_fc, pred5)
+    dldx_flat = flattening_backward(dldx_fc, pred3, pred4)
+    dldx_pool = pool2x2_backward(dldx_flat, pred2, pred3, errata)
+    dldx_relu = relu_backward(dldx_pool, pred1, pred2)
+    dldw_conv, dldb_conv = conv_backward(dldx_relu, x, w_conv, b_conv, pred1)
+    dLdw = reshape_f(dldw, (w_fc.shape[1], w_fc.shape[0])).T  # reshape(dldw, [147 10])'
+    dLdb = dldb.T
+    dLdw_conv = conv_weight_step(dldw_conv, w_conv.shape, errata)
+    dLdb_conv = dldb_conv.T
+    return l, dLdw_conv, dLdb_conv, dLdw, dLdb
 
 
-def extra_parameters(kind, given):
-    """The conv kind's extra parameters from the dict ``given``, in the kind's order."""
-    if set(given) != set(kind.extra):
-        raise ValueError(f"this conv layer takes the extra parameters {list(kind.extra)}, "
-                         f"got {sorted(given)}")
-    return [given[name] for name in kind.extra]
+def conv_weight_step(dldw_conv, w_shape, errata="keep"):
+    """How TrainCNN adds Conv_backward's 1x27 row to its 3x3x1x3 accumulator.
+
+    keep (E2): ``reshape(dldw_conv, [f f c1 c2])``, reading the channel-fastest row as if the
+    kernel row ran fastest; fix: ``reshape(transpose(reshape(dldw_conv, [c2 f*f*c1])), [f f c1 c2])``.
+    """
+    f, _, c1, c2 = w_shape
+    if check_errata(errata) == "keep":
+        return reshape_f(dldw_conv, w_shape)
+    return reshape_f(reshape_f(dldw_conv, (c2, f * f * c1)).T, w_shape)
 
 
-def initial_weights(rng=None, n_filters=N_FILTERS):
-    """TrainCNN's start: w_conv = normrnd(0,1,[3 3 1 3]), b_conv = 0, w_fc = normrnd(0,1,[10 147]),
-    b_fc = 0. Values are drawn in MATLAB's column-major fill order from a numpy Generator."""
-    rng = np.random.default_rng(rng)
-    w_conv = reshape_f(rng.standard_normal(FILTER_SIZE * FILTER_SIZE * n_filters),
-                       (FILTER_SIZE, FILTER_SIZE, 1, n_filters))
-    n_features = 7 * 7 * n_filters
-    w_fc = reshape_f(rng.standard_normal(N_CLASSES * n_features), (N_CLASSES, n_features))
-    return w_conv, np.zeros((n_filters, 1)), w_fc, np.zeros((N_CLASSES, 1))
-
-
-def train_cnn(mini_batch_x, mini_batch_y, *, w_conv=None, w_fc=None, b_conv=None, b_fc=None,
-              iterations=10000, lr=0.03, decay=1.0, errata="keep", activation="relu",
-              conv="linear", conv_extra=None, rng=None, progress=True,
-              forward_backward=forward_backward, conv_kinds=CONV_KINDS):
-    """Train by mini-batch gradient descent; returns (w_conv, b_conv, w_fc, b_fc, loss), and for
-    a conv kind with extra parameters a sixth element: {name: trained value}.
+def train_cnn(mini_batch_x, mini_batch_y, *, w_conv=None, b_conv=None, w_fc=None, b_fc=None,
+              iterations=10000, lr=0.03, decay=1.0, errata="keep", rng=None, progress=True,
+              forward_backward=forward_backward, extra=()):
+    """[w_conv, b_conv, w_fc, b_fc] = TrainCNN(mini_batch_x, mini_batch_y), and the loss history.
 
     mini_batch_x: list of (196,b) image batches, mini_batch_y: list of (10,b) one-hot labels.
-    Starting weights default to TrainCNN's N(0,1) draw (``rng``); biases to zero; a conv kind's
-    extra parameters to its own start, or ``conv_extra`` ({name: value}).
-    Iteration k (1-based) uses batch mod(k-1, nBatches)+1; after the batch every parameter
-    takes ``-= lr/b * gradient``. Every 1000 iterations lr is multiplied by ``decay`` (the
-    original's lambda = 1: a no-op). ``loss`` (iterations,) is each iteration's summed loss.
-    ``activation`` replaces ReLu, ``conv`` the conv layer (reference.conv_layers);
-    ``forward_backward`` is the gradient function and ``conv_kinds`` the conv kinds it knows
-    (the dual twin passes its own).
-    Raises TrainingDiverged if a loss becomes NaN or inf.
+    Starting weights default to TrainCNN's draw (``initial_weights(rng)``). Iteration k
+    (1-based) uses batch mod(k-1, nBatches)+1, all its images at once; then every parameter
+    takes ``-= gamma/currBatchSize * gradient``. Every 1000 iterations gamma (``lr``) is
+    multiplied by lambda (``decay``; the original's 1 is a no-op). Returns (w_conv, b_conv,
+    w_fc, b_fc, loss), loss (iterations,) each iteration's summed loss.
+
+    ``forward_backward`` is the gradient function (the dual twin's, or an extension's, which
+    take the same arguments); ``extra``: parameters beyond the original's four (an extension's
+    conv layer), passed after b_fc and stepped alike; when given, they are returned last.
+    Raises TrainingDiverged (shared.errors) when the loss becomes non-finite or explodes.
     """
-    check_errata(errata)
-    check_activation(activation)
-    kind = check_conv(conv, conv_kinds)
     if iterations < 0:
         raise ValueError(f"iterations must be >= 0, got {iterations}")
     if not lr > 0:
         raise ValueError(f"lr must be > 0, got {lr}")
-    rng = np.random.default_rng(rng)
-    drawn = initial_weights(rng)
-    kind_start = kind.initial(rng, drawn[0])
-    w_conv = kind_start.pop("w_conv", drawn[0]) if w_conv is None else np.array(w_conv, dtype=float)
-    b_conv = drawn[1] if b_conv is None else np.array(b_conv, dtype=float).reshape(-1, 1)
-    w_fc = drawn[2] if w_fc is None else np.array(w_fc, dtype=float)
-    b_fc = drawn[3] if b_fc is None else np.array(b_fc, dtype=float).reshape(-1, 1)
-    kind_start.pop("w_conv", None)
-    extra = {**kind_start, **(conv_extra or {})}
-    extra_names = list(kind.extra)
-    extra_values = [np.array(v, dtype=float) for v in extra_parameters(kind, extra)]
-    # each batch stored image index fastest (a 196xB array, C-ordered): see shared.matlab
-    images = [as_images(np.ascontiguousarray(x, dtype=float)) for x in mini_batch_x]
+    n_batches = len(mini_batch_x)
+    gamma, lambda_ = lr, decay
+    start = initial_weights(rng)  # (drawn even when given: the same rng stream either way)
+    w_conv = start[0] if w_conv is None else np.array(w_conv, dtype=float)
+    b_conv = start[1] if b_conv is None else np.array(b_conv, dtype=float).reshape(-1, 1)
+    w_fc = start[2] if w_fc is None else np.array(w_fc, dtype=float)
+    b_fc = start[3] if b_fc is None else np.array(b_fc, dtype=float).reshape(-1, 1)
+    extra = [np.array(p, dtype=float) for p in extra]
+    images = [as_images(np.asarray(x, dtype=float)) for x in mini_batch_x]
     labels = [np.asarray(y, dtype=float) for y in mini_batch_y]
-    options = {} if conv == "linear" else {"conv": conv}
 
-    keep_freed_memory()  # (shared.memory: fresh arrays each iteration without page faults)
+    k_batch_no = 0
     loss = np.zeros(iterations)
-    # A diverging run overflows silently, as in MATLAB; the loss check reports it.
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for i in tqdm(range(iterations), disable=not progress, desc="TrainCNN", unit="it"):
-            if (i + 1) % 1000 == 0:
-                lr = lr * decay
-            k = i % len(images)
-            batch_loss, dw_conv, db_conv, dw_fc, db_fc, *d_extra = forward_backward(
-                images[k], labels[k], w_conv, b_conv, w_fc, b_fc, errata=errata,
-                activation=activation, **options, **dict(zip(extra_names, extra_values)))
-            if not math.isfinite(batch_loss):
-                raise TrainingDiverged(i + 1, batch_loss)
-            loss[i] = batch_loss
-            step = lr / labels[k].shape[1]
-            w_conv = w_conv - step * dw_conv
-            b_conv = b_conv - step * db_conv
-            w_fc = w_fc - step * dw_fc
-            b_fc = b_fc - step * db_fc
-            extra_values = [v - step * d for v, d in zip(extra_values, d_extra)]
-    if not extra_names:
-        return w_conv, b_conv, w_fc, b_fc, loss
-    return w_conv, b_conv, w_fc, b_fc, loss, dict(zip(extra_names, extra_values))
-
+    with DivergenceWatch() as watch:  # (a diverging run stops with a TrainingDiverged)
+        for i_iter in tqdm(range(1, iterations + 1), disable=not progress, desc="TrainCNN",
+                           unit="it"):
+            if i_iter % 1000 == 0:
+                gamma = lambda_ * gamma
+            curr_batch, curr_labels = images[k_batch_no], labels[k_batch_no]
+            curr_batch_size = curr_labels.shape[1]
+            # for jImage = 1:currBatchSize ... end: every image of the batch at once, summed
+            l, dLdw_conv, dLdb_conv, dLdw, dLdb, *dLd_extra = forward_backward(
+                curr_batch, curr_labels, w_conv, b_conv, w_fc, b_fc, *extra, errata=errata)
+            loss[i_iter - 1] = watch.check(i_iter, l)
+            w_conv = w_conv - gamma / curr_batch_size * dLdw_conv
+            b_conv = b_conv - gamma / curr_batch_size * dLdb_conv
+            w_fc = w_fc - gamma / curr_batch_size * dLdw
+            b_fc = b_fc - gamma / curr_batch_size * dLdb
+            extra = [p - gamma / curr_batch_size * d for p, d in zip(extra, dLd_extra)]
+            k_batch_no = (k_batch_no + 1) % n_batches
+        watch.check_parameters(w_conv, b_conv, w_fc, b_fc, *extra)
+    if extra:
+        return w_conv, b_conv, w_fc, b_fc, loss, tuple(extra)
+    return w_conv, b_conv, w_fc, b_fc, loss

@@ -23,27 +23,31 @@ from types import SimpleNamespace
 
 import numpy as np
 
-import dual
-import reference
+from dual.extensions.network import network_layers as dual_network_layers
+from dual.train_cnn import forward_backward as dual_forward_backward
+from dual.train_cnn import forward_mode_gradient
+from dual.train_cnn import train_cnn as dual_train_cnn
+from reference.extensions.network import backpropagation, network_layers
+from reference.get_mini_batch import get_mini_batch
+from reference.train_cnn import as_images, forward_backward, initial_weights, train_cnn
 from shared.cli import ArgumentParser, positive_int, run_cli
 from shared.data import load_mnist
 from shared.errors import DataError
-from shared.fused_numpy import fused_forward_backward
-from shared.memory import keep_freed_memory
 from shared.outputs import atomic_write
 from shared.torch_net import torch_available, torch_train
+from speed.fused_numpy import fused_forward_backward
+from speed.memory import keep_freed_memory
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEDULE = 10000
 NUMPY_FLOOR = "numpy floor: one fused function"
 
 
-def one_image_at_a_time(x, y, w_conv, b_conv, w_fc, b_fc, errata="keep", activation="relu"):
+def one_image_at_a_time(x, y, w_conv, b_conv, w_fc, b_fc, errata="keep"):
     """forward_backward as MATLAB's TrainCNN runs it: image by image, summing."""
     totals = None
     for i in range(x.shape[-1]):
-        out = reference.forward_backward(x[..., i], y[:, i:i + 1], w_conv, b_conv, w_fc, b_fc,
-                                         errata, activation)
+        out = forward_backward(x[..., i], y[:, i:i + 1], w_conv, b_conv, w_fc, b_fc, errata)
         totals = out if totals is None else tuple(a + b for a, b in zip(totals, out))
     return totals
 
@@ -58,7 +62,7 @@ def training_data(data_dir, batch_size, seed=0):
         im_train = rng.integers(0, 256, (196, 12000)).astype(float)
         label_train = rng.integers(0, 10, (1, 12000))
         source = "random images (MNIST files absent)"
-    batches = reference.get_mini_batch(im_train / 255, label_train, batch_size, rng=rng)
+    batches = get_mini_batch(im_train / 255, label_train, batch_size, rng=rng)
     return batches, source
 
 
@@ -80,21 +84,21 @@ def methods(batches, weights, quick):
     full = 200 if quick else SCHEDULE
     table = {
         "reference, errata keep": (
-            lambda n: reference.train_cnn(bx, by, iterations=n, errata="keep", **start), full),
+            lambda n: train_cnn(bx, by, iterations=n, errata="keep", **start), full),
         "reference, errata fix": (
-            lambda n: reference.train_cnn(bx, by, iterations=n, errata="fix", **start), full),
+            lambda n: train_cnn(bx, by, iterations=n, errata="fix", **start), full),
         "reference, one image at a time": (
-            lambda n: reference.train_cnn(bx, by, iterations=n, errata="keep",
+            lambda n: train_cnn(bx, by, iterations=n, errata="keep",
                                           forward_backward=one_image_at_a_time, **start),
             10 if quick else 200),
         "dual, chain mode": (
-            lambda n: dual.train_cnn(bx, by, iterations=n, mode="chain", **start),
+            lambda n: dual_train_cnn(bx, by, iterations=n, mode="chain", **start),
             50 if quick else 2000),
         "dual, forward mode": (
-            lambda n: dual.train_cnn(bx, by, iterations=n, mode="forward", **start),
+            lambda n: dual_train_cnn(bx, by, iterations=n, mode="forward", **start),
             1 if quick else 10),
         NUMPY_FLOOR: (
-            lambda n: reference.train_cnn(bx, by, iterations=n, errata="fix",
+            lambda n: train_cnn(bx, by, iterations=n, errata="fix",
                                           forward_backward=fused_forward_backward, **start), full),
     }
     if torch_available():
@@ -149,23 +153,23 @@ def layer_times(batches, weights, iterations):
     bx, by = batches
     w_conv, b_conv, w_fc, b_fc = weights
     out = {}
-    for label, layers in (("reference", reference.LAYERS), ("dual", dual.LAYERS)):
+    for label, layers in (("reference", network_layers()), ("dual", dual_network_layers())):
         spent = dict.fromkeys(LAYER_NAMES, 0.0)
         timed = SimpleNamespace(**vars(layers))
         for name in LAYER_NAMES:
             setattr(timed, name, _clocked(getattr(layers, name), spent, name))
 
-        def forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata, activation, timed=timed):
-            return reference.backpropagation(timed, x, y, w_conv, b_conv, w_fc, b_fc, errata)
+        def timed_forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata, timed=timed):
+            return backpropagation(timed, x, y, w_conv, b_conv, w_fc, b_fc, errata=errata)
 
         best = None
         for _ in range(3):
             for name in spent:
                 spent[name] = 0.0
             start = time.perf_counter()
-            reference.train_cnn(bx, by, w_conv=w_conv, b_conv=b_conv, w_fc=w_fc, b_fc=b_fc,
+            train_cnn(bx, by, w_conv=w_conv, b_conv=b_conv, w_fc=w_fc, b_fc=b_fc,
                                 iterations=iterations, errata="fix", progress=False,
-                                forward_backward=forward_backward)
+                                forward_backward=timed_forward_backward)
             total = time.perf_counter() - start
             if best is None or total < best[0]:
                 best = (total, dict(spent))
@@ -212,19 +216,20 @@ def scaling(quick):
     if quick:
         sizes, filters = [1, 30, 300], [3, 16, 64]
 
-    def step(module, batch_size, n_filters, **kw):
+    def step(train, batch_size, n_filters, **kw):
         x = rng.random((196, batch_size))
         y = np.eye(10)[:, rng.integers(0, 10, batch_size)]
-        w_conv, b_conv, w_fc, b_fc = reference.initial_weights(rng, n_filters)
-        return lambda n: module.train_cnn([x], [y], w_conv=w_conv, b_conv=b_conv, w_fc=w_fc,
+        w_conv, b_conv, w_fc, b_fc = initial_weights(rng, n_filters)
+        return lambda n: train([x], [y], w_conv=w_conv, b_conv=b_conv, w_fc=w_fc,
                                           b_fc=b_fc, iterations=n, progress=False, **kw)
 
     repeats = 1 if quick else 3
     out = {"batch_size": {"values": sizes}, "filters": {"values": filters}}
-    for label, module, kw in (("reference", reference, {"errata": "fix"}), ("dual", dual, {})):
-        out["batch_size"][label] = [per_iteration_ms(step(module, b, 3, **kw), repeats)
+    for label, train, kw in (("reference", train_cnn, {"errata": "fix"}),
+                             ("dual", dual_train_cnn, {})):
+        out["batch_size"][label] = [per_iteration_ms(step(train, b, 3, **kw), repeats)
                                     for b in sizes]
-        out["filters"][label] = [per_iteration_ms(step(module, 30, f, **kw), repeats)
+        out["filters"][label] = [per_iteration_ms(step(train, 30, f, **kw), repeats)
                                  for f in filters]
     return out
 
@@ -232,13 +237,13 @@ def scaling(quick):
 def forward_mode_growth(batches, weights):
     """Forward mode on one batch, all 1,510 parameters seeded in chunks of K partials: seconds
     of the whole gradient and of one forward pass carrying K partials, for several K."""
-    x, y = reference.as_images(batches[0][0]), batches[1][0]
+    x, y = as_images(batches[0][0]), batches[1][0]
     total = sum(p.size for p in weights)
     counts, seconds, per_pass = [27, 100, 400, 1510], [], []
     for k in counts:
         def run(n, k=k):
             for _ in range(n):
-                dual.forward_mode_gradient(x, y, weights, range(len(weights)), chunk=k)
+                forward_mode_gradient(x, y, weights, range(len(weights)), chunk=k)
         seconds.append(time_training(run, 1, 1)[0])
         per_pass.append(seconds[-1] / -(-total // k))  # ceil(total / k) passes
     return {"partials": counts, "seconds": seconds, "seconds_per_pass": per_pass}
@@ -246,19 +251,19 @@ def forward_mode_growth(batches, weights):
 
 def micro(batches, weights):
     """The study's units: one batch of 30 (chain mode) and dLdw_conv of one sample (27 partials)."""
-    x, y = reference.as_images(batches[0][0]), batches[1][0]
+    x, y = as_images(batches[0][0]), batches[1][0]
 
     def batch(n):
         for _ in range(n):
-            dual.forward_backward(x, y, *weights)
+            dual_forward_backward(x, y, *weights)
 
     def one_sample(n):
         for _ in range(n):
-            dual.forward_mode_gradient(x[..., :1], y[:, :1], weights, [0])
+            forward_mode_gradient(x[..., :1], y[:, :1], weights, [0])
 
     def reference_batch(n):
         for _ in range(n):
-            reference.forward_backward(x, y, *weights, errata="fix")
+            forward_backward(x, y, *weights, errata="fix")
 
     return {"dual chain, one batch of 30 (ms)": 1000 * time_training(batch, 50, 3)[1] / 50,
             "reference, one batch of 30 (ms)": 1000 * time_training(reference_batch, 50, 3)[1] / 50,
@@ -367,7 +372,7 @@ def _run(args):
     args.out_dir.mkdir(parents=True, exist_ok=True)
     keep_freed_memory()  # for every method alike, PyTorch included (train_cnn does it too)
     batches, source = training_data(args.data_dir, 30)
-    weights = reference.initial_weights(0)
+    weights = initial_weights(0)
     repeats = 1 if args.quick else args.repeats
     print("timing the schedule ...", file=sys.stderr)
     results = run_timings(batches, weights, args.quick, repeats)

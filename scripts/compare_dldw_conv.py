@@ -14,9 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-import dual
-import reference
+import dual.extensions.network as dual_network
+import reference.extensions.network as network
 from dual.seeding import elementwise_derivative
+from reference.conv_backward import conv_backward
+from reference.train_cnn import conv_weight_step, initial_weights
 from shared.cli import ArgumentParser, non_negative_int, run_cli
 from shared.data import load_split
 from shared.errors import CnnDualError
@@ -38,12 +40,12 @@ def study_recipe(x, y, w_conv, b_conv, w_fc, b_fc, activation):
     """The seed's modified backward pass (its listing in chapter 5, lines 11-12): the
     activation's dual part, reshaped to 4x49x3, fed straight into the original Conv_backward,
     then accumulated by TrainCNN's reshape (erratum E2 still in place)."""
-    layers = reference.network_layers(activation)
+    layers = network.network_layers(activation)
     pred1 = layers.conv(x, w_conv, b_conv)
     grad_pred2 = elementwise_derivative(layers.activation, pred1)  # the dual part of pred2
     dldx_sig = np.reshape(grad_pred2, (4, 49, 3), order="F")
-    dldw_conv, _ = reference.conv_backward(dldx_sig, x, w_conv, b_conv, pred1)
-    return reference.conv_weight_step(dldw_conv, w_conv.shape, errata="keep")
+    dldw_conv, _ = conv_backward(dldx_sig, x, w_conv, b_conv, pred1)
+    return conv_weight_step(dldw_conv, w_conv.shape, errata="keep")
 
 
 def dldw_conv_by_method(x, y, params, activation):
@@ -51,14 +53,14 @@ def dldw_conv_by_method(x, y, params, activation):
     w_conv, b_conv, w_fc, b_fc = params
     methods = {
         "original (errata kept)":
-            reference.forward_backward(x, y, *params, errata="keep", activation=activation)[1],
+            network.forward_backward(x, y, *params, errata="keep", activation=activation)[1],
         "reference, errata fixed":
-            reference.forward_backward(x, y, *params, errata="fix", activation=activation)[1],
+            network.forward_backward(x, y, *params, errata="fix", activation=activation)[1],
         "dual, forward mode":
-            dual.forward_mode_gradient(x, y, params, [0], activation=activation)[1][0],
+            dual_network.forward_backward(x, y, *params, activation=activation, mode="forward")[1],
         "dual, chain mode":
-            dual.forward_backward(x, y, *params, activation=activation, mode="chain")[1],
-        FD: finite_differences(lambda w: reference.forward_backward(
+            dual_network.forward_backward(x, y, *params, activation=activation, mode="chain")[1],
+        FD: finite_differences(lambda w: network.forward_backward(
             x, y, w, b_conv, w_fc, b_fc, errata="fix", activation=activation)[0], w_conv),
     }
     if torch_available():
@@ -167,7 +169,7 @@ def parse_args(argv):
                              "them (default: 0); ignored with --weights")
     parser.add_argument("--weights", type=Path, default=None, metavar="FILE",
                         help="take w_conv b_conv w_fc b_fc from a MATLAB-style cnn.mat")
-    parser.add_argument("--activation", choices=tuple(reference.ACTIVATIONS), default="relu",
+    parser.add_argument("--activation", choices=tuple(network.ACTIVATIONS), default="relu",
                         help="the activation after the conv layer (the study used "
                              "study-sigmoid; default: relu)")
     parser.add_argument("--data-dir", type=Path, default=Path("data"),
@@ -196,7 +198,7 @@ def _run(args):
         params = tuple(loaded[k] for k in ("w_conv", "b_conv", "w_fc", "b_fc"))
         source = str(args.weights)
     else:
-        params = reference.initial_weights(args.seed)
+        params = initial_weights(args.seed)
         source = f"N(0,1) draws, seed {args.seed}"
 
     methods = dldw_conv_by_method(x, y, params, args.activation)

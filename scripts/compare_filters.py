@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-import dual
+import dual.extensions.network as dual_network
 from shared.cli import ArgumentParser, non_negative_int, positive_float, positive_int, run_cli
 from shared.data import load_mnist
 from shared.outputs import accuracy, atomic_write, write_json
@@ -36,14 +36,14 @@ def train_and_test(conv, seed, data, iterations, batch_size, lr):
     """One run: shuffle and start from ``seed``, train, test. Returns a result dict."""
     im_train, label_train, im_test, label_test = data
     rng = np.random.default_rng(seed)
-    batches = dual.get_mini_batch(im_train, label_train, batch_size, rng=rng)
+    batches = dual_network.get_mini_batch(im_train, label_train, batch_size, rng=rng)
     start = time.perf_counter()
-    trained = dual.train_cnn(*batches, iterations=iterations, lr=lr, conv=conv, rng=rng,
+    trained = dual_network.train_cnn(*batches, iterations=iterations, lr=lr, conv=conv, rng=rng,
                              progress=False)
     seconds = time.perf_counter() - start
     weights, loss = trained[:4], trained[4]
     extra = trained[5] if len(trained) > 5 else {}
-    predicted = dual.predict(im_test, *weights, conv=conv, conv_extra=extra)
+    predicted = dual_network.predict(im_test, *weights, conv=conv, conv_extra=extra)
     return {"seed": seed, "accuracy": accuracy(predicted, label_test.reshape(-1)),
             "training_seconds": seconds, "final_loss": float(loss[-1]) if len(loss) else None,
             "parameters": parameter_count(weights, extra), "w_conv": weights[0],

@@ -89,14 +89,14 @@ def main(argv=None):
 
 def _run(args):
     if args.variant == "dual":
-        import dual as variant_module
+        import dual.extensions.network as variant_module
 
         if args.errata == "keep":
             raise CnnDualError("the dual variant computes true gradients: --errata keep is the "
                                "reference's (use --variant reference)")
         errata, grad_mode = "fix", args.grad_mode or "chain"
     else:
-        import reference as variant_module
+        import reference.extensions.network as variant_module
 
         if args.grad_mode is not None:
             raise CnnDualError("--grad-mode is for --variant dual (the reference's gradients "

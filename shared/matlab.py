@@ -12,13 +12,6 @@ Batch convention (how a mini-batch of B images travels through the layers):
   - a column vector n x 1 (flattened features, scores, one-hot labels) becomes n x B;
   - a row vector 1 x n (the gradients MATLAB returns as rows) becomes B x n.
 These are the shapes MATLAB itself would use for a stack of images, columns or rows.
-
-Memory layout (speed only: the numbers are the same in any layout). A batch is stored with the
-image index FASTEST, then MATLAB's column-major order: the layout of the 196xB mini-batches
-themselves, which hold each pixel's B values side by side. A 14x14x3xB array then lies in
-memory as 3 planes of 14 columns of 14 rows of B values, so every shift, block and plane the
-layers take is a run of whole B-value groups, and numpy's loops run over long contiguous
-stretches. The helpers below keep that layout: reshapes and copies put the batch axis fastest.
 """
 
 import numpy as np
@@ -27,33 +20,13 @@ from shared.data import format_shape
 
 
 def reshape_f(a, shape):
-    """MATLAB's ``reshape(a, shape)``: column-major.
-
-    When ``a`` is a batch stored image index fastest and ``shape`` keeps its batch size last,
-    the reshape is done image by image with the batch axis in front (the same numbers: the
-    column-major index of the last axis is unchanged), so that a copy, if one is needed, keeps
-    the batch fastest.
-    """
-    shape = tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
-    if shape == a.shape:
-        return a
-    n = len(shape)
-    if n > 1 and shape[-1] == a.shape[-1] > 1 and _batch_fastest(a):
-        d = a.ndim
-        per_image = a.transpose((d - 1,) + tuple(range(d - 1))).reshape(shape[-1:] + shape[:-1], order="F")
-        return per_image.transpose(tuple(range(1, n)) + (0,))
-    return a.reshape(shape, order="F")
-
-
-def _batch_fastest(a):
-    """Whether a's last axis is its fastest in memory (a DualArray: its values')."""
-    values = a.real
-    return values.strides[-1] == values.itemsize
+    """MATLAB's ``reshape(a, shape)``: column-major (the first index runs fastest)."""
+    return np.reshape(a, shape, order="F")
 
 
 def pad_zeros(a, pad):
     """MATLAB ``[tb_pad; [lr_pad a lr_pad]; tb_pad]``: ``pad`` rows/columns of zeros on every side
-    of the first two axes. a (H, W, ...) -> (H+2*pad, W+2*pad, ...), laid out like a.
+    of the first two axes. a (H, W, ...) -> (H+2*pad, W+2*pad, ...).
     """
     height, width = a.shape[:2]
     padded = np.zeros_like(a, shape=(height + 2 * pad, width + 2 * pad) + a.shape[2:])
@@ -62,44 +35,43 @@ def pad_zeros(a, pad):
 
 
 def im2col_sliding(a, f):
-    """MATLAB ``im2col(a, [f f], 'sliding')``, with an optional trailing batch axis.
+    """MATLAB ``im2col(a, [f f], 'sliding')``, for every page of a trailing batch axis.
 
     a (H+f-1, W+f-1[, B]) -> (f*f, H*W[, B]). Column ``r + H*c`` (0-based) is the f x f patch
     whose top-left corner is at (r, c), flattened column-major (row index fastest).
-    Row ``i + f*j`` of the result is the image shifted by the kernel offset (i, j): a slice
-    of a. The f*f slices are stacked in one copy, C-ordered, so that each row is one
-    contiguous run and ``np.reshape(result, (f*f, H*W*B))`` is a free view: one matrix for one
-    product, whose column ``p*B + b`` is patch p of image b. (``sliding_window_view`` gives
-    the same windows; its checks alone cost as much as this copy of 30 images.)
     """
     height, width = a.shape[0] - f + 1, a.shape[1] - f + 1
-    shifted = [a[None, i:i + height, j:j + width].swapaxes(1, 2) for j in range(f) for i in range(f)]
-    return np.reshape(np.concatenate(shifted), (f * f, height * width) + a.shape[2:])  # [i + f*j, r + H*c]
+    # row i + f*j holds entry (i, j) of every patch: the image shifted by (i, j), stored with
+    # its columns outermost, so that numbering (r, c) in C order is MATLAB's r + H*c
+    shifted = np.stack([a[i:i + height, j:j + width].swapaxes(0, 1)
+                        for j in range(f) for i in range(f)])  # (f*f, W, H, ...)
+    return np.reshape(shifted, (f * f, height * width) + a.shape[2:])
 
 
 def im2col_distinct(a, block):
-    """MATLAB ``im2col(a, [block block], 'distinct')`` on every channel (and image) at once.
+    """MATLAB ``im2col(a, [block block], 'distinct')``, for every channel (and image) at once.
 
     a (H, W, ...) -> (block*block, (H/block)*(W/block), ...). Blocks are numbered column-major
-    (block row fastest) and each block's values are listed column-major. Position (i, j) of
-    every block is the strided view ``a[i::block, j::block]``; the views are stacked in one
-    copy, block columns outermost, so that each position is one contiguous plane: reducing
-    over a block's positions (axis 0) combines whole planes element by element.
+    (block row fastest) and each block's values are listed column-major.
     """
     height, width = a.shape[:2]
-    planes = np.concatenate([a[None, i::block, j::block].swapaxes(1, 2)  # (1, block col, block row, ...)
-                             for j in range(block) for i in range(block)])
-    return reshape_f(planes.swapaxes(1, 2), (block * block, (height // block) * (width // block)) + a.shape[2:])
+    # row i + block*j holds entry (i, j) of every block, the blocks stored with their columns
+    # outermost, so that numbering (block row, block column) in C order is MATLAB's
+    positions = np.stack([a[i::block, j::block].swapaxes(0, 1)
+                          for j in range(block) for i in range(block)])  # (4, W/2, H/2, ...)
+    return np.reshape(positions, (block * block, (height // block) * (width // block)) + a.shape[2:])
 
 
 def col2im_distinct(cols, block, height, width):
-    """MATLAB ``col2im(cols, [block block], [height width], 'distinct')``: inverse of
+    """MATLAB ``col2im(cols, [block block], [height width], 'distinct')``: the inverse of
     :func:`im2col_distinct`. cols (block*block, n_blocks, ...) -> (height, width, ...)."""
     rest = cols.shape[2:]
-    n_br, n_bc = height // block, width // block
-    blocks = reshape_f(cols, (block, block, n_br, n_bc) + rest)  # (i, j, br, bc, ...)
-    split = blocks.transpose((0, 2, 1, 3) + tuple(range(4, blocks.ndim)))  # (i, br, j, bc, ...)
-    return reshape_f(split, (height, width) + rest)
+    image = np.zeros_like(cols, shape=(height, width) + rest)
+    for j in range(block):
+        for i in range(block):  # row i + block*j: entry (i, j) of every block (as im2col_distinct)
+            blocks = np.reshape(cols[i + block * j], (width // block, height // block) + rest)
+            image[i::block, j::block] = blocks.swapaxes(0, 1)
+    return image
 
 
 def _squeeze_trailing(shape):
@@ -128,3 +100,26 @@ def with_batch_axis(a, image_shape, name):
 def drop_batch_axis(a, single):
     """Undo :func:`with_batch_axis` for an output: drop the trailing batch axis of one image."""
     return np.reshape(a, a.shape[:-1]) if single else a
+
+
+def pagemtimes(a, b):
+    """MATLAB ``pagemtimes(a, b)``: the matrix product of every page, a(:,:,i) * b(:,:,i), the
+    pages along the trailing axes; a 2-D operand serves every page. (The jImage loop of the
+    original, vectorised: page i is image i.)"""
+    pages_first = [np.moveaxis(m, (0, 1), (-2, -1)) if np.ndim(m) > 2 else m for m in (a, b)]
+    return np.moveaxis(pages_first[0] @ pages_first[1], (-2, -1), (0, 1))
+
+
+def pagetranspose(a):
+    """MATLAB ``pagetranspose(a)``: every page transposed (the first two axes swapped)."""
+    return np.swapaxes(a, 0, 1)
+
+
+def max_with_index(a):
+    """MATLAB ``[m, i] = max(a)`` down the columns (axis 0) of any array: the maxima and the
+    (0-based) index of the FIRST maximum of each column, as MATLAB picks it."""
+    m = a.max(axis=0)
+    index = np.full(m.shape, a.shape[0] - 1)
+    for k in range(a.shape[0] - 2, -1, -1):  # the earliest position equal to the max wins
+        index[a[k] == m] = k
+    return m, index

@@ -12,17 +12,13 @@ import numpy as np
 
 from shared.data import format_shape
 from shared.matlab import im2col_sliding, pad_zeros, reshape_f
-from shared.memo import keep_last
 
 
-@keep_last
 def sliding_patches(x, f):
     """The f x f patches of the zero-padded images, as Conv.m takes them.
 
     x (H,W,1,B) -> (f*f, H*W, B): ``im2col(x_padded, [f f], 'sliding')`` per image, padding
     (f-1)/2; column ``r + H*c`` is the patch centred on (r, c), listed column-major.
-    A layer's backward takes the same x and gets the same patches without building them
-    again (shared.memo.keep_last).
     """
     return im2col_sliding(pad_zeros(x[:, :, 0, :], (f - 1) // 2), f)
 

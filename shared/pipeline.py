@@ -1,7 +1,8 @@
 """MATLAB: main_cnn.m -- load, normalise, mini-batches, train, test, save; for either variant.
 
-The variant is a module with the reference's interface (``get_mini_batch``, ``train_cnn``,
-``predict``): ``reference`` or ``dual``.
+The variant is a network module (``reference.extensions.network`` or
+``dual.extensions.network``): ``get_mini_batch``, ``train_cnn``, ``predict`` and ``CONV_KINDS``;
+for the original network they are the port's own functions.
 """
 
 import os

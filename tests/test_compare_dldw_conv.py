@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import scipy.io
 
-import reference
+from twins import reference
 from conftest import assert_one_line_error, load_script, run_main
 from shared.gradcheck import relative_error
 from shared.outputs import save_cnn_mat

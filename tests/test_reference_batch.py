@@ -12,7 +12,7 @@ shuffling, shapes, the original's literal-30 quirk and its errors; which input s
 import numpy as np
 import pytest
 
-import reference
+from twins import reference
 
 TOL = 1e-12  # max |batched - stacked per-image|
 ERRATA = ["keep", "fix"]

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import scipy.io
 
-import reference
+from twins import reference
 
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
 

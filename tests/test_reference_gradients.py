@@ -28,7 +28,7 @@ import numpy as np
 import pytest
 import scipy.io
 
-import reference
+from twins import reference
 from shared.matlab import im2col_distinct
 
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"

@@ -1,20 +1,20 @@
-"""The conv layer's kinds: the original linear filter and (not in the original) a non-linear one.
+"""The conv layer's kinds: the original linear filter and (not in the original) non-linear ones.
 
 A kind names the parameters it has beyond ``w_conv`` and ``b_conv``, its forward, the steps
-TrainCNN accumulates for each parameter, and how its extra parameters start. ``dual`` adds
-the Gaussian kervolution, which has no hand-derived backward.
+TrainCNN accumulates for each parameter, and how its extra parameters start. The dual twin has
+the same kinds (``dual.extensions.conv_kinds``) and one more, the Gaussian kervolution, which has
+no hand-derived backward.
 """
 
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from reference.conv import conv
 from reference.conv_backward import conv_backward
-from reference.conv_loops import conv_loops
-from reference.errata import check_errata
-from reference.volterra_conv import volterra_conv
-from reference.volterra_conv_backward import volterra_conv_backward
-from shared.matlab import reshape_f
+from reference.extensions.conv_loops import conv_loops
+from reference.extensions.volterra_conv import volterra_conv
+from reference.extensions.volterra_conv_backward import volterra_conv_backward
+from reference.train_cnn import conv_weight_step
 
 VOLTERRA_W2_SCALE = 0.01
 """w2_conv starts as 0.01 N(0,1): with N(0,1) weights the 45 quadratic terms of a patch of
@@ -33,18 +33,6 @@ class ConvKind:
     forward: Callable
     steps: Callable
     initial: Callable
-
-
-def conv_weight_step(dldw_conv, w_shape, errata="keep"):
-    """How TrainCNN turns Conv_backward's 1x27 row into a 3x3x1x3 step.
-
-    keep (E2): ``reshape(dldw_conv, [3 3 1 3])``, reading the channel-fastest row as if the
-    kernel row ran fastest; fix: ``reshape(transpose(reshape(dldw_conv, [c2 f*f*c1])), [f f c1 c2])``.
-    """
-    f, _, c1, c2 = w_shape
-    if check_errata(errata) == "keep":
-        return reshape_f(dldw_conv, w_shape)
-    return reshape_f(reshape_f(dldw_conv, (c2, f * f * c1)).T, w_shape)
 
 
 def linear_kind(conv_backward, forward=conv):
@@ -86,6 +74,5 @@ original filter computed by conv_loops, the loop form)."""
 def check_conv(conv, kinds=CONV_KINDS):
     """Return the ConvKind named ``conv`` or raise a ValueError naming the choices."""
     if conv not in kinds:
-        hint = " (it has no hand-derived backward: use the dual variant)" if conv == "gaussian" else ""
-        raise ValueError(f"conv must be one of {', '.join(kinds)}, got {conv!r}{hint}")
+        raise ValueError(f"conv must be one of {', '.join(kinds)}, got {conv!r}")
     return kinds[conv]

@@ -1,18 +1,17 @@
-"""The conv layer's kinds for the dual twin: the reference's kinds with backward functions from
-dual numbers, and the Gaussian kervolution, which exists only here (no hand-derived backward).
+"""The conv layer's kinds for the dual twin: the reference's kinds (reference.extensions.conv_kinds)
+with backward functions from dual numbers, and the Gaussian kervolution, which exists only here
+(it has no hand-derived backward). Not in the original.
 """
-
-from functools import partial
 
 import numpy as np
 
 from dual.conv_backward import conv_backward
-from dual.conv_loops import conv_loops
-from dual.gaussian_conv import gaussian_conv
-from dual.gaussian_conv_backward import gaussian_conv_backward
+from dual.extensions.gaussian_conv import gaussian_conv
+from dual.extensions.gaussian_conv_backward import gaussian_conv_backward
+from dual.extensions.volterra_conv_backward import volterra_conv_backward
 from dual.seeding import elementwise_derivative
-from dual.volterra_conv_backward import volterra_conv_backward
-from reference.conv_layers import ConvKind, linear_kind, volterra_kind
+from reference.extensions.conv_kinds import ConvKind, linear_kind, volterra_kind
+from reference.extensions.conv_loops import conv_loops
 
 GAUSSIAN_GAMMA_START = 0.1
 """Kernel widths start at 0.1 and the centres w_conv at U(0,1), the pixels' range: with
@@ -42,7 +41,7 @@ def gaussian_kind():
 
 CONV_KINDS = {
     "linear": linear_kind(conv_backward),
-    "linear-loops": linear_kind(partial(conv_backward, forward=conv_loops), forward=conv_loops),
+    "linear-loops": linear_kind(conv_backward, forward=conv_loops),
     "volterra": volterra_kind(volterra_conv_backward),
     "gaussian": gaussian_kind(),
 }

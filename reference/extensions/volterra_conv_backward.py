@@ -6,7 +6,7 @@ et al. wrote theirs, from the explicit local derivatives.
 
 import numpy as np
 
-from reference.volterra_conv import PAIRWISE, check_volterra_shapes
+from reference.extensions.volterra_conv import PAIRWISE, check_volterra_shapes
 from shared.matlab import drop_batch_axis, reshape_f, with_batch_axis
 from shared.patches import backward_columns, image_gradient
 

@@ -5,7 +5,7 @@ Not in the original.
 
 import numpy as np
 
-from dual.gaussian_conv import check_gaussian_shapes, gaussian_patches
+from dual.extensions.gaussian_conv import check_gaussian_shapes, gaussian_patches
 from dual.seeding import patch_input_gradient, shared_filter_seeds
 from shared.matlab import drop_batch_axis, reshape_f, with_batch_axis
 from shared.patches import backward_columns

@@ -7,7 +7,7 @@ are replaced by the dual parts of the forward run on seeded parameters and seede
 import numpy as np
 
 from dual.seeding import patch_input_gradient, volterra_filter_gradients, volterra_filter_seeds
-from reference.volterra_conv import check_volterra_shapes, volterra_patches
+from reference.extensions.volterra_conv import check_volterra_shapes, volterra_patches
 from shared.matlab import drop_batch_axis, with_batch_axis
 from shared.patches import backward_columns
 

@@ -1,0 +1,24 @@
+"""The errata switch (docs/original.md, "The errata").
+
+- ``"keep"`` (the reference's default): reproduce the original as written, errata included.
+  E1: ``Pool2x2_backward`` returns its 4x49x3 block-layout array instead of the 14x14x3
+  spatial gradient, so the conv gradients are computed from scrambled values.
+  E2: ``TrainCNN`` reshapes the 1x27 conv weight gradient (channel fastest) straight to
+  3x3x1x3 (kernel row fastest), scrambling its axes.
+- ``"fix"``: correct both (and compute the softmax stably): the true gradients, which are all
+  the dual twin computes.
+"""
+
+ERRATA_CHOICES = ("keep", "fix")
+TRUE_DERIVATIVES = ("fix",)
+"""The dual twin's only setting: dual numbers give true derivatives, not the original's."""
+
+
+def check_errata(errata, choices=ERRATA_CHOICES):
+    """Return ``errata`` if it is one of ``choices``, else raise a ValueError naming them."""
+    if errata in choices:
+        return errata
+    if choices == TRUE_DERIVATIVES:
+        raise ValueError(f"the dual twin computes true derivatives: errata must be 'fix', got "
+                         f"{errata!r} (errata='keep' is the reference's)")
+    raise ValueError(f"errata must be {' or '.join(map(repr, choices))}, got {errata!r}")
