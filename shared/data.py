@@ -159,15 +159,15 @@ def file_name_of(variable):
 
 
 def _from_cwd(path):
-    """`path` as a user in the current directory can type it: relative when it is below the
-    current directory, absolute otherwise."""
+    """`path` as a user in the current directory can type it: relative to the project when
+    that is the current directory (scripts/get_data.py), absolute anywhere else."""
     path = Path(path)
     try:
-        return path.relative_to(Path.cwd())
-    except ValueError:
-        return path
-    except OSError:  # the current directory was removed
-        return path
+        if Path.cwd() == GET_DATA.parents[1]:
+            return path.relative_to(Path.cwd())
+    except (ValueError, OSError):  # elsewhere; or the current directory was removed
+        pass
+    return path
 
 
 def _check_labels(path, name, label):
