@@ -53,15 +53,19 @@ def one_image_at_a_time(x, y, w_conv, b_conv, w_fc, b_fc, errata="keep"):
 
 
 def training_data(data_dir, batch_size, seed=0):
-    """Mini-batches of the real training set, or of random images when it is absent."""
+    """Mini-batches of the real training set, or of random images when it is absent. A data
+    file that is there but unreadable or malformed is an error (DataError), not 'absent'."""
+    from shared.data import SPLITS, load_split
+    from shared.errors import MissingDataError
+
     rng = np.random.default_rng(seed)
-    try:
-        im_train, label_train, _, _ = load_mnist(data_dir)
+    try:  # only the training set is timed: the test file may be absent
+        im_train, label_train = load_split(Path(data_dir) / SPLITS["train"][0], "train")
         source = "MNIST training set"
-    except DataError:
+    except MissingDataError:
         im_train = rng.integers(0, 256, (196, 12000)).astype(float)
         label_train = rng.integers(0, 10, (1, 12000))
-        source = "random images (MNIST files absent)"
+        source = "random images (mnist_train.mat absent)"
     batches = get_mini_batch(im_train / 255, label_train, batch_size, rng=rng)
     return batches, source
 
@@ -348,6 +352,8 @@ def plot_scaling(path, data):
 
 
 def parse_args(argv):
+    from shared.cli import path  # argument type
+
     parser = ArgumentParser(prog="benchmark.py", description=__doc__.split("\n\n")[0] + " "
                             + __doc__.split("\n\n")[2].replace("\n", " "))
     parser.add_argument("--quick", action="store_true",
@@ -355,9 +361,9 @@ def parse_args(argv):
     parser.add_argument("--repeats", type=positive_int, default=3,
                         help="rounds of timings, each running every method once (slow methods: the "
                              "first round only); the median is reported (default: 3)")
-    parser.add_argument("--out-dir", type=Path, default=ROOT / "benchmarks",
+    parser.add_argument("--out-dir", type=path, default=ROOT / "benchmarks",
                         help="where results.json and scaling.png go (default: benchmarks/)")
-    parser.add_argument("--data-dir", type=Path, default=ROOT / "data",
+    parser.add_argument("--data-dir", type=path, default=ROOT / "data",
                         help="where the MNIST files are (random images without them)")
     parser.add_argument("--no-memory", action="store_true",
                         help="skip the peak-memory runs of main_cnn.py")
@@ -369,9 +375,11 @@ def main(argv=None):
 
 
 def _run(args):
-    args.out_dir.mkdir(parents=True, exist_ok=True)
-    keep_freed_memory()  # for every method alike, PyTorch included (train_cnn does it too)
+    from shared.outputs import check_out_dir, write_output_set
+
+    check_out_dir(args.out_dir)  # before minutes of timing; and the data (absent or readable)
     batches, source = training_data(args.data_dir, 30)
+    keep_freed_memory()  # (speed.memory) for every method alike, PyTorch included
     weights = initial_weights(0)
     repeats = 1 if args.quick else args.repeats
     print("timing the schedule ...", file=sys.stderr)
@@ -413,9 +421,12 @@ def _run(args):
         print("peak RSS of main_cnn.py (MB): " + ", ".join(
             f"{k}: {v:.0f}" if v is not None else f"{k}: failed"
             for k, v in report["peak_rss_mb"].items()))
-    with atomic_write(args.out_dir / "results.json", mode="w") as f:
-        json.dump(report, f, indent=2)
-    plot_scaling(args.out_dir / "scaling.png", scale)
+    def write_results(path):
+        with atomic_write(path, mode="w") as f:
+            json.dump(report, f, indent=2)
+
+    write_output_set(args.out_dir, {"results.json": write_results,
+                                    "scaling.png": lambda path: plot_scaling(path, scale)})
     print(f"wrote {args.out_dir / 'results.json'} and {args.out_dir / 'scaling.png'}")
     return 0
 

@@ -111,20 +111,22 @@ def plot(path, runs):
 
 
 def parse_args(argv):
+    from shared.cli import iterations, path  # argument types
+
     parser = ArgumentParser(prog="compare_filters.py", description=__doc__.split("\n\n")[0]
                             + " " + __doc__.split("\n\n")[2].replace("\n", " "))
     parser.add_argument("--seeds", type=positive_int, default=5,
                         help="runs per filter kind, seeds 0..N-1 (default: 5)")
-    parser.add_argument("--iterations", type=non_negative_int, default=10000,
-                        help="training iterations per run (default: 10000)")
+    parser.add_argument("--iterations", type=iterations, default=10000,
+                        help="training iterations per run (default: 10000; at most 10,000,000)")
     parser.add_argument("--batch-size", type=positive_int, default=30, help="(default: 30)")
     parser.add_argument("--lr", type=positive_float, default=0.03, help="(default: 0.03)")
     parser.add_argument("--filters", default=",".join(FILTERS),
                         help="comma-separated kinds among linear, volterra, gaussian "
                              "(default: all)")
-    parser.add_argument("--data-dir", type=Path, default=Path("data"),
+    parser.add_argument("--data-dir", type=path, default=Path("data"),
                         help="where the MNIST files are (default: data)")
-    parser.add_argument("--out-dir", type=Path, default=Path("outputs"),
+    parser.add_argument("--out-dir", type=path, default=Path("outputs"),
                         help="where filters.json and filters.png go (default: outputs)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
@@ -133,6 +135,10 @@ def parse_args(argv):
     if unknown or not args.filters:
         parser.error(f"argument --filters: unknown kind {', '.join(unknown) or '(none given)'}; "
                      f"choose among {', '.join(FILTERS)}")
+    repeated = sorted({f for f in args.filters if args.filters.count(f) > 1})
+    if repeated:  # each kind's runs are its seeds: a kind twice would count every seed twice
+        parser.error(f"argument --filters: {', '.join(repeated)} given more than once "
+                     "(use --seeds for more runs of a kind)")
     return args
 
 
@@ -141,9 +147,9 @@ def main(argv=None):
 
 
 def _run(args):
-    from shared.pipeline import check_writable
+    from shared.outputs import check_out_dir, write_output_set
 
-    check_writable(args.out_dir)
+    check_out_dir(args.out_dir)
     im_train, label_train, im_test, label_test = load_mnist(args.data_dir)
     data = (im_train / 255, label_train, im_test / 255, label_test)
     jobs = [(conv, seed) for conv in args.filters for seed in range(args.seeds)]
@@ -153,13 +159,14 @@ def _run(args):
                                          args.lr))
     table = summarise(runs)
     print(format_table(table, args.iterations))
-    write_json(args.out_dir / "filters.json", {
+    report = {
         "iterations": args.iterations, "batch_size": args.batch_size, "lr": args.lr,
         "summary": table,
         "runs": {conv: [{k: v for k, v in r.items()} for r in results]
                  for conv, results in runs.items()},
-    })
-    plot(args.out_dir / "filters.png", runs)
+    }
+    write_output_set(args.out_dir, {"filters.json": lambda path: write_json(path, report),
+                                    "filters.png": lambda path: plot(path, runs)})
     print(f"wrote {args.out_dir / 'filters.json'} and {args.out_dir / 'filters.png'}")
     return 0
 

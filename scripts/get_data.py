@@ -38,8 +38,14 @@ def fetch(name, data_dir, force=False, timeout=60.0, opener=urllib.request.urlop
     path = data_dir / name
     url = SOURCE_URL + name
     expected = CHECKSUMS[name]
+    if path.is_dir():
+        raise DataError(f"{path} is a directory, not the data file; move it away and run "
+                        "again")
     if path.exists() and not force:
-        got = sha256_file(path)
+        try:
+            got = sha256_file(path)
+        except OSError as exc:
+            raise DataError(f"could not read {path} ({_reason(exc)})") from None
         if got == expected:
             return "present"
         print(f"{path}: SHA-256 {got} is not the original's; downloading it again")
@@ -76,15 +82,11 @@ def _reason(exc):
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
-def _positive_seconds(text):
-    seconds = float(text)
-    if not seconds > 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
-    return seconds
-
-
 def parse_args(argv):
-    parser = argparse.ArgumentParser(
+    from shared.cli import ArgumentParser, path, positive_float  # one-line errors, types
+
+    parser = ArgumentParser(
+        prog="get_data.py",
         description=(
             "Download mnist_train.mat and mnist_test.mat (the data of the original MATLAB CNN) "
             f"from {SOURCE_URL} and check their SHA-256. Files already present with the right "
@@ -92,7 +94,7 @@ def parse_args(argv):
         )
     )
     parser.add_argument(
-        "--data-dir", type=Path, default=Path("data"),
+        "--data-dir", type=path, default=Path("data"),
         help="directory to put the files in (created if needed; default: data)",
     )
     parser.add_argument(
@@ -100,22 +102,38 @@ def parse_args(argv):
         help="download again even when a file with the right checksum is present",
     )
     parser.add_argument(
-        "--timeout", type=_positive_seconds, default=60.0, metavar="S",
+        "--timeout", type=positive_float, default=60.0, metavar="S",
         help="network timeout in seconds (default: 60)",
     )
     return parser.parse_args(argv)
 
 
 def main(argv=None, opener=urllib.request.urlopen):
-    """Fetch both files. On failure: one line on stderr and SystemExit(1)."""
-    args = parse_args(argv)
+    """Fetch both files. On failure: one line on stderr and SystemExit(1); on Ctrl-C or
+    SIGTERM one line saying which files are in place, and SystemExit(130 or 143)."""
+    from shared.cli import run_cli
+
+    code = run_cli(_run, parse_args(argv), opener)
+    if code:
+        raise SystemExit(code)
+    return 0
+
+
+def _run(args, opener):
+    from shared.errors import Interrupted
+
+    done = []
     try:
         for name in CHECKSUMS:
             status = fetch(name, args.data_dir, args.force, args.timeout, opener)
+            done.append(name)
             print(f"{args.data_dir / name}: {status}, SHA-256 ok")
-    except CnnDualError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(1) from None
+    except KeyboardInterrupt as exc:  # each file is written whole or not at all
+        rest = [name for name in CHECKSUMS if name not in done]
+        left = (f"{', '.join(done)} in place in {args.data_dir}, {', '.join(rest)} not written"
+                if done else "nothing was written")
+        raise Interrupted(getattr(exc, "how", "interrupted"), left,
+                          getattr(exc, "exit_code", 130)) from None
     return 0
 
 

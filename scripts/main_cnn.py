@@ -35,19 +35,21 @@ examples:
 
 
 def parse_args(argv):
+    from shared.cli import iterations, path  # argument types
+
     parser = ArgumentParser(prog="main_cnn.py", description=DESCRIPTION, epilog=EPILOG,
                             formatter_class=__import__("argparse").RawDescriptionHelpFormatter)
     parser.add_argument("--variant", choices=("reference", "dual"), default="reference",
                         help="reference: the faithful port with hand-derived gradients; "
                              "dual: gradients from dual numbers (default: reference)")
-    parser.add_argument("--iterations", type=non_negative_int, default=10000,
+    parser.add_argument("--iterations", type=iterations, default=10000,
                         help="training iterations, one mini-batch each (default: 10000; "
-                             "0 only evaluates)")
+                             "0 only evaluates; at most 10,000,000)")
     parser.add_argument("--batch-size", type=positive_int, default=30,
                         help="images per mini-batch (default: 30)")
     parser.add_argument("--lr", type=positive_float, default=0.03,
                         help="learning rate, the original's gamma (default: 0.03)")
-    parser.add_argument("--seed", type=int, default=0,
+    parser.add_argument("--seed", type=non_negative_int, default=0,
                         help="seed of the shuffle and of the N(0,1) starting weights (default: 0)")
     parser.add_argument("--errata", choices=("keep", "fix"), default=None,
                         help="keep: reproduce the original's wrong conv gradients (E1, E2); "
@@ -71,11 +73,11 @@ def parse_args(argv):
                         help="how the linear conv is computed: im2col, as Conv.m does, or "
                              "loops over the kernel offsets (conv_loops; the same numbers) "
                              "(default: im2col)")
-    parser.add_argument("--data-dir", type=Path, default=Path("data"),
+    parser.add_argument("--data-dir", type=path, default=Path("data"),
                         help="where mnist_train.mat and mnist_test.mat are (default: data)")
-    parser.add_argument("--out-dir", type=Path, default=Path("outputs"),
+    parser.add_argument("--out-dir", type=path, default=Path("outputs"),
                         help="where the outputs are written (default: outputs)")
-    parser.add_argument("--weights", type=Path, default=None, metavar="FILE",
+    parser.add_argument("--weights", type=path, default=None, metavar="FILE",
                         help="start from the weights of a MATLAB-style cnn.mat instead of "
                              "N(0,1) draws (with --iterations 0: only evaluate them)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no summary")

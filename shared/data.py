@@ -10,7 +10,9 @@ from pathlib import Path
 import numpy as np
 import scipy.io
 
-from shared.errors import DataError
+from shared.errors import DataError, MissingDataError
+
+GET_DATA = Path(__file__).resolve().parents[1] / "scripts" / "get_data.py"
 
 N_PIXELS = 196  # 14 x 14
 N_CLASSES = 10
@@ -35,16 +37,19 @@ def format_shape(shape):
     return "x".join(str(n) for n in shape) if shape else "scalar"
 
 
-def read_mat(path, error=DataError, missing_hint=None):
+def read_mat(path, error=DataError, missing_hint=None, missing_error=None):
     """All user variables of a .mat file, as `scipy.io.loadmat` returns them.
 
-    Raises `error` (one line naming the file) when the file is missing, with
-    `missing_hint` appended, or when scipy cannot read it as a MATLAB file.
+    Raises `error` (one line naming the file) when scipy cannot read it as a MATLAB file or it
+    is a directory, and `missing_error` (default: `error`) when the file is missing, with
+    `missing_hint` appended.
     """
     path = Path(path)
     if not path.exists():
         hint = f"; {missing_hint}" if missing_hint else ""
-        raise error(f"{path}: file not found{hint}")
+        raise (missing_error or error)(f"{path}: file not found{hint}")
+    if path.is_dir():
+        raise error(f"{path}: is a directory, not a MATLAB .mat file")
     try:
         contents = scipy.io.loadmat(path)
     # scipy reports a damaged file with many exception types (ValueError, OSError, IndexError,
@@ -79,17 +84,18 @@ def load_split(path, split):
     split: "train" (variables im_train, label_train) or "test" (im_test, label_test).
     Returns im (196, N) float64, values 0..255 (not divided by 255), and
     label (1, N) int64, digits 0..9. A label column (N, 1) is accepted and returned as a row.
-    Raises DataError (one line naming the file and the problem) for anything else.
+    Raises DataError (one line naming the file and the problem) for anything else;
+    MissingDataError, a DataError, when the file is absent.
     """
     if split not in SPLITS:
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     path = Path(path)
     file_name, im_name, label_name = SPLITS[split]
     hint = (
-        f"run `python scripts/get_data.py --data-dir {path.parent}` "
+        f"run `python {_from_cwd(GET_DATA)} --data-dir {path.parent}` "
         f"or copy {file_name} into {path.parent}"
     )
-    contents = read_mat(path, DataError, hint)
+    contents = read_mat(path, DataError, hint, MissingDataError)
     require_variables(path, contents, (im_name, label_name))
     im = _check_images(path, im_name, contents[im_name])
     label = _check_labels(path, label_name, contents[label_name])
@@ -132,7 +138,36 @@ def _check_images(path, name, im):
         raise DataError(
             f"{path}: {name} has values outside 0..255 (min {im.min():g}, max {im.max():g})"
         )
+    # Images already divided by 255 would be divided again (main_cnn does it) and the run would
+    # learn almost nothing. The original's pixels are whole numbers 0..255; values within 0..1
+    # that are not all whole numbers can only be such a rescaled copy (a 0/1 mask is accepted).
+    if im.max() <= 1 and np.any(im != np.round(im)):
+        raise DataError(
+            f"{path}: {name} looks already divided by 255 (values 0..1, max {im.max():g}); "
+            f"give the pixels as the original does, whole numbers 0..255 "
+            f"(as {name} in {file_name_of(name)}): they are divided by 255 here"
+        )
     return im
+
+
+def file_name_of(variable):
+    """The original file that holds `variable`: im_train -> mnist_train.mat."""
+    for file_name, *names in SPLITS.values():
+        if variable in names:
+            return file_name
+    return "the original .mat files"
+
+
+def _from_cwd(path):
+    """`path` as a user in the current directory can type it: relative to the project when
+    that is the current directory (scripts/get_data.py), absolute anywhere else."""
+    path = Path(path)
+    try:
+        if Path.cwd() == GET_DATA.parents[1]:
+            return path.relative_to(Path.cwd())
+    except (ValueError, OSError):  # elsewhere; or the current directory was removed
+        pass
+    return path
 
 
 def _check_labels(path, name, label):

@@ -71,3 +71,30 @@ class DivergenceWatch:
         """Raise TrainingDiverged if a trained parameter holds NaN or inf."""
         if not all(np.isfinite(p).all() for p in parameters):
             raise TrainingDiverged(self.iteration, "a weight became NaN or inf")
+
+
+class MissingDataError(DataError):
+    """A data file is absent (as opposed to present but unreadable or malformed)."""
+
+
+class OutputError(CnnDualError):
+    """An output file could not be written; the message names the file and the reason."""
+
+    def __init__(self, path, reason):
+        self.path = path
+        self.reason = reason
+        super().__init__(f"cannot write {path}: {reason}")
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM, with what the run left on disk.
+
+    how: "interrupted" (SIGINT) or "terminated" (SIGTERM); left: what was written, for the
+    one-line message; exit_code: 130 or 143, as a shell reports a process killed by the signal.
+    """
+
+    def __init__(self, how="interrupted", left="nothing was written", exit_code=130):
+        self.how = how
+        self.left = left
+        self.exit_code = exit_code
+        super().__init__(f"{how}; {left}")

@@ -6,7 +6,6 @@ for the original network they are the port's own functions.
 """
 
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +14,8 @@ import numpy as np
 
 from shared.data import load_mnist
 from shared.errors import CnnDualError
-from shared.outputs import (WEIGHT_NAMES, accuracy, confusion_matrix, load_cnn_mat, plot_confusion, plot_loss,
-                            save_cnn_mat, write_json)
+from shared.outputs import (WEIGHT_NAMES, accuracy, check_out_dir, confusion_matrix, load_cnn_mat,
+                            plot_confusion, plot_loss, save_cnn_mat, write_json, write_output_set)
 
 
 @dataclass
@@ -37,16 +36,14 @@ class RunConfig:
     progress: bool = True
 
 
+MAIN_OUTPUTS = ("cnn.mat", "metrics.json", "confusion.png", "loss.png")
+"""What a main_cnn run writes into its out dir (loss.png only when it trained)."""
+
+
 def check_writable(out_dir):
-    """Create ``out_dir`` if needed and make sure files can be written there (before training)."""
-    out_dir = Path(out_dir)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=out_dir):
-            pass
-    except OSError as exc:
-        raise CnnDualError(f"cannot write to the output directory {out_dir}: "
-                           f"{exc.strerror or exc}") from None
+    """Make sure files can be written into ``out_dir`` (before training), without creating it:
+    a run that fails leaves no empty folder behind."""
+    check_out_dir(out_dir)
 
 
 def run_main_cnn(config, variant_module):
@@ -119,14 +116,10 @@ def run_main_cnn(config, variant_module):
 
 
 def with_log_gamma(loaded, path):
-    """A weights file may give the Gaussian widths as gamma_conv (all > 0) instead of the
-    log_gamma_conv that training learns: take their logs."""
+    """A weights file may give the Gaussian widths as gamma_conv (load_cnn_mat checks they are
+    positive) instead of the log_gamma_conv that training learns: take their logs."""
     if "gamma_conv" in loaded and "log_gamma_conv" not in loaded:
-        gamma = np.asarray(loaded["gamma_conv"], dtype=float)
-        if not np.all(np.isfinite(gamma) & (gamma > 0)):
-            raise CnnDualError(f"{path}: gamma_conv must be positive and finite, got "
-                               f"{np.ravel(gamma).tolist()}")
-        loaded = {**loaded, "log_gamma_conv": np.log(gamma)}
+        loaded = {**loaded, "log_gamma_conv": np.log(np.asarray(loaded["gamma_conv"], dtype=float))}
     return loaded
 
 
@@ -142,16 +135,16 @@ def readable_extras(extra):
 def write_outputs(out_dir, weights, metrics, loss, loss_title, extra=None):
     """Write cnn.mat, metrics.json, confusion.png and (after training) loss.png into ``out_dir``.
 
-    All are first written into a staging directory beside them and moved into place only when
-    every one of them succeeded: a failure leaves no new file behind.
+    All or nothing (shared.outputs.write_output_set): a failure or an interruption leaves the
+    earlier files as they were, and a loss.png of an earlier run is removed when this one did
+    not train.
     """
-    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".staging-") as staging:
-        staging = Path(staging)
-        save_cnn_mat(staging / "cnn.mat", *weights, **readable_extras(extra or {}))
-        write_json(staging / "metrics.json", metrics)
-        plot_confusion(staging / "confusion.png", np.asarray(metrics["confusion"]),
-                       metrics["accuracy"])
-        if len(loss):
-            plot_loss(staging / "loss.png", loss, title=loss_title)
-        for written in staging.iterdir():
-            os.replace(written, out_dir / written.name)
+    writers = {
+        "cnn.mat": lambda path: save_cnn_mat(path, *weights, **readable_extras(extra or {})),
+        "metrics.json": lambda path: write_json(path, metrics),
+        "confusion.png": lambda path: plot_confusion(path, np.asarray(metrics["confusion"]),
+                                                     metrics["accuracy"]),
+    }
+    if len(loss):
+        writers["loss.png"] = lambda path: plot_loss(path, loss, title=loss_title)
+    write_output_set(out_dir, writers, MAIN_OUTPUTS)

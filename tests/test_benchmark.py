@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from conftest import DATA_DIR, load_script
+from conftest import DATA_DIR, assert_one_line_error, load_script, run_main
 
 benchmark = load_script("benchmark")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -55,3 +55,52 @@ def test_timings_run_in_rounds_so_that_the_hosts_load_touches_every_method_alike
     assert [results[name]["runs"] for name in fake] == [3, 1, 3]
     assert results["dual, forward mode"]["extrapolated"] is True
     assert results["reference, errata keep"]["x_reference"] == 1.0
+
+
+def test_a_corrupt_data_file_is_an_error_not_absent_data(tmp_path, capsys):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "mnist_train.mat").write_bytes(b"not a MATLAB file" * 20)
+    code, _, err = run_main(benchmark, ["--quick", "--no-memory", "--data-dir", data,
+                                        "--out-dir", tmp_path / "o"], capsys)
+    assert_one_line_error(code, err, "mnist_train.mat", "not a readable MATLAB .mat file")
+    assert not (tmp_path / "o").exists()
+
+
+def test_absent_data_is_random_images(tmp_path):
+    _, source = benchmark.training_data(tmp_path / "nowhere", 30)
+    assert source == "random images (mnist_train.mat absent)"
+
+
+def test_the_out_dir_is_checked_before_the_timings(tmp_path, capsys, monkeypatch):
+    (tmp_path / "file").write_text("not a directory")
+    monkeypatch.setattr(benchmark, "run_timings", lambda *a: pytest.fail("timed first"))
+    code, _, err = run_main(benchmark, ["--quick", "--out-dir", tmp_path / "file" / "o"], capsys)
+    assert_one_line_error(code, err, "output directory", "file")
+
+
+def test_results_and_figure_are_written_all_or_nothing(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    from shared.errors import OutputError
+
+    def full(path, data):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(benchmark, "plot_scaling", full)
+    # the report itself, without minutes of timing
+    monkeypatch.setattr(benchmark, "run_timings", lambda *a: {benchmark.NUMPY_FLOOR: {
+        "seconds": 1.0, "min": 1.0, "max": 1.0, "ms_per_iteration": 0.1, "x_reference": 1.0,
+        "x_pytorch": None, "extrapolated": True}})
+    for name in ("scaling", "micro"):
+        monkeypatch.setattr(benchmark, name, lambda *a: {})
+    monkeypatch.setattr(benchmark, "layer_times", lambda *a: {"reference": {}, "dual": {}})
+    monkeypatch.setattr(benchmark, "forward_mode_growth",
+                        lambda *a: {"partials": [], "seconds": [], "seconds_per_pass": []})
+    out = tmp_path / "o"
+    with pytest.raises(OutputError) as info:
+        benchmark._run(benchmark.parse_args(["--quick", "--no-memory", "--out-dir", str(out),
+                                             "--data-dir", str(tmp_path)]))
+    assert str(info.value) == f"cannot write {out / 'scaling.png'}: No space left on device"
+    assert not out.exists()  # no results.json without its figure

@@ -13,7 +13,7 @@ import pytest
 import scipy.io
 
 from twins import reference
-from conftest import assert_one_line_error, load_script, run_main
+from conftest import assert_one_line_error, load_script, run_main, write_mnist
 from shared.gradcheck import relative_error
 from shared.outputs import save_cnn_mat
 from shared.torch_net import torch_available
@@ -318,3 +318,38 @@ def test_bad_arguments(argv, word, small_data_dir, capsys):
     assert code == 2
     assert_one_line_error(code, err, word)
     assert out == ""
+
+
+def test_an_all_zero_image_agrees_within_the_finite_differences_noise(tmp_path, capsys):
+    # dLdw_conv is exactly 0 there; finite differences give rounding noise of ~3e-11
+    data = write_mnist(tmp_path / "data", im_train=np.zeros((196, 90), np.uint8))
+    code, result, err = run_json(["--data-dir", data], capsys)
+    assert code == 0, err
+    assert np.max(np.abs(result["methods"][FD])) > 0  # the noise is there
+    for name in SHOULD_AGREE:
+        if name in result["verdict"]:
+            assert result["verdict"][name]["agrees"] is True, name
+
+
+def test_relative_error_floor():
+    assert relative_error([0.0], [3e-11]) == 1.0  # the fault: noise taken for a gradient
+    assert relative_error([0.0], [3e-11], floor=1e-3) == pytest.approx(3e-8)
+    assert relative_error([1.0], [2.0], floor=1e-3) == 0.5  # above the floor: unchanged
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--seed", "-1"], "argument --seed: must be 0 or more, got -1"),
+    (["--weights", ""], "argument --weights: must be a file or directory name, got ''"),
+    (["--plot", "/"], "argument --plot: must name a file to write, got '/'"),
+    (["--plot", "figures/"], "argument --plot: must name a file to write"),
+])
+def test_cryptic_arguments_now_name_the_flag(argv, message, small_data_dir, capsys):
+    code, out, err = run(argv + ["--data-dir", small_data_dir], capsys)
+    assert code == 2
+    assert_one_line_error(code, err, message)
+    assert out == ""
+
+
+def test_a_plot_onto_a_directory_is_one_line(small_data_dir, tmp_path, capsys):
+    code, out, err = run(["--data-dir", small_data_dir, "--plot", tmp_path], capsys)
+    assert_one_line_error(code, err, f"cannot write {tmp_path}: it is a directory")

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import load_script
+from conftest import assert_one_line_error, load_script
 
 compare_filters = load_script("compare_filters")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -52,3 +52,32 @@ def test_bad_arguments(argv, code, small_data_dir, tmp_path, capsys):
     assert exit_info.value.code == code
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error:")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--filters", "linear,linear"], "argument --filters: linear given more than once"),
+    (["--iterations", "1000000000000000"], "argument --iterations: must be at most 10,000,000"),
+])
+def test_arguments_refused_in_one_line(argv, message, small_data_dir, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        compare_filters.main(argv + ["--data-dir", str(small_data_dir), "--out-dir",
+                                     str(tmp_path / "o")])
+    assert exit_info.value.code == 2
+    assert_one_line_error(2, capsys.readouterr().err, message)
+    assert not (tmp_path / "o").exists()
+
+
+def test_json_and_png_are_written_all_or_nothing(small_data_dir, tmp_path, capsys, monkeypatch):
+    import errno
+    import os
+
+    def full(path, runs):  # the figure meets a full disk after the JSON was written
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(compare_filters, "plot", full)
+    out = tmp_path / "o"
+    code = compare_filters.main(["--seeds", "1", "--iterations", "1", "--filters", "linear",
+                                 "--data-dir", str(small_data_dir), "--out-dir", str(out),
+                                 "--quiet"])
+    assert_one_line_error(code, capsys.readouterr().err, f"{out / 'filters.png'}: No space")
+    assert not out.exists()  # no filters.json without its figure

@@ -8,7 +8,7 @@ import pytest
 import scipy.io
 
 from shared.data import CHECKSUMS, load_mnist, load_split
-from shared.errors import DataError
+from shared.errors import DataError, MissingDataError
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 needs_real_data = pytest.mark.skipif(
@@ -208,3 +208,41 @@ def test_images_must_be_within_0_255(tmp_path, bad):
     path = write_mat(tmp_path / "mnist_train.mat", im_train=im, label_train=label)
     message = load_error(path)
     assert "outside 0..255" in message and f"{bad:g}" in message
+
+
+def test_images_already_divided_by_255_are_refused(tmp_path):
+    im, label = good_split(n=5)
+    path = write_mat(tmp_path / "mnist_train.mat", im_train=im / 255, label_train=label)
+    message = load_error(path)
+    assert "im_train looks already divided by 255" in message
+    assert "whole numbers 0..255 (as im_train in mnist_train.mat)" in message
+
+
+@pytest.mark.parametrize("im", [np.zeros((196, 5)), np.eye(196, 5), np.full((196, 5), 0.5) * 2])
+def test_images_of_whole_numbers_within_0_1_are_accepted(tmp_path, im):
+    _, label = good_split(n=5)
+    path = write_mat(tmp_path / "mnist_train.mat", im_train=im, label_train=label)
+    np.testing.assert_array_equal(load_split(path, "train")[0], im)  # a blank or 0/1 image
+
+
+def test_missing_and_unreadable_are_told_apart(tmp_path):
+    with pytest.raises(MissingDataError):
+        load_split(tmp_path / "mnist_train.mat", "train")
+    (tmp_path / "mnist_train.mat").write_bytes(b"garbage" * 30)
+    with pytest.raises(DataError) as info:
+        load_split(tmp_path / "mnist_train.mat", "train")
+    assert not isinstance(info.value, MissingDataError)
+
+
+def test_a_directory_in_place_of_the_file(tmp_path):
+    (tmp_path / "mnist_train.mat").mkdir()
+    assert "is a directory, not a MATLAB .mat file" in load_error(tmp_path / "mnist_train.mat")
+
+
+def test_the_hint_names_get_data_as_it_can_be_typed_from_the_cwd(tmp_path, monkeypatch):
+    script = Path(__file__).resolve().parents[1] / "scripts" / "get_data.py"
+    monkeypatch.chdir(tmp_path)
+    message = load_error(tmp_path / "mnist_train.mat")
+    assert f"run `python {script} --data-dir {tmp_path}`" in message
+    monkeypatch.chdir(script.parents[1])
+    assert "run `python scripts/get_data.py --data-dir" in load_error(tmp_path / "mnist_train.mat")

@@ -153,3 +153,41 @@ def test_help_and_bad_timeout(capsys):
     with pytest.raises(SystemExit) as info:
         get_data.main(["--timeout", "0"])
     assert info.value.code == 2
+
+
+def test_a_directory_named_like_a_data_file(tmp_path, capsys):
+    (tmp_path / "mnist_train.mat").mkdir()
+    err = run_failing(["--data-dir", str(tmp_path)], FakeOpener(), capsys)
+    assert f"{tmp_path / 'mnist_train.mat'} is a directory" in err
+
+
+class InterruptedOpener(FakeOpener):
+    """Serves the first file, then Ctrl-C (or SIGTERM) arrives during the second download."""
+
+    def __call__(self, url, timeout):
+        if self.calls:
+            self.calls.append((url, timeout))
+            raise KeyboardInterrupt
+        return super().__call__(url, timeout)
+
+
+def test_ctrl_c_during_a_download_is_one_line_saying_what_is_in_place(tmp_path, capsys):
+    with pytest.raises(SystemExit) as info:
+        get_data.main(["--data-dir", str(tmp_path)], opener=InterruptedOpener())
+    assert info.value.code == 130
+    err = capsys.readouterr().err
+    assert err == (f"error: interrupted; mnist_train.mat in place in {tmp_path}, "
+                   "mnist_test.mat not written\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["mnist_train.mat"]
+
+
+@pytest.mark.parametrize("argv, word", [(["--timeout", "0"], "--timeout"),
+                                        (["--timeout", "soon"], "--timeout"),
+                                        (["--data-dir", ""], "--data-dir"),
+                                        (["--forse"], "--forse")])
+def test_argument_errors_are_one_line(argv, word, capsys):
+    with pytest.raises(SystemExit) as info:
+        get_data.main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ") and word in err

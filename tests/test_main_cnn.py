@@ -1,9 +1,13 @@
 """scripts/main_cnn.py end to end: outputs and their contents, and every bad input."""
 
+import errno
 import json
 import math
+import os
+import signal
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -89,7 +93,7 @@ def test_bad_data_is_one_line_and_writes_nothing(case, tmp_path, capsys):
     out = tmp_path / "out"
     code, _, err = run(["--iterations", 2, "--data-dir", data, "--out-dir", out], capsys)
     assert_one_line_error(code, err, word)
-    assert not out.exists() or not any(out.iterdir())
+    assert not out.exists()  # not even an empty folder
 
 
 def test_missing_and_unreadable_data_files(tmp_path, capsys):
@@ -125,7 +129,7 @@ def test_weights_with_wrong_shapes(small_data_dir, tmp_path, capsys):
     out = tmp_path / "o"
     code, _, err = run(["--weights", bad, "--data-dir", small_data_dir, "--out-dir", out], capsys)
     assert_one_line_error(code, err, "w_fc", "10x147")
-    assert not any(out.iterdir())
+    assert not out.exists()
 
 
 def test_unwritable_out_dir(small_data_dir, tmp_path, capsys):
@@ -141,7 +145,7 @@ def test_divergence_stops_with_the_iteration_and_writes_nothing(small_data_dir, 
     code, _, err = run(["--lr", "1e4", "--iterations", 200, "--data-dir", small_data_dir,
                         "--out-dir", out, "--quiet"], capsys)
     assert_one_line_error(code, err, "diverged", "iteration")
-    assert not any(out.iterdir())
+    assert not out.exists()
 
 
 def test_as_a_process_help_and_error_exit_codes(tmp_path):
@@ -231,7 +235,7 @@ def test_conv_errors(argv, words, small_data_dir, tmp_path, capsys):
         argv[argv.index("--weights") + 1] = path
     code, _, err = run(argv + ["--data-dir", small_data_dir, "--out-dir", tmp_path / "o"], capsys)
     assert_one_line_error(code, err, *words)
-    assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
+    assert not (tmp_path / "o").exists()
 
 
 @pytest.mark.parametrize("variant", ["reference", "dual"])
@@ -251,3 +255,142 @@ def test_loop_form_is_for_the_linear_conv_only(small_data_dir, tmp_path, capsys)
     code, _, err = run(["--variant", "dual", "--conv", "gaussian", "--conv-impl", "loops",
                         "--data-dir", small_data_dir, "--out-dir", tmp_path], capsys)
     assert_one_line_error(code, err, "loops", "gaussian")
+
+
+# ---- issue 10: bad input refused in one line, outputs all or nothing ------------------------
+
+
+def volterra_weights(tmp_path, w2_conv):
+    path = tmp_path / "volterra.mat"
+    scipy.io.savemat(path, {"w_conv": np.zeros((3, 3, 1, 3)), "b_conv": np.zeros((3, 1)),
+                            "w_fc": np.zeros((10, 147)), "b_fc": np.zeros((10, 1)),
+                            "w2_conv": w2_conv})
+    return path
+
+
+@pytest.mark.parametrize("w2_conv, words", [
+    (np.full((9, 9, 3), np.nan), ("w2_conv", "NaN")),
+    (np.full((9, 9, 3), 1 + 1j), ("w2_conv", "real numeric", "complex")),
+    (np.full((9, 9, 3), 1e200), ("w2_conv", "limit")),
+    (np.zeros((9, 9, 2)), ("w2_conv", "9x9x3", "9x9x2")),
+    ("hello", ("w2_conv", "real numeric", "<U5")),
+])
+def test_bad_extra_weights_are_refused(w2_conv, words, small_data_dir, tmp_path, capsys):
+    weights = volterra_weights(tmp_path, w2_conv)
+    out = tmp_path / "o"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ComplexWarning or RuntimeWarning on the way
+        code, _, err = run(["--conv", "volterra", "--iterations", 0, "--weights", weights,
+                            "--data-dir", small_data_dir, "--out-dir", out, "--quiet"], capsys)
+    assert_one_line_error(code, err, str(weights), *words)
+    assert not out.exists()
+
+
+def test_images_already_divided_by_255_are_refused(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    data = write_mnist(tmp_path / "data", im_train=rng.integers(0, 256, (196, 90)) / 255)
+    code, _, err = run(["--iterations", 2, "--data-dir", data, "--out-dir", tmp_path / "o"],
+                       capsys)
+    assert_one_line_error(code, err, "im_train", "divided by 255", "0..255", "mnist_train.mat")
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--iterations", "1000000000000000"],
+     "argument --iterations: must be at most 10,000,000"),
+    (["--seed", "-1"], "argument --seed: must be 0 or more, got -1"),
+    (["--weights", ""], "argument --weights: must be a file or directory name, got ''"),
+    (["--out-dir", ""], "argument --out-dir: must be a file or directory name"),
+    (["--data-dir", " "], "argument --data-dir: must be a file or directory name"),
+])
+def test_arguments_are_refused_naming_the_flag(argv, message, small_data_dir, tmp_path, capsys):
+    defaults = {"--data-dir": small_data_dir, "--out-dir": tmp_path / "o"}
+    for flag, value in defaults.items():
+        if flag not in argv:
+            argv = argv + [flag, value]
+    code, _, err = run(argv, capsys)
+    assert code == 2
+    assert_one_line_error(code, err, message)
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_directory_as_weights_is_one_line(small_data_dir, tmp_path, capsys):
+    code, _, err = run(["--weights", tmp_path, "--data-dir", small_data_dir, "--out-dir",
+                        tmp_path / "o"], capsys)
+    assert_one_line_error(code, err, str(tmp_path), "is a directory")
+
+
+def earlier_run(out):
+    out.mkdir(parents=True, exist_ok=True)
+    for name in OUTPUTS:
+        (out / name).write_bytes(b"earlier " + name.encode())
+
+
+def test_evaluation_only_removes_the_earlier_runs_loss_plot(small_data_dir, tmp_path, capsys):
+    trained = tmp_path / "trained"
+    assert run(["--iterations", 3, "--data-dir", small_data_dir, "--out-dir", trained,
+                "--quiet"], capsys)[0] == 0
+    assert run(["--iterations", 0, "--weights", trained / "cnn.mat", "--data-dir",
+                small_data_dir, "--out-dir", trained, "--quiet"], capsys)[0] == 0
+    assert {p.name for p in trained.iterdir()} == OUTPUTS - {"loss.png"}
+    assert json.loads((trained / "metrics.json").read_text())["iterations"] == 0
+
+
+def test_sigterm_while_writing_leaves_the_earlier_outputs(small_data_dir, tmp_path, capsys,
+                                                          monkeypatch):
+    import shared.pipeline
+
+    out = tmp_path / "o"
+    earlier_run(out)
+    real_plot = shared.pipeline.plot_confusion
+
+    def plot_then_terminated(*args, **kwargs):  # as `kill <pid>` in the middle of the writes
+        real_plot(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(shared.pipeline, "plot_confusion", plot_then_terminated)
+    before = signal.getsignal(signal.SIGTERM)
+    code, _, err = run(["--iterations", 2, "--data-dir", small_data_dir, "--out-dir", out,
+                        "--quiet"], capsys)
+    assert code == 128 + signal.SIGTERM
+    assert_one_line_error(code, err, "terminated; nothing was written")
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == {
+        name: b"earlier " + name.encode() for name in OUTPUTS}  # no staging folder either
+    assert signal.getsignal(signal.SIGTERM) is before  # run_cli restored the handler
+
+
+def test_a_stale_staging_folder_is_removed(small_data_dir, tmp_path, capsys):
+    out = tmp_path / "o"
+    stale = out / ".staging-999999999-abcdefgh"  # of a run killed while writing
+    stale.mkdir(parents=True)
+    (stale / "cnn.mat").write_bytes(b"finished, never moved")
+    assert run(["--iterations", 1, "--data-dir", small_data_dir, "--out-dir", out, "--quiet"],
+               capsys)[0] == 0
+    assert {p.name for p in out.iterdir()} == OUTPUTS
+
+
+def test_a_full_disk_names_the_file_and_keeps_the_earlier_outputs(small_data_dir, tmp_path,
+                                                                   capsys, monkeypatch):
+    out = tmp_path / "o"
+    earlier_run(out)
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("shared.outputs.os.fsync", full)
+    code, _, err = run(["--iterations", 1, "--data-dir", small_data_dir, "--out-dir", out,
+                        "--quiet"], capsys)
+    assert_one_line_error(code, err, f"cannot write {out / 'cnn.mat'}: No space left on device")
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == {
+        name: b"earlier " + name.encode() for name in OUTPUTS}
+
+
+def test_a_failing_run_leaves_no_out_dir_and_the_hint_works_from_the_cwd(tmp_path, capsys,
+                                                                         monkeypatch):
+    monkeypatch.chdir(tmp_path)  # not the project: the hint names the script by its full path
+    code, _, err = run(["--iterations", 1], capsys)
+    assert_one_line_error(code, err, f"python {ROOT / 'scripts' / 'get_data.py'} --data-dir data")
+    assert list(tmp_path.iterdir()) == []  # no outputs/ created
+    monkeypatch.chdir(ROOT)  # in the project: relative, as a user would type it
+    code, _, err = run(["--iterations", 1, "--data-dir", tmp_path / "none"], capsys)
+    assert_one_line_error(code, err, f"python scripts/get_data.py --data-dir {tmp_path / 'none'}")

@@ -8,16 +8,18 @@ import pytest
 import scipy.io
 from matplotlib.image import imread
 
-from shared.errors import WeightsError
+from shared.errors import CnnDualError, Interrupted, OutputError, WeightsError
 from shared.outputs import (
     accuracy,
     atomic_write,
+    check_out_dir,
     confusion_matrix,
     load_cnn_mat,
     plot_confusion,
     plot_loss,
     save_cnn_mat,
     write_json,
+    write_output_set,
 )
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
@@ -315,3 +317,239 @@ def test_plot_loss_rejects_empty(tmp_path):
     with pytest.raises(ValueError, match="empty"):
         plot_loss(tmp_path / "loss.png", [])
     assert list(tmp_path.iterdir()) == []
+
+
+# ---- the conv kinds' extra weights, and magnitudes --------------------------------------------
+
+
+def extras_error(tmp_path, **extra):
+    scipy.io.savemat(tmp_path / "cnn.mat", {**random_weights(), **extra})
+    return weights_error(tmp_path / "cnn.mat")
+
+
+def test_extra_weights_load_checked_in_their_shapes(tmp_path):
+    w2 = np.random.default_rng(3).normal(size=(9, 9, 3))
+    scipy.io.savemat(tmp_path / "cnn.mat", {**random_weights(), "w2_conv": w2,
+                                            "log_gamma_conv": np.zeros(3)})  # saved 1x3
+    loaded = load_cnn_mat(tmp_path / "cnn.mat")
+    np.testing.assert_array_equal(loaded["w2_conv"], w2)
+    assert loaded["log_gamma_conv"].shape == (3, 1)
+
+
+@pytest.mark.parametrize("name, value, words", [
+    ("w2_conv", np.full((9, 9, 3), np.nan), ["w2_conv has NaN or inf values"]),
+    ("w2_conv", np.ones((9, 9, 3)) * (1 + 2j), ["w2_conv must be a real numeric array",
+                                                "complex"]),
+    ("w2_conv", np.ones((9, 9, 3)) * 1e200, ["w2_conv has values up to 1e+200", "limit"]),
+    ("w2_conv", np.ones((3, 3, 3)), ["w2_conv must be 9x9x3, got 3x3x3"]),
+    ("w2_conv", "hello", ["w2_conv must be a real numeric array, got <U5"]),
+    ("log_gamma_conv", np.zeros((4, 1)), ["log_gamma_conv must be 3x1, got 4x1"]),
+    ("log_gamma_conv", np.array([[0.0], [np.inf], [1.0]]), ["log_gamma_conv has NaN or inf"]),
+    ("log_gamma_conv", np.array([[0.0], [800.0], [1.0]]), ["log_gamma_conv must be within"]),
+    ("gamma_conv", np.array([[1.0], [0.0], [2.0]]), ["gamma_conv must be positive"]),
+    ("gamma_conv", np.array([[1.0], [-1.0], [2.0]]), ["gamma_conv must be positive"]),
+])
+def test_bad_extra_weights_are_refused(tmp_path, name, value, words):
+    message = extras_error(tmp_path, **{name: value})
+    for word in words:
+        assert word in message
+
+
+def test_huge_main_weights_are_refused(tmp_path):
+    weights = random_weights()
+    weights["w_fc"] = weights["w_fc"] * 1e200
+    scipy.io.savemat(tmp_path / "cnn.mat", weights)
+    assert "w_fc has values up to" in weights_error(tmp_path / "cnn.mat")
+
+
+def test_a_directory_as_weights_file(tmp_path):
+    (tmp_path / "cnn.mat").mkdir()
+    assert "is a directory" in weights_error(tmp_path / "cnn.mat")
+
+
+# ---- write errors name the file ---------------------------------------------------------------
+
+
+def full_disk(monkeypatch, after=0):
+    """Make fsync fail with ENOSPC (where a full disk shows) after ``after`` successful calls."""
+    import errno
+    import os
+
+    calls = []
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        calls.append(fd)
+        if len(calls) > after:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(fd)
+
+    monkeypatch.setattr("shared.outputs.os.fsync", fsync)
+
+
+def test_a_full_disk_names_the_file(tmp_path, monkeypatch):
+    full_disk(monkeypatch)
+    with pytest.raises(OutputError) as info:
+        write_json(tmp_path / "summary.json", {"a": 1})
+    assert str(info.value) == f"cannot write {tmp_path / 'summary.json'}: No space left on device"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_write_onto_a_directory(tmp_path):
+    (tmp_path / "x.png").mkdir()
+    with pytest.raises(OutputError, match="x.png: it is a directory"):
+        with atomic_write(tmp_path / "x.png") as f:
+            f.write(b"x")
+
+
+# ---- a set of outputs, all or nothing ---------------------------------------------------------
+
+
+def text_writer(text):
+    def write(path):
+        with atomic_write(path, "w") as f:
+            f.write(text)
+    return write
+
+
+SET = ("a.txt", "b.txt", "c.txt")
+
+
+def old_outputs(out):
+    out.mkdir(exist_ok=True)
+    for name in SET:
+        (out / name).write_text(f"old {name}")
+
+
+def listing(out):
+    """{name: text} of the files in ``out`` (folders left out)."""
+    return {p.name: p.read_text() for p in out.iterdir() if p.is_file()}
+
+
+def test_output_set_replaces_and_removes_stale_files_of_its_set(tmp_path):
+    out = tmp_path / "out"
+    old_outputs(out)
+    (out / "notes.txt").write_text("mine")  # not of the set: kept
+    write_output_set(out, {"a.txt": text_writer("new a"), "b.txt": text_writer("new b")}, SET)
+    assert listing(out) == {"a.txt": "new a", "b.txt": "new b", "notes.txt": "mine"}
+
+
+def test_output_set_creates_the_out_dir_and_removes_it_when_nothing_was_written(tmp_path):
+    out = tmp_path / "new" / "out"
+
+    def fails(path):
+        raise OutputError(path, "No space left on device")
+
+    with pytest.raises(OutputError) as info:
+        write_output_set(out, {"a.txt": text_writer("a"), "b.txt": fails})
+    assert str(info.value) == f"cannot write {out / 'b.txt'}: No space left on device"
+    assert list(tmp_path.iterdir()) == []  # neither out nor new left behind
+    write_output_set(out, {"a.txt": text_writer("a")})
+    assert listing(out) == {"a.txt": "a"}
+
+
+def test_output_set_failure_while_writing_keeps_the_earlier_files(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    old_outputs(out)
+    full_disk(monkeypatch, after=1)
+    with pytest.raises(OutputError, match="b.txt: No space left on device"):
+        write_output_set(out, {"a.txt": text_writer("new a"), "b.txt": text_writer("new b")}, SET)
+    assert listing(out) == {name: f"old {name}" for name in SET}
+
+
+def test_output_set_interrupted_while_writing_says_nothing_was_written(tmp_path):
+    out = tmp_path / "out"
+    old_outputs(out)
+
+    def interrupted(path):
+        raise KeyboardInterrupt
+
+    with pytest.raises(Interrupted) as info:
+        write_output_set(out, {"a.txt": text_writer("new a"), "b.txt": interrupted}, SET)
+    assert (info.value.how, info.value.left) == ("interrupted", "nothing was written")
+    assert listing(out) == {name: f"old {name}" for name in SET}
+
+
+def replace_failing_at(monkeypatch, n, error, also_fail=()):
+    """os.replace in shared.outputs raises ``error`` at its n-th call (1-based), and a
+    PermissionError at the calls in ``also_fail`` (to make the roll-back fail too)."""
+    import os
+
+    calls = []
+    real_replace = os.replace
+
+    def replace(src, dst):
+        calls.append((src, dst))
+        if len(calls) == n:
+            raise error
+        if len(calls) in also_fail:
+            raise PermissionError(13, "Permission denied", str(src))
+        real_replace(src, dst)
+
+    monkeypatch.setattr("shared.outputs.os.replace", replace)
+    return calls
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt(), PermissionError(13, "Permission denied")])
+def test_output_set_rolls_back_the_files_already_moved(tmp_path, monkeypatch, error):
+    out = tmp_path / "out"
+    old_outputs(out)
+    writers = {"a.txt": text_writer("new a"), "b.txt": text_writer("new b")}
+    # the writes use 2 replaces; then a aside, a in, b aside, b in (the 4th of the commit fails)
+    replace_failing_at(monkeypatch, 2 + 4, error)
+    with pytest.raises((Interrupted, OutputError)) as info:
+        write_output_set(out, writers, SET)
+    if isinstance(error, KeyboardInterrupt):
+        assert info.value.left == "nothing was written"
+    else:
+        assert "Permission denied" in str(info.value)
+        assert "the earlier outputs were restored, nothing was written" in str(info.value)
+    assert listing(out) == {name: f"old {name}" for name in SET}
+
+
+def test_output_set_says_exactly_what_is_left_when_the_roll_back_fails(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    old_outputs(out)
+    writers = {"a.txt": text_writer("new a"), "b.txt": text_writer("new b")}
+    # the 4th move of the commit (b in) is interrupted; the roll-back restores b.txt, then
+    # fails to put the earlier a.txt back
+    replace_failing_at(monkeypatch, 2 + 4, KeyboardInterrupt(), also_fail=(2 + 4 + 2,))
+    with pytest.raises(Interrupted) as info:
+        write_output_set(out, writers, SET)
+    (staging,) = out.glob(".staging-*")  # kept: it holds the earlier a.txt
+    assert info.value.left == (f"partly written in {out}: new: a.txt; the earlier ones kept in "
+                               f"{staging / '.previous'}: a.txt")
+    assert (staging / ".previous" / "a.txt").read_text() == "old a.txt"
+    assert listing(out) == {"a.txt": "new a", "b.txt": "old b.txt", "c.txt": "old c.txt"}
+
+
+def test_output_set_removes_stale_staging_folders(tmp_path):
+    import os
+
+    out = tmp_path / "out"
+    old_outputs(out)
+    dead = out / ".staging-999999999-abcd"  # no such process
+    legacy = out / ".staging-k2j4h5g6"  # named by an earlier version: no process id
+    alive = out / f".staging-{os.getppid()}-abcd"  # a process that runs: its folder is kept
+    for folder in (dead, legacy, alive):
+        folder.mkdir()
+        (folder / "cnn.mat").write_text("finished")
+    write_output_set(out, {"a.txt": text_writer("new a")})
+    assert not dead.exists() and not legacy.exists() and alive.exists()
+    assert sorted(p.name for p in out.iterdir()) == sorted([*SET, alive.name])
+
+
+def test_output_set_refuses_a_directory_in_place_of_a_file(tmp_path):
+    out = tmp_path / "out"
+    (out / "a.txt").mkdir(parents=True)
+    with pytest.raises(OutputError, match="a.txt: it is a directory"):
+        write_output_set(out, {"a.txt": text_writer("new a")})
+    assert [p.name for p in out.iterdir()] == ["a.txt"]
+
+
+def test_check_out_dir_does_not_create_it(tmp_path):
+    check_out_dir(tmp_path / "new" / "out")
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(CnnDualError, match="output directory"):
+        check_out_dir(tmp_path / "file" / "out")
