@@ -19,15 +19,24 @@ TrainCNN's N(0,1) centres and gamma = 1, ||x - w||^2 of a patch is about 9, ever
 exp(-9) ~ 1e-4, and training often never leaves that plateau."""
 
 
+def widths(log_gamma_conv):
+    """gamma = exp(log_gamma_conv); a FloatingPointError if it overflowed (a diverging run,
+    which the training loop reports as such)."""
+    gamma = np.exp(log_gamma_conv)
+    if not np.all(np.isfinite(gamma)):
+        raise FloatingPointError("the kernel widths exp(log_gamma_conv) overflowed")
+    return gamma
+
+
 def gaussian_kind():
     """Gaussian kervolution: w_conv holds the filters' centres, b_conv the biases, and
     log_gamma_conv the logs of the widths: gamma = exp(log_gamma_conv) stays positive whatever
     the gradient step, and the step's chain rule through exp comes from dual numbers too."""
     def forward(x, w_conv, b_conv, log_gamma_conv):
-        return gaussian_conv(x, w_conv, b_conv, np.exp(log_gamma_conv))
+        return gaussian_conv(x, w_conv, b_conv, widths(log_gamma_conv))
 
     def steps(dldy, x, w_conv, b_conv, log_gamma_conv, y, errata):
-        gamma = np.exp(log_gamma_conv)
+        gamma = widths(log_gamma_conv)
         _, dw, db, dgamma = gaussian_conv_backward(dldy, x, w_conv, b_conv, gamma, y,
                                                    need_dldx=False)
         return dw, db, dgamma * elementwise_derivative(np.exp, log_gamma_conv)
