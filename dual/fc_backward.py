@@ -11,7 +11,7 @@ def fc_backward(dldy, x, w, b, y):
 
     dldy (1,n) (or (B,n): a row per image), x (m,1) (or (m,B)), w (n,m), b (n,1), y unused
     -> dldx (1,m) (or (B,m)), dldw (1,n*m), dldb (1,n). dldw(m*i + j) = dL/dw(i, j): row i of
-    the gradient after row i-1 (row-major), as dLdy * kron(eye(n), x') lays it out.
+    the gradient after row i-1 (row-major), as the original's dLdy * X lays it out.
     """
     n, m = w.shape
     dydx = affine_jacobian(lambda v: fc(v, w, b), (m, 1))  # n x m: FC on one image seeded
