@@ -1,40 +1,35 @@
 """DualArray: an array of dual numbers a + b*eps (eps**2 = 0) for forward-mode derivatives.
 
-Representation
---------------
-``DualArray(real, dual)`` holds two float64 ndarrays:
+The words used everywhere in this project (code, docs, tests):
 
-* ``real``, of the value's shape ``S``;
-* ``dual``, of shape ``S + (K,)``: the K partials (tangent directions) of every element, carried
-  at once as ForwardDiff.jl carries its chunks. The K axis is always the LAST axis.
+* the **value** (``.real``, shape S): the numbers a;
+* the **dual part** (``.dual``, shape S + (K,)): the numbers b, K of them per value, carried at
+  once as ForwardDiff.jl carries its chunks; each of the K is a **partial** (``dual[..., k]``);
+* a **seed**: a 1 put in a partial of an input (dual/seeding.py); after a computation the dual
+  part of an output holds its derivatives along the seeds.
 
 A 0-d DualArray (``real.shape == ()``, ``dual.shape == (K,)``) is the scalar ``a + b*eps`` and
 prints like it: ``DualArray(2.0, [1.0])`` shows ``2.0 + 1.0ε``.
 
-Memory layout: K is the last axis of ``dual``, but ``dual`` is stored partial-major (a view
-``np.moveaxis(buffer, 0, -1)`` of a C-ordered ``(K,) + S`` buffer), so each partial ``dual[..., k]``
-is one contiguous block, as MATLAB keeps each channel's plane. Elementwise operations and
-reductions then run long inner loops instead of length-K ones (4x to 15x faster for K ~ 4 on
-CNN-sized arrays). Numpy keeps this layout through ufuncs, reductions and views; the rules below
-that build new partials keep it too. Any layout gives the same numbers.
+Because eps**2 = 0, ``f(a + b*eps) = f(a) + f'(a)*b*eps``: each rule below computes the value
+and, beside it, the dual part (the derivative applied to the incoming partials). Every rule is
+written once, below, and registered in the tables at the bottom; nothing else in the project
+writes one. How the partials are stored (partial-major) and multiplied is dual/partials.py's,
+and the rules can be read without it.
 
-Because eps**2 = 0, ``f(a + b*eps) = f(a) + f'(a)*b*eps``: each rule below computes the value and,
-beside it, the tangent (the derivative applied to the incoming partials). Every rule is written
-once, below, and registered in the tables at the bottom; nothing else in ``dual/`` writes one.
-
-Numpy code runs unchanged on DualArray through ``__array_ufunc__`` (operators, np.exp, np.maximum,
-@ ...) and ``__array_function__`` (np.sum, np.reshape, np.pad, np.einsum ...). Plain arrays and
-scalars mix in on either side (their partials are 0), and tangents broadcast with the values.
-Anything not in the tables raises TypeError naming the operation, and so does anything that
-would turn a DualArray into a plain array (``np.asarray``, ``float``, ``bool``, writing into a
-plain ndarray): a tangent is never dropped silently; take ``.real`` explicitly.
+Numpy code runs unchanged on DualArray through ``__array_ufunc__`` (operators, np.exp,
+np.maximum, @ ...) and ``__array_function__`` (np.sum, np.reshape, np.pad, np.einsum ...). Plain
+arrays and scalars mix in on either side (their partials are 0), and dual parts broadcast with
+the values. Anything not in the tables raises TypeError naming the operation, and so does
+anything that would turn a DualArray into a plain array (``np.asarray``, ``float``, ``bool``,
+writing into a plain ndarray): a dual part is never dropped silently; take ``.real`` explicitly.
 
 Conventions at kinks (they follow the MATLAB original, see docs/dual_numbers.md):
 
-* ``np.maximum``/``np.minimum``: on a tie the tangents are split 1/2 : 1/2 (as in JAX), so
+* ``np.maximum``/``np.minimum``: on a tie the partials are split 1/2 : 1/2 (as in JAX), so
   d max(0, x)/dx = 0.5 at x == 0, the MATLAB ReLU's convention;
-* ``np.max``/``np.min`` over axes pass the tangent of the FIRST extremum (argmax order, C order
-  when several axes are reduced at once), as MATLAB's max does;
+* ``np.max``/``np.min`` over axes pass the partials of the FIRST extremum (C order when several
+  axes are reduced at once), as MATLAB's ``[m, i] = max(a)`` picks it;
 * ``abs``: the derivative is sign(x), 0 at x == 0.
 """
 from string import ascii_letters
@@ -44,7 +39,11 @@ from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 from numpy.lib.mixins import NDArrayOperatorsMixin
 from numpy.lib.stride_tricks import sliding_window_view
 
-__all__ = ["DualArray", "memory_order"]
+from dual.partials import (kfirst, klast, matrix_at_partials, partial_major, partials_at_matrix,
+                           zeros)
+from shared.matlab import max_with_index, min_with_index
+
+__all__ = ["DualArray"]
 
 
 class DualArray(NDArrayOperatorsMixin):
@@ -63,13 +62,13 @@ class DualArray(NDArrayOperatorsMixin):
             raise ValueError(f"DualArray: dual must have shape real.shape + (K,) = "
                              f"{real.shape} + (K,), got dual of shape {dual.shape}")
         self.real = real
-        self.dual = _partial_major(dual, real)
+        self.dual = partial_major(dual, real)
 
     @classmethod
     def constant(cls, x, k):
         """``x`` with K = ``k`` zero partials: a value that does not depend on the seeds."""
         real = np.asarray(x, dtype=np.float64)
-        return _new(real, _zeros(real.shape, k))
+        return _new(real, zeros(real.shape, k))
 
     # ---- properties -----------------------------------------------------------------
     shape = property(lambda self: self.real.shape)
@@ -86,7 +85,7 @@ class DualArray(NDArrayOperatorsMixin):
         return (self[i] for i in range(len(self)))
 
     def copy(self):
-        return _new(self.real.copy(order="K"), _klast(_kfirst(self.dual).copy(order="K")))
+        return _new(self.real.copy(order="K"), klast(kfirst(self.dual).copy(order="K")))
 
     def __repr__(self):
         if self.ndim == 0:  # the scalar a + b*eps
@@ -98,7 +97,7 @@ class DualArray(NDArrayOperatorsMixin):
         real, dual = (np.array2string(a, separator=", ", prefix=pre) for a in (self.real, self.dual))
         return f"{pre}{real},\n{' ' * len(pre)}{dual})"
 
-    # ---- conversions that would drop the tangent: refuse them ----------------------------
+    # ---- conversions that would drop the dual part: refuse them ----------------------------
     def __array__(self, dtype=None, copy=None):
         raise TypeError("converting a DualArray to a plain ndarray would drop the dual part; "
                         "use .real (and .dual) explicitly")
@@ -185,50 +184,13 @@ def _new(real, dual):
     return out
 
 
-def memory_order(a):
-    """The axes of the ndarray a from the slowest to the fastest in memory (ties: in order)."""
-    strides = a.strides
-    return tuple(sorted(range(len(strides)), key=strides.__getitem__, reverse=True))
-
-
-def _partial_major(dual, real):
-    """``dual`` with each partial one contiguous block laid out like ``real`` (same axis order in
-    memory), so that value and partials are walked alike; copies only when needed."""
-    n = real.ndim
-    slowest_first = memory_order(real)
-    t = dual.transpose((n,) + slowest_first)
-    if not t.flags.c_contiguous:
-        t = np.ascontiguousarray(t)
-    back = [0] * n  # the inverse permutation
-    for position, axis in enumerate(slowest_first):
-        back[axis] = position + 1
-    return t.transpose(tuple(back) + (0,))
-
-
-# np.moveaxis, in Python, costs ~10 us a call; these two run on every operation.
-def _kfirst(t):
-    """The K axis (last) moved first: a view."""
-    n = t.ndim - 1
-    return t.transpose((n,) + tuple(range(n)))
-
-
-def _klast(t):
-    """The K axis (first) moved last: a view."""
-    return t.transpose(tuple(range(1, t.ndim)) + (0,))
-
-
-def _zeros(shape, k):
-    """Zero partials of shape `shape` + (k,), partial-major."""
-    return _klast(np.zeros((k,) + shape))
-
-
 def _real(x):
     return x.real if isinstance(x, DualArray) else x
 
 
-def _tangent(x, k):
+def _partials_of(x, k):
     """The partials of x; a plain x has zero partials."""
-    return x.dual if isinstance(x, DualArray) else _zeros(np.shape(x), k)
+    return x.dual if isinstance(x, DualArray) else zeros(np.shape(x), k)
 
 
 def _common_k(values):
@@ -239,17 +201,17 @@ def _common_k(values):
 
 
 def _fit(t, shape):
-    """The tangent t broadcast to `shape` (value shape + (K,)) as a new array; None = 0."""
+    """The dual part t broadcast to `shape` (value shape + (K,)) as a new array; None = 0."""
     if t is not None and t.shape == shape:
         return t
-    out = _zeros(shape[:-1], shape[-1])
+    out = zeros(shape[:-1], shape[-1])
     if t is not None:
         out[...] = t
     return out
 
 
 def _apply(rule, inputs):
-    """Run a ufunc rule on (value, tangent) pairs; a plain input's tangent is None (zero)."""
+    """Run a ufunc rule on (value, dual part) pairs; a plain input's dual part is None (zero)."""
     args, k = [], None
     for x in inputs:
         if isinstance(x, DualArray):
@@ -297,7 +259,7 @@ def _neg(t):
     return None if t is None else -t
 
 
-# ---- arithmetic: rules take (x, dx[, y, dy]) and return (value, tangent) ------------------------
+# ---- arithmetic: rules take (x, dx[, y, dy]) and return (value, dual part) ------------------------
 def _add(x, dx, y, dy):
     return x + y, _plus(dx, dy)
 
@@ -330,36 +292,9 @@ def _power(x, dx, y, dy):  # d x**y = y x**(y-1) dx + x**y log(x) dy
     return p, _plus(tx, ty)
 
 
-def _matmul(x, dx, y, dy):
-    return x @ y, _plus(_tangent_at_matrix(dx, y), _matrix_at_tangent(x, dy))
-
-
-# The partials as K matrices in front, (K, ..., n, m), make one batched matmul. Size-1 axes after
-# K keep it clear of the other operand's batch axes.
-def _tangent_at_matrix(dx, y):
-    """dx @ y, K trailing on dx."""
-    if dx is None:
-        return None
-    t = _kfirst(dx)
-    if t.ndim == 2:  # x is a vector: its K tangents are the rows of t
-        return t @ y if np.ndim(y) == 1 else np.swapaxes(t @ y, -1, -2)
-    if np.ndim(y) == 2:  # one matrix y for all: the rows of every partial in one product
-        product = np.reshape(t, (-1, t.shape[-1])) @ y
-        return _klast(np.reshape(product, t.shape[:-1] + (y.shape[-1],)))
-    return _klast(t[(slice(None),) + (None,) * (np.ndim(y) - t.ndim + 1)] @ y)
-
-
-def _matrix_at_tangent(x, dy):
-    """x @ dy, K trailing on dy."""
-    if dy is None:
-        return None
-    if dy.ndim == 2:  # y is a vector: dy (m, K) is a matrix
-        return x @ dy
-    if np.ndim(x) == 2 and dy.ndim == 3:  # y a matrix: its K tangents side by side, one product
-        n, p, k = dy.shape
-        return np.reshape(x @ np.reshape(dy, (n, p * k)), (x.shape[0], p, k))
-    t = _kfirst(dy)
-    return _klast(x @ t[(slice(None),) + (None,) * (np.ndim(x) - t.ndim + 1)])
+def _matmul(x, dx, y, dy):  # d(x @ y) = dx @ y + x @ dy
+    return x @ y, _plus(None if dx is None else partials_at_matrix(dx, y),
+                        None if dy is None else matrix_at_partials(x, dy))
 
 
 # ---- elementwise functions ----------------------------------------------------------------
@@ -390,11 +325,11 @@ def _tanh(x, dx):
     return t, _scale(dx, 1 - t * t)
 
 
-# On a tie both branches are right; JAX splits the tangent 1/2 : 1/2, which gives the MATLAB
+# On a tie both branches are right; JAX splits the partials 1/2 : 1/2, which gives the MATLAB
 # original's ReLU'(0) = 0.5 for np.maximum(x, 0).
 def _maximum(x, dx, y, dy):
     tie = 0.5 * (x == y)
-    tx = None if dx is None else _scale(dx, (x > y) + tie)  # the weight of x's tangent
+    tx = None if dx is None else _scale(dx, (x > y) + tie)  # the weight of x's partials
     ty = None if dy is None else _scale(dy, (y > x) + tie)
     return np.maximum(x, y), _plus(tx, ty)
 
@@ -425,33 +360,16 @@ def _mean(a, axis=None, keepdims=False):
 
 
 def _max(a, axis=None, keepdims=False):
-    return _first_extremum(np.argmax, a, axis, keepdims)
+    return _first_extremum(max_with_index, a, axis, keepdims)
 
 
 def _min(a, axis=None, keepdims=False):
-    return _first_extremum(np.argmin, a, axis, keepdims)
+    return _first_extremum(min_with_index, a, axis, keepdims)
 
 
-_SHORT_AXIS = 8  # up to this length, walk the axis: faster than argmax (which copies the axis last)
-
-
-def _first_along_short_axis(argfunc, x, ax):
-    """The first extremum along a short axis ``ax`` (kept, length 1): of the entries equal to
-    the extremum, the first one in order gives value and tangent."""
-    extremum = (x.real.max if argfunc is np.argmax else x.real.min)(axis=ax, keepdims=True)
-    is_extremum = x.real == extremum
-    first = is_extremum.copy(order="K")  # (laid out like the values and partials: faster)
-    seen = is_extremum[(slice(None),) * ax + (0,)].copy(order="K")  # an extremum at an earlier entry
-    for j in range(1, x.shape[ax]):
-        entry = (slice(None),) * ax + (j,)
-        first[entry] &= ~seen
-        seen |= is_extremum[entry]
-    tangent = (first * _kfirst(x.dual)).sum(axis=ax + 1, keepdims=True)  # K first
-    return _new(extremum, _klast(tangent))
-
-
-def _first_extremum(argfunc, a, axis, keepdims):
-    """Value and tangent of the FIRST max/min along `axis` (several axes: merged in C order)."""
+def _first_extremum(with_index, a, axis, keepdims):
+    """Value and dual part of the FIRST max/min along `axis` (several axes: merged in C order),
+    as MATLAB's [m, i] = max(a) picks it (shared.matlab.max_with_index)."""
     axes = _axes(axis, a.ndim)
     if not axes:
         return a.copy()  # like numpy: a reduction over no axes copies
@@ -460,12 +378,9 @@ def _first_extremum(argfunc, a, axis, keepdims):
         rest = [i for i in range(a.ndim) if i not in axes]
         x = _reshape(_transpose(a, rest + list(axes)), tuple(a.shape[i] for i in rest) + (-1,))
         ax = x.ndim - 1
-    if x.shape[ax] <= _SHORT_AXIS:
-        best = _first_along_short_axis(argfunc, x, ax)
-    else:
-        i = argfunc(x.real, axis=ax, keepdims=True)
-        best = _new(np.take_along_axis(x.real, i, ax),
-                    _klast(np.take_along_axis(_kfirst(x.dual), i[None], ax + 1)))
+    extremum, index = with_index(np.moveaxis(x.real, ax, 0))
+    partials = np.take_along_axis(np.moveaxis(kfirst(x.dual), ax + 1, 1), index[None, None], 1)
+    best = _new(extremum, klast(partials[:, 0]))  # the first extremum's value and partials
     shape = tuple(1 if j in axes else n for j, n in enumerate(a.shape) if keepdims or j not in axes)
     return _reshape(best, shape)
 
@@ -481,7 +396,7 @@ def _reshape(a, shape, order="C", *, copy=None):
     k = a.dual.shape[-1]
     if order == "F":
         return _new(real, a.dual.reshape(real.shape + (k,), order="F", copy=copy))
-    return _new(real, _klast(_kfirst(a.dual).reshape((k,) + real.shape, copy=copy)))
+    return _new(real, klast(kfirst(a.dual).reshape((k,) + real.shape, copy=copy)))
 
 
 def _ravel(a, order="C"):
@@ -524,8 +439,8 @@ def _broadcast_to(array, shape, subok=False):
 def _sliding_window_view(x, window_shape, axis=None, *, subok=False, writeable=False):
     real = sliding_window_view(x.real, window_shape, axis, writeable=writeable)
     axes = tuple(range(x.ndim)) if axis is None else normalize_axis_tuple(axis, x.ndim, allow_duplicate=True)
-    dual = sliding_window_view(_kfirst(x.dual), window_shape, tuple(i + 1 for i in axes), writeable=writeable)
-    return _new(real, _klast(dual))
+    dual = sliding_window_view(kfirst(x.dual), window_shape, tuple(i + 1 for i in axes), writeable=writeable)
+    return _new(real, klast(dual))
 
 
 _INDEX_PAD_MODES = ("edge", "reflect", "symmetric", "wrap")  # pads that copy entries: linear
@@ -534,12 +449,12 @@ _INDEX_PAD_MODES = ("edge", "reflect", "symmetric", "wrap")  # pads that copy en
 def _pad(array, pad_width, mode="constant", **kwargs):
     width = [[0, 0]] + np.broadcast_to(np.asarray(pad_width), (array.ndim, 2)).tolist()
     if mode == "constant":  # the constant is plain: its partials are 0
-        dual = np.pad(_kfirst(array.dual), width)
+        dual = np.pad(kfirst(array.dual), width)
     elif mode in _INDEX_PAD_MODES:
-        dual = np.pad(_kfirst(array.dual), width, mode, **kwargs)
+        dual = np.pad(kfirst(array.dual), width, mode, **kwargs)
     else:
         raise TypeError(f"DualArray does not support numpy.pad with mode={mode!r}")
-    return _new(np.pad(array.real, pad_width, mode, **kwargs), _klast(dual))
+    return _new(np.pad(array.real, pad_width, mode, **kwargs), klast(dual))
 
 
 def _concatenate(arrays, axis=0):
@@ -548,14 +463,14 @@ def _concatenate(arrays, axis=0):
         arrays, axis = [np.ravel(x) for x in arrays], 0
     real = np.concatenate([_real(x) for x in arrays], axis)
     ax = normalize_axis_index(axis, real.ndim) + 1
-    return _new(real, _klast(np.concatenate([_kfirst(_tangent(x, k)) for x in arrays], ax)))
+    return _new(real, klast(np.concatenate([kfirst(_partials_of(x, k)) for x in arrays], ax)))
 
 
 def _stack(arrays, axis=0):
     k = _common_k(arrays)
     real = np.stack([_real(x) for x in arrays], axis)
     ax = normalize_axis_index(axis, real.ndim) + 1
-    return _new(real, _klast(np.stack([_kfirst(_tangent(x, k)) for x in arrays], ax)))
+    return _new(real, klast(np.stack([kfirst(_partials_of(x, k)) for x in arrays], ax)))
 
 
 def _where(condition, x=None, y=None):
@@ -573,7 +488,7 @@ def _zeros_like(a, dtype=None, order="K", subok=True, shape=None):
     if dtype is not None and np.dtype(dtype) != np.float64:
         raise TypeError(f"a DualArray is float64; zeros_like got dtype={dtype!r}")
     shape = a.shape if shape is None else tuple(np.atleast_1d(shape))
-    return _new(np.zeros(shape), _zeros(shape, a.n_partials))
+    return _new(np.zeros(shape), zeros(shape, a.n_partials))
 
 
 def _ones_like(a, dtype=None, order="K", subok=True, shape=None):
@@ -606,13 +521,13 @@ def _einsum(subscripts, *operands, out=None, **kwargs):
         output = "..." * ("..." in subscripts) + "".join(sorted(c for c in set(labels) if labels.count(c) == 1))
     k, z = _common_k(operands), next(c for c in ascii_letters if c not in subscripts)
     reals = [_real(x) for x in operands]
-    real, tangent = np.asarray(np.einsum(subscripts, *reals, **kwargs)), None
+    real, dual = np.asarray(np.einsum(subscripts, *reals, **kwargs)), None
     for i, x in enumerate(operands):
         if isinstance(x, DualArray):
             spec = ",".join(s + z if j == i else s for j, s in enumerate(inputs)) + "->" + z + output
             term = np.einsum(spec, *reals[:i], x.dual, *reals[i + 1:], **kwargs)
-            tangent = _plus(tangent, term)  # (K,) + output shape
-    return _new(real, _fit(_klast(tangent), real.shape + (k,)))
+            dual = _plus(dual, term)  # (K,) + output shape
+    return _new(real, _fit(klast(dual), real.shape + (k,)))
 
 
 def _add_at(a, indices, b):

@@ -13,7 +13,7 @@ def pool2x2_backward(dldy, x, y, errata="fix"):
 
     dldy (7,7,3[,B]), x (14,14,3[,B]), y unused -> dLdx (14,14,3[,B]), the spatial gradient.
     dydx_rv: the dual part of Pool2x2's max over each block with its 4 positions seeded; the
-    max passes the tangent of its FIRST maximum (column-major), as MATLAB's max does.
+    max passes the partials of its FIRST maximum (column-major), as MATLAB's max does.
     """
     check_errata(errata, TRUE_DERIVATIVES)
     height, width = x.shape[:2]

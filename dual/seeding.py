@@ -26,7 +26,8 @@ import functools
 
 import numpy as np
 
-from dual.dual_array import DualArray, memory_order
+from dual.dual_array import DualArray
+from dual.partials import memory_order
 from shared.matlab import reshape_f
 from shared.patches import image_gradient, upper_triangle
 

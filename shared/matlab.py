@@ -118,8 +118,22 @@ def pagetranspose(a):
 def max_with_index(a):
     """MATLAB ``[m, i] = max(a)`` down the columns (axis 0) of any array: the maxima and the
     (0-based) index of the FIRST maximum of each column, as MATLAB picks it."""
-    m = a.max(axis=0)
+    return _first_extremum(a, a.max(axis=0))
+
+
+def min_with_index(a):
+    """MATLAB ``[m, i] = min(a)`` down the columns (axis 0): the minima, the first one's index."""
+    return _first_extremum(a, a.min(axis=0))
+
+
+_SHORT = 8  # up to this length a walk beats np.argmax (which copies the axis last)
+
+
+def _first_extremum(a, m):
+    """(m, the index of the first entry of each column of a equal to m)."""
+    if a.shape[0] > _SHORT:
+        return m, np.argmax(a == m, axis=0)  # argmax of booleans: the first True
     index = np.full(m.shape, a.shape[0] - 1)
-    for k in range(a.shape[0] - 2, -1, -1):  # the earliest position equal to the max wins
+    for k in range(a.shape[0] - 2, -1, -1):  # the earliest position equal to the extremum wins
         index[a[k] == m] = k
     return m, index
