@@ -13,9 +13,10 @@ SCRIPTS = sorted(p.name for p in (ROOT / "scripts").glob("*.py") if not p.name.s
 
 
 def dependency_paths():
-    """The directories numpy, scipy, ... come from, without this project or its tests."""
-    return [p for p in sys.path
-            if p and Path(p).is_dir() and not Path(p).resolve().is_relative_to(ROOT)]
+    """The directories numpy, scipy, ... come from (a .venv inside the project included), without
+    the project's own root, tests/ and scripts/ that pytest or the script itself put there."""
+    own = {ROOT, ROOT / "tests", ROOT / "scripts"}
+    return [p for p in sys.path if p and Path(p).is_dir() and Path(p).resolve() not in own]
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
