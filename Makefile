@@ -1,22 +1,41 @@
 # Two commands on a fresh machine with Python >= 3.10:
 #   make run    install, then train and test the reference CNN on the original schedule
 #   make test   install (with the test tools), then run the whole test suite
+# Both install into a virtual environment in the project (.venv), never into the system's
+# Python (Debian's refuses: PEP 668), and reinstall only when pyproject.toml changes.
+# PYTHON= picks the Python that makes the environment; VENV= another environment's folder.
 PYTHON ?= python3
+VENV ?= .venv
+VPY := $(VENV)/bin/python
 
 .PHONY: install install-test run test data benchmark
 
-install:
-	$(PYTHON) -m pip install -q -e .
+$(VPY):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10) and "error: $(PYTHON) is Python %s; the project needs >= 3.10 (choose one: make PYTHON=python3.12 ...)" % sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
 
-install-test:
-	$(PYTHON) -m pip install -q -e ".[test]"
+# the stamps: installed for this pyproject.toml (a newer one installs again)
+$(VENV)/.installed: pyproject.toml | $(VPY)
+	$(VPY) -m pip install -q -e .
+	@touch $@
 
-data:
-	$(PYTHON) scripts/get_data.py
+$(VENV)/.installed-test: pyproject.toml | $(VPY)
+	$(VPY) -m pip install -q -e ".[test]"
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+data: install
+	$(VPY) scripts/get_data.py
 
 run: install
-	@test -f data/mnist_train.mat -a -f data/mnist_test.mat || $(PYTHON) scripts/get_data.py
-	$(PYTHON) scripts/main_cnn.py
+	@test -f data/mnist_train.mat -a -f data/mnist_test.mat || $(VPY) scripts/get_data.py
+	$(VPY) scripts/main_cnn.py
 
 test: install-test
-	$(PYTHON) -m pytest
+	$(VPY) -m pytest
+
+benchmark: install
+	$(VPY) scripts/benchmark.py

@@ -21,6 +21,10 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
+# the checkout's root first: the scripts run from a plain checkout (before pip install),
+# from any working directory, and never pick up another checkout's editable install
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import numpy as np
 
 from dual.extensions.network import network_layers as dual_network_layers

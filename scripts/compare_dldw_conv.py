@@ -12,6 +12,10 @@ import json
 import sys
 from pathlib import Path
 
+# the checkout's root first: the scripts run from a plain checkout (before pip install),
+# from any working directory, and never pick up another checkout's editable install
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import numpy as np
 
 import dual.extensions.network as dual_network

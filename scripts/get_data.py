@@ -11,6 +11,10 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+# the checkout's root first: the scripts run from a plain checkout (before pip install),
+# from any working directory, and never pick up another checkout's editable install
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from shared.data import CHECKSUMS, SOURCE_URL
 from shared.errors import CnnDualError, DataError
 from shared.outputs import atomic_write

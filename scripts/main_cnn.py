@@ -11,6 +11,10 @@
 import sys
 from pathlib import Path
 
+# the checkout's root first: the scripts run from a plain checkout (before pip install),
+# from any working directory, and never pick up another checkout's editable install
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from shared.cli import ArgumentParser, non_negative_int, positive_float, positive_int, run_cli
 from shared.errors import CnnDualError
 from shared.pipeline import RunConfig, run_main_cnn

@@ -55,7 +55,7 @@ def test_load_mnist_real_shapes_types_and_ranges():
     assert im_train.shape == (196, 12000) and label_train.shape == (1, 12000)
     assert im_test.shape == (196, 2000) and label_test.shape == (1, 2000)
     assert im_train.dtype == np.float64 and label_train.dtype == np.int64
-    assert im_train.max() == 255 and im_train.min() == 0  # not divided by 255
+    assert im_train.max() == 255 and im_train.min() == 0  # not divided by 255 (integers: exact)
     assert set(np.unique(label_train)) == set(range(10))
     assert set(np.unique(label_test)) == set(range(10))
 
@@ -68,7 +68,7 @@ def test_load_split_returns_float_images_unscaled_and_int_label_row(tmp_path):
     path = write_mat(tmp_path / "mnist_train.mat", im_train=im, label_train=label)
     got_im, got_label = load_split(path, "train")
     assert got_im.dtype == np.float64 and got_label.dtype == np.int64
-    np.testing.assert_array_equal(got_im, im.astype(np.float64))
+    np.testing.assert_array_equal(got_im, im.astype(np.float64))  # integers converted: exact
     np.testing.assert_array_equal(got_label, label.astype(np.int64))
 
 

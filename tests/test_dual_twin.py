@@ -38,11 +38,14 @@ OUTPUTS = ("loss", "dLdw_conv", "dLdb_conv", "dLdw_fc", "dLdb_fc")
 SHAPES = {"dLdw_conv": (3, 3, 1, 3), "dLdb_conv": (3, 1), "dLdw_fc": (10, 147), "dLdb_fc": (10, 1)}
 MODES = ("chain", "forward")
 ACTIVATIONS = tuple(reference.ACTIVATIONS)  # relu, sigmoid, study-sigmoid
-TOL = 1e-12  # dual vs golden / vs reference(errata="fix"), relative
-FD_TOL = 1e-6  # vs central finite differences, relative
-TORCH_TOL = 1e-10  # vs PyTorch autograd, relative
+TOL = 1e-12  # dual vs golden / vs reference(errata="fix"), relative; ~5e-16 here, far above
+# what another SIMD kernel or BLAS summation order changes (a few ulp)
+FD_TOL = 1e-6  # vs central finite differences, relative (their error ~1e-9, not ulps)
+TORCH_TOL = 1e-10  # vs PyTorch autograd, relative (its own kernels, MKL: rounding ~1e-15)
 TRAIN_TOL = 1e-10  # dual.train_cnn vs reference.train_cnn after 300 iterations, relative
+# (rounding differences, a few ulp a step, grow with the iterations)
 TRAIN_GOLDEN_TOL = 1e-9  # after the full 10,000 iterations vs traincnn_fixed.mat, relative
+# (Octave's BLAS against ours, grown over 10,000 steps)
 H = 1e-6  # finite-difference step
 KINK_MARGIN = 10 * H  # random cases keep this far from ReLU's kink and from pooling ties
 N_FC_WEIGHTS_CHECKED = 25  # of the 1470 FC weights, a fixed random sample
@@ -431,6 +434,7 @@ def test_pool2x2_backward_routes_a_tie_to_the_first_maximum_in_column_major_orde
     x = tie_input()
     expected = tie_expected(dldy)
     got = dual.pool2x2_backward(dldy, x, reference.pool2x2(x))
+    # exact: the gradient is routed with weights 0 and 1 (sums of one term and zeros, any order)
     np.testing.assert_array_equal(got, expected)
     # ... exactly as the reference does
     np.testing.assert_array_equal(got, reference.pool2x2_backward(dldy, x, reference.pool2x2(x), "fix"))
@@ -444,7 +448,7 @@ def test_pool2x2_backward_ties_in_a_batch():
     dldy = rng.uniform(1, 2, size=(7, 7, 3, 2))
     got = dual.pool2x2_backward(dldy, x, reference.pool2x2(x))
     expected = reference.pool2x2_backward(dldy, x, reference.pool2x2(x), "fix")
-    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(got, expected)  # routed with weights 0 and 1: exact
     np.testing.assert_array_equal(got[..., 0], tie_expected(dldy[..., 0]))
     # the transposed image: block (0,1)'s tie between (1,0) and (0,1) -> (1,0) again
     assert got[1, 2, 0, 1] == dldy[0, 1, 0, 1] and got[0, 3, 0, 1] == 0.0
@@ -458,7 +462,7 @@ def test_relu_backward_passes_half_the_gradient_at_zero():
     dldy = rng.uniform(1, 2, size=(14, 14, 3))
     got = dual.relu_backward(dldy, x, reference.relu(x))
     expected = np.where(x > 0, dldy, 0.0) + np.where(x == 0, 0.5 * dldy, 0.0)
-    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(got, expected)  # weights 0, 1/2 and 1 (powers of two): exact
     assert got[1, 1, 0] == 0.5 * dldy[1, 1, 0] and got[2, 3, 0] == dldy[2, 3, 0] and got[7, 7, 0] == 0.0
 
 

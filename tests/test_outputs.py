@@ -103,7 +103,7 @@ def test_save_load_roundtrip_keeps_matlab_shapes_and_extras(tmp_path):
     loaded = load_cnn_mat(path)
     for name, value in weights.items():
         assert loaded[name].dtype == np.float64
-        np.testing.assert_array_equal(loaded[name], value)
+        np.testing.assert_array_equal(loaded[name], value)  # a float64 .mat round trip: exact
     np.testing.assert_array_equal(loaded["loss"].ravel(), loss)
 
 
@@ -260,8 +260,8 @@ def test_confusion_matrix_hand_case():
         ]
     )
     np.testing.assert_allclose(confusion, expected)
-    np.testing.assert_allclose(confusion.sum(axis=1), [1, 1, 1, 0])
-    assert accuracy(pred, true) == pytest.approx(4 / 6)
+    np.testing.assert_allclose(confusion.sum(axis=1), [1, 1, 1, 0])  # fractions summed: rounding
+    assert accuracy(pred, true) == pytest.approx(4 / 6)  # count / n: rounding at most
 
 
 def test_confusion_matrix_rows_sum_to_one_on_random_labels():

@@ -212,7 +212,7 @@ def test_torch_network_matches_the_golden_forward_pass():
     case = load_case("case_bias")
     torch_loss, _ = torch_loss_and_gradients(case)
     golden_loss = scipy.io.loadmat(GOLDEN_DIR / "case_bias.mat")["L"].item()
-    assert abs(torch_loss - golden_loss) <= 1e-12 * abs(golden_loss)
+    assert abs(torch_loss - golden_loss) <= 1e-12 * abs(golden_loss)  # PyTorch's kernels vs Octave's: rounding only
 
 
 # ---- MATLAB's conventions at kinks and ties --------------------------------------------------
@@ -226,7 +226,7 @@ def test_relu_backward_passes_half_the_gradient_at_zero():
     dldy = rng.uniform(1, 2, size=(14, 14, 3))
     dldx = reference.relu_backward(dldy, x, reference.relu(x))
     expected = np.where(x > 0, dldy, 0.0) + np.where(x == 0, 0.5 * dldy, 0.0)
-    np.testing.assert_array_equal(dldx, expected)
+    np.testing.assert_array_equal(dldx, expected)  # weights 0, 1/2, 1 (powers of two): exact
     assert dldx[1, 1, 0] == 0.5 * dldy[1, 1, 0]  # x == 0: half
     assert dldx[2, 3, 0] == dldy[2, 3, 0]  # x > 0: all
     assert dldx[7, 7, 0] == 0.0  # x < 0: nothing
@@ -249,7 +249,7 @@ def test_pool2x2_backward_routes_a_tie_to_the_first_maximum_in_column_major_orde
     expected[0, 2, 0], expected[0, 3, 0] = 0.0, dldy[0, 1, 0]
     expected[4, 4, 1], expected[5, 4, 1] = 0.0, dldy[2, 2, 1]
     dldx = reference.pool2x2_backward(dldy, x, reference.pool2x2(x), errata="fix")
-    np.testing.assert_array_equal(dldx, expected)
+    np.testing.assert_array_equal(dldx, expected)  # values moved, not computed: exact
 
     # errata="keep" returns the same values in the 4 x 49 x 3 block layout (erratum E1):
     # [position in the block (column-major), block (column-major: block row fastest), channel]
@@ -285,5 +285,5 @@ def test_fix_loss_is_finite_for_widely_spread_scores(label, expected_loss):
     y = np.eye(10)[:, [label]]
     with np.errstate(over="raise", divide="raise", invalid="raise"):  # no overflow, no log(0)
         loss, dldy = reference.loss_cross_entropy_softmax(x, y, errata="fix")
-    assert loss == pytest.approx(expected_loss, abs=1e-12)
-    np.testing.assert_array_equal(dldy, (np.eye(10)[:, [0]] - y).T)  # this part is right already
+    assert loss == pytest.approx(expected_loss, abs=1e-12)  # a few ulp of 800 is 1e-13
+    np.testing.assert_array_equal(dldy, (np.eye(10)[:, [0]] - y).T)  # this part is right already (0s and 1s: exact)

@@ -24,6 +24,8 @@ def batch_fastest(shape, rng):
     ((14, 14, 3, 5), (4, 49, 3, 5)), ((4, 49, 3, 5), (14, 14, 3, 5)), ((7, 7, 3, 5), (147, 5)),
     ((147, 5), (7, 7, 3, 5)), ((14, 14, 3, 5), (196, 3, 5)), ((2, 3, 4), (6, 4)),
 ])
+# np.array_equal below: these helpers move values (copies, pads, reshapes, windows), which is exact
+
 def test_reshape_f_of_a_batch_fastest_array_is_matlabs_reshape(shape, new_shape):
     rng = np.random.default_rng(0)
     a = batch_fastest(shape, rng)
@@ -73,6 +75,7 @@ def test_the_fused_numpy_floor_computes_the_reference_iteration_with_errata_fixe
     got = fused_forward_backward(x, y, w_conv, b_conv, w_fc, b_fc)
     for e, g in zip(expected, got):
         assert np.shape(g) == np.shape(e)
+        # one function against the layered port: other summation orders, rounding ~1e-15
         np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-12 * np.max(np.abs(e)))
     with pytest.raises(ValueError, match="errata fixed"):
         fused_forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="keep")
