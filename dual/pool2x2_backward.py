@@ -22,5 +22,6 @@ def pool2x2_backward(dldy, x, y, errata="fix"):
     dydx_rv = position_derivatives(lambda blocks: blocks.max(axis=0), x_row_version)
     dydx_rv = np.moveaxis(dydx_rv, -1, 0)  # d max / d (position q of its block): 4 x 49 x c (x B)
     dldx_rv = dydx_rv * dldy_flattened_xy  # dLdx_rv(maxIdx(1, iColNo, iDepth), iColNo, iDepth) = ...
-    dldx = col2im_distinct(dldx_rv, 2, height, width)  # h x w x c (x B)
+    dldx = np.zeros_like(x)  # h x w x c (x B)
+    dldx = col2im_distinct(dldx_rv, 2, height, width, out=dldx)
     return dldx

@@ -24,5 +24,6 @@ def pool2x2_backward(dldy, x, y, errata="keep"):
     dldx_rv = dydx_rv * dldy_flattened_xy  # dLdx_rv(maxIdx(1, iColNo, iDepth), iColNo, iDepth) = ...
     if errata == "keep":
         return dldx_rv
-    dldx = col2im_distinct(dldx_rv, 2, height, width)  # h x w x c (x B)
+    dldx = np.zeros_like(x)  # h x w x c (x B)
+    dldx = col2im_distinct(dldx_rv, 2, height, width, out=dldx)
     return dldx

@@ -62,11 +62,12 @@ def im2col_distinct(a, block):
     return np.reshape(positions, (block * block, (height // block) * (width // block)) + a.shape[2:])
 
 
-def col2im_distinct(cols, block, height, width):
+def col2im_distinct(cols, block, height, width, out=None):
     """MATLAB ``col2im(cols, [block block], [height width], 'distinct')``: the inverse of
-    :func:`im2col_distinct`. cols (block*block, n_blocks, ...) -> (height, width, ...)."""
+    :func:`im2col_distinct`. cols (block*block, n_blocks, ...) -> (height, width, ...), written
+    into ``out`` when given (MATLAB's ``dLdx = zeros(size(x))``, filled by col2im)."""
     rest = cols.shape[2:]
-    image = np.zeros_like(cols, shape=(height, width) + rest)
+    image = np.zeros_like(cols, shape=(height, width) + rest) if out is None else out
     for j in range(block):
         for i in range(block):  # row i + block*j: entry (i, j) of every block (as im2col_distinct)
             blocks = np.reshape(cols[i + block * j], (width // block, height // block) + rest)

@@ -1,4 +1,4 @@
-"""The same network in PyTorch (float64), written from SPEC.md, for cross-checks and benchmarks.
+"""The same network in PyTorch (float64), written from docs/original.md, for cross-checks and benchmarks.
 
 PyTorch is an optional extra: importing this module works without it; calling needs it.
 The leaf tensors keep MATLAB's layouts, so their gradients compare entry by entry with the

@@ -1,6 +1,6 @@
 """The dual twin (``dual/``) computes TRUE derivatives, with the original's conventions at kinks.
 
-What must hold (SPEC.md "Golden files", "Conventions at kinks and ties"; DESIGN.md "Checks"):
+What must hold (docs/original.md, "The golden files" and "Conventions at kinks and ties"):
 
 - dual.forward_backward, in both modes ("chain": local derivatives from dual numbers, chained;
   "forward": the parameters seeded, no backward pass), equals the original code with E1/E2

@@ -16,7 +16,7 @@ cases assert that no pre-activation and no pooling runner-up is within 100 h of 
 (case_bias has pooling ties, but only between positions whose patches are identical, so
 every perturbation keeps them tied and the difference quotient is still the derivative.)
 
-Kinks and ties follow the original (SPEC.md, "Conventions at kinks and ties"):
+Kinks and ties follow the original (docs/original.md, "Conventions at kinks and ties"):
 ReLU'(0) = 0.5 and a pooling block's gradient goes to its first maximum in column-major order.
 The "kinks and ties" tests check those conventions on hand-made inputs.
 Last, errata="fix" keeps the loss finite where the softmax underflows (a log-softmax).
@@ -166,7 +166,7 @@ def test_keep_conv_gradients_differ_from_finite_differences():
 
 
 def torch_loss_and_gradients(case):
-    """The same network in torch float64, written from the definitions in SPEC.md; the leaf
+    """The same network in torch float64, written from the definitions in docs/original.md; the leaf
     tensors keep MATLAB's layouts, so their .grad compares entry by entry with the port's.
 
     - conv: y(r, c, k) = sum_ij w_conv(i, j, 0, k) x_padded(r + i, c + j) + b_conv(k), a
