@@ -34,10 +34,10 @@ from dual.train_cnn import train_cnn as dual_train_cnn
 from reference.extensions.network import backpropagation, network_layers
 from reference.get_mini_batch import get_mini_batch
 from reference.train_cnn import as_images, forward_backward, initial_weights, train_cnn
-from shared.cli import ArgumentParser, positive_int, run_cli
-from shared.data import load_mnist
-from shared.errors import DataError
-from shared.outputs import atomic_write
+from shared.cli import ArgumentParser, path, positive_int, run_cli
+from shared.data import SPLITS, load_split
+from shared.errors import DataError, MissingDataError
+from shared.outputs import atomic_write, check_out_dir, write_output_set
 from shared.torch_net import torch_available, torch_train
 from speed.fused_numpy import fused_forward_backward
 from speed.memory import keep_freed_memory
@@ -59,8 +59,6 @@ def one_image_at_a_time(x, y, w_conv, b_conv, w_fc, b_fc, errata="keep"):
 def training_data(data_dir, batch_size, seed=0):
     """Mini-batches of the real training set, or of random images when it is absent. A data
     file that is there but unreadable or malformed is an error (DataError), not 'absent'."""
-    from shared.data import SPLITS, load_split
-    from shared.errors import MissingDataError
 
     rng = np.random.default_rng(seed)
     try:  # only the training set is timed: the test file may be absent
@@ -142,6 +140,59 @@ def run_timings(batches, weights, quick, repeats):
         row["x_reference"] = row["seconds"] / base
         row["x_pytorch"] = None if torch_seconds is None else row["seconds"] / torch_seconds
     return results
+
+
+ALLOCATOR_RUN = """
+import importlib, sys, time
+import numpy as np
+root, allocator, iterations = sys.argv[1], sys.argv[2], int(sys.argv[3])
+sys.path.insert(0, root)
+if allocator == "kept":
+    try:
+        from speed.memory import keep_freed_memory
+    except ImportError:  # a checkout from before speed/
+        from shared.memory import keep_freed_memory
+    keep_freed_memory()
+importlib.import_module("reference.train_cnn")
+train = sys.modules["reference.train_cnn"]
+rng = np.random.default_rng(0)
+bx = [rng.random((196, 30)) for _ in range(20)]
+by = [np.eye(10)[:, rng.integers(0, 10, 30)] for _ in range(20)]
+w_conv, b_conv, w_fc, b_fc = train.initial_weights(0)
+start = time.perf_counter()
+train.train_cnn(bx, by, w_conv=w_conv, b_conv=b_conv, w_fc=w_fc, b_fc=b_fc,
+                iterations=iterations, errata="fix", progress=False)
+print(time.perf_counter() - start)
+"""
+
+
+def speed_tricks(baseline, iterations, repeats):
+    """What the opt-in allocator setting is worth, and (``baseline``: another checkout) the
+    reference of another version beside this one: each in a fresh process (the setting lasts
+    a process's life), in rounds. -> {name: {"ms_per_iteration", "min", "max"}}."""
+    configs = {"reference, freed memory kept (speed/memory.py)": (ROOT, "kept"),
+               "reference, the default allocator": (ROOT, "default")}
+    if baseline is not None:
+        configs[f"reference of {baseline}, freed memory kept"] = (baseline, "kept")
+    seconds = {name: [] for name in configs}
+    for _ in range(repeats):
+        for name, (root, allocator) in configs.items():
+            done = subprocess.run([sys.executable, "-c", ALLOCATOR_RUN, str(root), allocator,
+                                   str(iterations)], capture_output=True, text=True)
+            if done.returncode != 0:
+                raise DataError(f"timing {name} failed: {done.stderr.strip().splitlines()[-1]}")
+            seconds[name].append(float(done.stdout.split()[-1]))
+    return {name: {"ms_per_iteration": 1000 * float(np.median(s)) / iterations,
+                   "min": 1000 * min(s) / iterations, "max": 1000 * max(s) / iterations,
+                   "iterations": iterations, "runs": len(s)} for name, s in seconds.items()}
+
+
+def format_tricks(tricks):
+    header = f"{'one reference iteration, own process':52s} {'ms':>7s} {'min':>7s} {'max':>7s}"
+    lines = [header, "-" * len(header)]
+    for name, r in tricks.items():
+        lines.append(f"{name:52s} {r['ms_per_iteration']:7.3f} {r['min']:7.3f} {r['max']:7.3f}")
+    return "\n".join(lines)
 
 
 LAYER_NAMES = {  # TrainCNN's calls, in order, as network_layers names them -> the MATLAB file
@@ -356,7 +407,6 @@ def plot_scaling(path, data):
 
 
 def parse_args(argv):
-    from shared.cli import path  # argument type
 
     parser = ArgumentParser(prog="benchmark.py", description=__doc__.split("\n\n")[0] + " "
                             + __doc__.split("\n\n")[2].replace("\n", " "))
@@ -369,6 +419,9 @@ def parse_args(argv):
                         help="where results.json and scaling.png go (default: benchmarks/)")
     parser.add_argument("--data-dir", type=path, default=ROOT / "data",
                         help="where the MNIST files are (random images without them)")
+    parser.add_argument("--baseline", type=path, default=None, metavar="DIR",
+                        help="another checkout of the project (e.g. a git worktree of an "
+                             "earlier commit) whose reference is timed beside this one's")
     parser.add_argument("--no-memory", action="store_true",
                         help="skip the peak-memory runs of main_cnn.py")
     return parser.parse_args(argv)
@@ -379,9 +432,10 @@ def main(argv=None):
 
 
 def _run(args):
-    from shared.outputs import check_out_dir, write_output_set
 
     check_out_dir(args.out_dir)  # before minutes of timing; and the data (absent or readable)
+    if args.baseline is not None and not (args.baseline / "reference" / "train_cnn.py").is_file():
+        raise DataError(f"{args.baseline}: not a checkout of this project (no reference/train_cnn.py)")
     batches, source = training_data(args.data_dir, 30)
     keep_freed_memory()  # (speed.memory) for every method alike, PyTorch included
     weights = initial_weights(0)
@@ -402,6 +456,9 @@ def _run(args):
         "layers_us_per_iteration": layer_times(batches, weights, 100 if args.quick else 2000),
         "scaling_ms_per_iteration": scale,
     }
+    print("speed tricks ...", file=sys.stderr)
+    report["speed_tricks"] = speed_tricks(args.baseline, 200 if args.quick else 2000,
+                                          1 if args.quick else max(repeats, 3))
     if not args.no_memory:  # the peak does not grow with the iterations: a short schedule
         iterations = 100 if args.quick else 500
         report["peak_rss_mb"] = {v: peak_memory_mb(v, iterations) for v in ("reference", "dual")}
@@ -414,6 +471,8 @@ def _run(args):
     print()
     print(format_layer_table(report["layers_us_per_iteration"],
                              results[NUMPY_FLOOR]["ms_per_iteration"]))
+    print()
+    print(format_tricks(report["speed_tricks"]))
     print()
     for name, value in report["micro"].items():
         print(f"{name}: {value:.3f}")

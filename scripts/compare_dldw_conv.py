@@ -23,10 +23,10 @@ import reference.extensions.network as network
 from dual.seeding import elementwise_derivative
 from reference.conv_backward import conv_backward
 from reference.train_cnn import conv_weight_step, initial_weights
-from shared.cli import ArgumentParser, non_negative_int, run_cli
+from shared.cli import ArgumentParser, non_negative_int, output_file, path, run_cli
 from shared.data import load_split
 from shared.errors import CnnDualError
-from shared.gradcheck import finite_differences, relative_error
+from shared.gradcheck import finite_differences, relative_error, rounding_error
 from shared.outputs import atomic_write, load_cnn_mat
 from shared.torch_net import torch_available, torch_forward_backward
 
@@ -171,7 +171,6 @@ def plot_methods(path, methods, title):
 
 
 def parse_args(argv):
-    from shared.cli import output_file, path  # argument types
 
     parser = ArgumentParser(prog="compare_dldw_conv.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sample", type=non_negative_int, default=0,
@@ -198,7 +197,6 @@ def main(argv=None):
 
 
 def _run(args):
-    from shared.gradcheck import rounding_error
 
     im_train, label_train = load_split(args.data_dir / "mnist_train.mat", "train")
     if args.sample >= im_train.shape[1]:

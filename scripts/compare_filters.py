@@ -20,9 +20,10 @@ import numpy as np
 from tqdm.auto import tqdm
 
 import dual.extensions.network as dual_network
-from shared.cli import ArgumentParser, non_negative_int, positive_float, positive_int, run_cli
+from shared.cli import ArgumentParser, iterations, path, positive_float, positive_int, run_cli
 from shared.data import load_mnist
-from shared.outputs import accuracy, atomic_write, write_json
+from shared.outputs import accuracy, atomic_write, check_out_dir, write_json, write_output_set
+from speed.memory import keep_freed_memory
 
 FILTERS = ("linear", "volterra", "gaussian")
 
@@ -115,7 +116,6 @@ def plot(path, runs):
 
 
 def parse_args(argv):
-    from shared.cli import iterations, path  # argument types
 
     parser = ArgumentParser(prog="compare_filters.py", description=__doc__.split("\n\n")[0]
                             + " " + __doc__.split("\n\n")[2].replace("\n", " "))
@@ -151,9 +151,9 @@ def main(argv=None):
 
 
 def _run(args):
-    from shared.outputs import check_out_dir, write_output_set
 
     check_out_dir(args.out_dir)
+    keep_freed_memory()  # speed/memory.py, opted into as main_cnn.py does
     im_train, label_train, im_test, label_test = load_mnist(args.data_dir)
     data = (im_train / 255, label_train, im_test / 255, label_test)
     jobs = [(conv, seed) for conv in args.filters for seed in range(args.seeds)]

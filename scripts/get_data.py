@@ -3,7 +3,6 @@
     python scripts/get_data.py [--data-dir data] [--force] [--timeout S]
 """
 
-import argparse
 import hashlib
 import http.client
 import sys
@@ -16,7 +15,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from shared.data import CHECKSUMS, SOURCE_URL
-from shared.errors import CnnDualError, DataError
+from shared.cli import ArgumentParser, path, positive_float, run_cli
+from shared.errors import DataError, Interrupted
 from shared.outputs import atomic_write
 
 
@@ -87,7 +87,6 @@ def _reason(exc):
 
 
 def parse_args(argv):
-    from shared.cli import ArgumentParser, path, positive_float  # one-line errors, types
 
     parser = ArgumentParser(
         prog="get_data.py",
@@ -115,7 +114,6 @@ def parse_args(argv):
 def main(argv=None, opener=urllib.request.urlopen):
     """Fetch both files. On failure: one line on stderr and SystemExit(1); on Ctrl-C or
     SIGTERM one line saying which files are in place, and SystemExit(130 or 143)."""
-    from shared.cli import run_cli
 
     code = run_cli(_run, parse_args(argv), opener)
     if code:
@@ -124,7 +122,6 @@ def main(argv=None, opener=urllib.request.urlopen):
 
 
 def _run(args, opener):
-    from shared.errors import Interrupted
 
     done = []
     try:

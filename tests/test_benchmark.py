@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from conftest import DATA_DIR, assert_one_line_error, load_script, run_main
+from conftest import DATA_DIR, ROOT, assert_one_line_error, load_script, run_main
 
 benchmark = load_script("benchmark")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -94,7 +94,7 @@ def test_results_and_figure_are_written_all_or_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr(benchmark, "run_timings", lambda *a: {benchmark.NUMPY_FLOOR: {
         "seconds": 1.0, "min": 1.0, "max": 1.0, "ms_per_iteration": 0.1, "x_reference": 1.0,
         "x_pytorch": None, "extrapolated": True}})
-    for name in ("scaling", "micro"):
+    for name in ("scaling", "micro", "speed_tricks"):
         monkeypatch.setattr(benchmark, name, lambda *a: {})
     monkeypatch.setattr(benchmark, "layer_times", lambda *a: {"reference": {}, "dual": {}})
     monkeypatch.setattr(benchmark, "forward_mode_growth",
@@ -105,3 +105,17 @@ def test_results_and_figure_are_written_all_or_nothing(tmp_path, monkeypatch):
                                              "--data-dir", str(tmp_path)]))
     assert str(info.value) == f"cannot write {out / 'scaling.png'}: No space left on device"
     assert not out.exists()  # no results.json without its figure
+
+
+def test_speed_tricks_time_each_setting_and_a_baseline_in_its_own_process():
+    tricks = benchmark.speed_tricks(ROOT, iterations=3, repeats=2)
+    assert len(tricks) == 3  # allocator kept, default allocator, the baseline checkout
+    for row in tricks.values():
+        assert row["runs"] == 2 and 0 < row["min"] <= row["ms_per_iteration"] <= row["max"]
+
+
+def test_a_baseline_that_is_no_checkout_is_one_line(tmp_path, capsys):
+    code, _, err = run_main(benchmark, ["--quick", "--no-memory", "--baseline", tmp_path,
+                                        "--out-dir", tmp_path / "o"], capsys)
+    assert_one_line_error(code, err, "not a checkout")
+    assert not (tmp_path / "o").exists()

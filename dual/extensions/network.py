@@ -16,7 +16,6 @@ from dual.train_cnn import check_mode, forward_mode
 from dual.train_cnn import train_cnn as dual_train_cnn
 from reference.get_mini_batch import get_mini_batch  # noqa: F401 (main_cnn's, for the pipeline)
 from reference.extensions import network as reference_network
-from reference.train_cnn import train_cnn as train_cnn_loop
 from shared.errata import TRUE_DERIVATIVES, check_errata
 from shared.matlab import reshape_f
 
@@ -67,11 +66,9 @@ def train_cnn(mini_batch_x, mini_batch_y, *, activation="relu", conv="linear", m
         kwargs.pop("conv_extra", None)
         return dual_train_cnn(mini_batch_x, mini_batch_y, mode=mode, errata=errata, **kwargs)
     layers = network_layers(activation, conv)
-    gradients = gradient_function(layers, mode)
     return reference_network.train_cnn(
-        mini_batch_x, mini_batch_y, activation=activation, conv=conv, layers=layers, errata=errata,
-        train=lambda *args, forward_backward, **kw: train_cnn_loop(
-            *args, forward_backward=gradients, **kw), **kwargs)
+        mini_batch_x, mini_batch_y, activation=activation, conv=conv, layers=layers,
+        gradients=gradient_function(layers, mode), errata=errata, **kwargs)
 
 
 def predict(im, w_conv, b_conv, w_fc, b_fc, activation="relu", conv="linear", conv_extra=None,

@@ -109,14 +109,15 @@ def starting_weights(rng, kind):
 
 
 def train_cnn(mini_batch_x, mini_batch_y, *, activation="relu", conv="linear", conv_extra=None,
-              rng=None, layers=None, train=train_cnn_loop, **kwargs):
+              rng=None, layers=None, gradients=None, **kwargs):
     """reference.train_cnn.train_cnn for this network: the same arguments, and ``conv_extra``
     ({name: value}) for the conv kind's extra parameters (default: the kind's start). Returns
     (w_conv, b_conv, w_fc, b_fc, loss), and {name: trained value} last for a kind with extras.
-    ``layers`` and ``train`` are the twin's (the dual twin passes its own). For the original
-    network (relu, linear) this is the port's own training, reference.train_cnn.train_cnn."""
+    ``layers`` and ``gradients`` (the gradient function) are the twin's: the dual twin passes
+    its own. For the original network (relu, linear) this is the port's own training,
+    reference.train_cnn.train_cnn."""
     if layers is None and (activation, conv, conv_extra) == ("relu", "linear", None):
-        return train(mini_batch_x, mini_batch_y, rng=rng, **kwargs)
+        return train_cnn_loop(mini_batch_x, mini_batch_y, rng=rng, **kwargs)
     layers = network_layers(activation, conv) if layers is None else layers
     kind = layers.conv_kind
     rng = np.random.default_rng(rng)
@@ -125,8 +126,9 @@ def train_cnn(mini_batch_x, mini_batch_y, *, activation="relu", conv="linear", c
         if kwargs.get(name) is None:
             kwargs[name] = value
     extra = extra_parameters(kind, {**start, **(conv_extra or {})})
-    trained = train(mini_batch_x, mini_batch_y, rng=rng, extra=extra,
-                    forward_backward=partial(backpropagation, layers), **kwargs)
+    trained = train_cnn_loop(mini_batch_x, mini_batch_y, rng=rng, extra=extra,
+                             forward_backward=gradients or partial(backpropagation, layers),
+                             **kwargs)
     if not kind.extra:
         return trained
     return (*trained[:5], dict(zip(kind.extra, trained[5])))
