@@ -1,5 +1,7 @@
 """MATLAB: Flattening_backward.m -- the gradient through a reshape, from dual numbers."""
 
+import functools
+
 from dual.seeding import affine_jacobian
 from reference.flattening import flattening
 from shared.matlab import reshape_f
@@ -12,6 +14,15 @@ def flattening_backward(dldy, x, y):
     dy/dx: Flattening of one image seeded (flattening is linear: the same for every image).
     Both sides numbered column-major, it is the 147 x 147 identity.
     """
-    dydx = affine_jacobian(flattening, x.shape[:3])  # 147 x 147
+    dydx = flattening_jacobian(x.shape[:3])  # 147 x 147
     dldx = reshape_f((dldy @ dydx).T, x.shape)  # the rows of a batch are its images: transposed first
     return dldx
+
+
+@functools.cache
+def flattening_jacobian(image_shape):
+    """The Jacobian of Flattening for one image of ``image_shape``, read off dual numbers: a
+    linear map's Jacobian is a constant, so it is read once per shape (read-only)."""
+    jacobian = affine_jacobian(flattening, image_shape)
+    jacobian.flags.writeable = False
+    return jacobian

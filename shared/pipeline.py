@@ -62,7 +62,7 @@ def run_main_cnn(config, variant_module):
                               if config.conv == "gaussian" else ""))
     start, start_extra = {}, None
     if config.weights is not None:
-        loaded = with_log_gamma(load_cnn_mat(config.weights), config.weights)
+        loaded = kind.from_file(load_cnn_mat(config.weights))
         start = {k: loaded[k] for k in WEIGHT_NAMES}
         missing = [name for name in kind.extra if name not in loaded]
         if missing:
@@ -111,25 +111,8 @@ def run_main_cnn(config, variant_module):
     }
     write_outputs(Path(config.out_dir), (w_conv, b_conv, w_fc, b_fc), metrics, loss,
                   f"Training loss ({config.variant}, errata {config.errata}, {config.activation}, "
-                  f"{config.conv} conv)", extra)
+                  f"{config.conv} conv)", kind.to_file(extra))
     return metrics
-
-
-def with_log_gamma(loaded, path):
-    """A weights file may give the Gaussian widths as gamma_conv (load_cnn_mat checks they are
-    positive) instead of the log_gamma_conv that training learns: take their logs."""
-    if "gamma_conv" in loaded and "log_gamma_conv" not in loaded:
-        loaded = {**loaded, "log_gamma_conv": np.log(np.asarray(loaded["gamma_conv"], dtype=float))}
-    return loaded
-
-
-def readable_extras(extra):
-    """The conv kind's extra parameters as cnn.mat holds them: each under its own name, and a
-    learned log_gamma_conv also as the gamma_conv it stands for."""
-    out = dict(extra)
-    if "log_gamma_conv" in extra:
-        out["gamma_conv"] = np.exp(extra["log_gamma_conv"])
-    return out
 
 
 def write_outputs(out_dir, weights, metrics, loss, loss_title, extra=None):
@@ -140,7 +123,7 @@ def write_outputs(out_dir, weights, metrics, loss, loss_title, extra=None):
     not train.
     """
     writers = {
-        "cnn.mat": lambda path: save_cnn_mat(path, *weights, **readable_extras(extra or {})),
+        "cnn.mat": lambda path: save_cnn_mat(path, *weights, **(extra or {})),
         "metrics.json": lambda path: write_json(path, metrics),
         "confusion.png": lambda path: plot_confusion(path, np.asarray(metrics["confusion"]),
                                                      metrics["accuracy"]),

@@ -45,7 +45,16 @@ def gaussian_kind():
         return {"w_conv": rng.uniform(0, 1, w_conv.shape),
                 "log_gamma_conv": np.full((w_conv.shape[3], 1), np.log(GAUSSIAN_GAMMA_START))}
 
-    return ConvKind(extra=("log_gamma_conv",), forward=forward, steps=steps, initial=initial)
+    def from_file(contents):  # the widths as gamma_conv (checked positive on loading): their logs
+        if "gamma_conv" in contents and "log_gamma_conv" not in contents:
+            return {**contents, "log_gamma_conv": np.log(np.asarray(contents["gamma_conv"]))}
+        return contents
+
+    def to_file(extra):  # the learned log_gamma_conv, and the gamma_conv it stands for
+        return {**extra, "gamma_conv": np.exp(extra["log_gamma_conv"])}
+
+    return ConvKind(extra=("log_gamma_conv",), forward=forward, steps=steps, initial=initial,
+                    from_file=from_file, to_file=to_file)
 
 
 CONV_KINDS = {

@@ -28,11 +28,15 @@ class ConvKind:
     steps(dldy, x, w_conv, b_conv, *extra, y, errata) -> the gradients TrainCNN accumulates,
         one per parameter, in the parameters' shapes: (dw_conv, db_conv, *dextra);
     initial(rng, w_conv) -> {name: starting value} for the extra parameters, and for "w_conv"
-        when the kind starts its filters otherwise than TrainCNN's N(0,1) draw ``w_conv``."""
+        when the kind starts its filters otherwise than TrainCNN's N(0,1) draw ``w_conv``;
+    from_file(contents) -> contents with the extra parameters as training takes them (a file
+        may hold them otherwise); to_file(extra) -> {name: value} as cnn.mat holds them."""
     extra: tuple
     forward: Callable
     steps: Callable
     initial: Callable
+    from_file: Callable = lambda contents: contents
+    to_file: Callable = lambda extra: dict(extra)
 
 
 def linear_kind(conv_backward, forward=conv):
