@@ -33,3 +33,17 @@ def test_script_help_runs_from_a_plain_checkout_in_another_directory(script, tmp
     assert done.returncode == 0, done.stderr
     assert "usage:" in done.stdout
     assert not any(tmp_path.iterdir())  # --help writes nothing, here or anywhere relative
+
+
+def test_every_package_is_installed():
+    # pip install . takes what pyproject.toml's package search finds: every folder of code
+    tomllib = pytest.importorskip("tomllib")  # (Python >= 3.11)
+    from setuptools import find_packages
+
+    root = ROOT
+    include = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "packages"]["find"]["include"]
+    found = set(find_packages(where=root, include=include))
+    folders = {str(p.parent.relative_to(root)).replace("/", ".")
+               for top in ("reference", "dual", "shared", "speed") for p in (root / top).rglob("*.py")}
+    assert folders == found
