@@ -20,7 +20,7 @@ from reference.loss_cross_entropy_softmax import cross_entropy_softmax
 from reference.train_cnn import as_images, conv_weight_step, forward_pass
 from reference.train_cnn import train_cnn as reference_train_cnn
 from shared.errata import TRUE_DERIVATIVES, check_errata
-from shared.matlab import reshape_f
+from shared.matlab import as_column, reshape_f
 
 MODES = ("chain", "forward")
 
@@ -35,6 +35,7 @@ def forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="fix"):
     check_errata(errata, TRUE_DERIVATIVES)
     x = as_images(x)
     y = reshape_f(y, (10, -1))
+    b_conv, b_fc = as_column(b_conv, w_conv.shape[3], "b_conv"), as_column(b_fc, len(w_fc), "b_fc")
     pred1, pred2, pred3, pred4, pred5 = forward_pass(x, w_conv, b_conv, w_fc, b_fc)
     l, dldy = loss_cross_entropy_softmax(pred5, y, errata)
     dldx_fc, dldw, dldb = fc_backward(dldy, pred4, w_fc, b_fc, pred5)
@@ -54,6 +55,7 @@ def forward_mode(x, y, w_conv, b_conv, w_fc, b_fc, *extra, errata="fix", forward
     """forward_backward's results from the forward pass alone: every parameter seeded, ``chunk``
     partials at a time (ForwardDiff.jl's chunks); the dual part of the loss is the gradient.
     ``forward(x, *params) -> scores``: the network (default: TrainCNN's forward pass)."""
+    b_conv, b_fc = as_column(b_conv, w_conv.shape[3], "b_conv"), as_column(b_fc, len(w_fc), "b_fc")
     params = (w_conv, b_conv, w_fc, b_fc, *extra)
     loss, grads = forward_mode_gradient(x, y, params, range(len(params)), errata, forward, chunk)
     return (loss, *(grads[i] for i in range(len(params))))

@@ -9,7 +9,8 @@ def conv(x, w_conv, b_conv):
     """y = Conv(x, w_conv, b_conv): c2 filters applied to every 3x3 patch, through im2col.
 
     x (14,14,1[,B]) (14x14 accepted), w_conv (f,f,1,c2) = (3,3,1,3), b_conv (c2,1)
-    -> y (14,14,c2[,B]). y(r,c,k) = sum_ij w_conv(i,j,1,k) x_padded(r+i,c+j) + b_conv(k).
+    -> y (14,14,c2[,B]). In MATLAB's 1-based indices,
+    y(r,c,k) = sum_ij w_conv(i,j,1,k) x_padded(r+i-1,c+j-1) + b_conv(k).
     """
     x, single = with_batch_axis(x, x.shape[:2] + (1,), "x")
     height, width, _, n_images = x.shape  # height = 14, width = 14

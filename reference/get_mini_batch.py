@@ -29,9 +29,9 @@ def get_mini_batch(im_train, label_train, batch_size, rng=None):
     images, one_hot = im_train[:, order], one_hot[:, order]
 
     mini_batch_x, mini_batch_y = [], []
-    idx = 0  # 0-based; MATLAB's idx is this + 1
+    idx = 0  # the images taken so far, as MATLAB's idx (its batch is idx+1:idx+batch_size)
     for _ in range(math.ceil(n_train / batch_size)):
-        if idx + 1 + 30 > n_train:  # the original's literal 30
+        if idx + 30 > n_train:  # the original's literal 30
             stop = n_train
         else:
             stop = idx + batch_size

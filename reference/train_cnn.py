@@ -16,7 +16,7 @@ from reference.relu import relu
 from reference.relu_backward import relu_backward
 from shared.errata import check_errata
 from shared.errors import DivergenceWatch
-from shared.matlab import reshape_f
+from shared.matlab import as_column, reshape_f
 
 
 def initial_weights(rng=None, n_filters=3):
@@ -57,6 +57,7 @@ def forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="keep"):
     check_errata(errata)
     x = as_images(x)
     y = reshape_f(y, (10, -1))
+    b_conv, b_fc = as_column(b_conv, w_conv.shape[3], "b_conv"), as_column(b_fc, len(w_fc), "b_fc")
     pred1, pred2, pred3, pred4, pred5 = forward_pass(x, w_conv, b_conv, w_fc, b_fc)
     l, dldy = loss_cross_entropy_softmax(pred5, y, errata)
     dldx_fc, dldw, dldb = fc_backward(dldy, pred4, w_fc, b_fc, pred5)

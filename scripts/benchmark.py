@@ -6,7 +6,7 @@ Measures, in one run, the original schedule (10,000 iterations x 30 images, floa
 only: data loading and testing excluded) for: the reference (errata kept and fixed), the
 reference one image at a time (the MATLAB loop), the dual twin in chain mode and in forward
 mode, PyTorch eager (when installed), and the numpy floor: the same iteration written as one
-fused numpy function (shared/fused_numpy.py, not a port). Slow methods run a short schedule
+fused numpy function (speed/fused_numpy.py, not a port). Slow methods run a short schedule
 and are extrapolated (marked so). Also shows where an iteration's time goes, layer by layer.
 Prints tables, writes results.json and scaling.png into --out-dir.
 """

@@ -15,6 +15,8 @@ from pathlib import Path
 # from any working directory, and never pick up another checkout's editable install
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import dual.extensions.network as dual_network
+import reference.extensions.network as reference_network
 from shared.cli import (ArgumentParser, iterations, non_negative_int, path, positive_float,
                         positive_int, run_cli)
 from shared.errors import CnnDualError
@@ -99,15 +101,13 @@ def _run(args):
     # freed memory stays with the process, which halves an iteration's time on Linux
     keep_freed_memory()
     if args.variant == "dual":
-        import dual.extensions.network as variant_module
-
+        variant_module = dual_network
         if args.errata == "keep":
             raise CnnDualError("the dual variant computes true gradients: --errata keep is the "
                                "reference's (use --variant reference)")
         errata, grad_mode = "fix", args.grad_mode or "chain"
     else:
-        import reference.extensions.network as variant_module
-
+        variant_module = reference_network
         if args.grad_mode is not None:
             raise CnnDualError("--grad-mode is for --variant dual (the reference's gradients "
                                "are hand-derived)")

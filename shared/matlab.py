@@ -134,7 +134,16 @@ def _first_extremum(a, m):
     """(m, the index of the first entry of each column of a equal to m)."""
     if a.shape[0] > _SHORT:
         return m, np.argmax(a == m, axis=0)  # argmax of booleans: the first True
-    index = np.full(m.shape, a.shape[0] - 1)
-    for k in range(a.shape[0] - 2, -1, -1):  # the earliest position equal to the extremum wins
+    index = np.zeros(m.shape, dtype=np.intp)  # (a column with NaN has a NaN m: index 0, as argmax)
+    for k in range(a.shape[0] - 1, -1, -1):  # the earliest position equal to the extremum wins
         index[a[k] == m] = k
     return m, index
+
+
+def as_column(b, n, name):
+    """b as the n x 1 column MATLAB holds (n values, as n x 1, 1 x n or flat), or a ValueError
+    naming ``name``: a flat vector would broadcast along the batch axis instead."""
+    if np.ndim(b) > 2 or np.size(b) != n or (np.ndim(b) == 2 and 1 not in np.shape(b)):
+        raise ValueError(f"{name} must be {n}x1 (one value per row of its weights), "
+                         f"got {format_shape(np.shape(b))}")
+    return np.reshape(b, (n, 1))

@@ -9,9 +9,9 @@ code, so ``scripts/benchmark.py`` times it beside the port: the gap between the 
 the port's structure costs. It is checked against ``reference.forward_backward`` (errata fix)
 by the tests; the project never trains with it.
 
-Layout: the batch index fastest, as the 196xB mini-batches are stored. An image batch is held as
-(column, row, image), C-ordered, which is the 14x14x1xB array MATLAB would hold (image fastest):
-position p = r + 14c of image b sits at p*B + b.
+Layout: an image batch is held as (column, row, image), C-ordered: position p = r + 14c of
+image b sits at p*B + b, the image index fastest, then MATLAB's column-major order. (MATLAB
+itself stores a 14x14x1xB array with the row fastest and the image slowest.)
 """
 
 import numpy as np

@@ -256,8 +256,9 @@ def test_get_mini_batch_covers_every_image_once():
 
 
 def test_get_mini_batch_keeps_the_literal_30_quirk():
-    """The original ends a batch at the end of the data as soon as idx + 30 > N (1-based idx),
-    with a literal 30: for N=45, batch_size=20 it cuts images 1..20, 21..45 and 41..45."""
+    """The original ends a batch at the end of the data as soon as idx + 30 > N (idx: the
+    images taken so far), with a literal 30: for N=45, batch_size=20 it cuts images 1..20,
+    21..45 and 41..45; for N=50, 1..20, 21..40 (20 + 30 > 50 is false) and 41..50."""
     im, labels = numbered_images(45)
     batches_x, batches_y = reference.get_mini_batch(im, labels, 20, rng=0)
     assert [bx.shape[1] for bx in batches_x] == [20, 25, 5]
@@ -265,6 +266,8 @@ def test_get_mini_batch_keeps_the_literal_30_quirk():
     order = np.concatenate([batches_x[0][0], batches_x[1][0]])  # the permutation, 45 images
     assert sorted(order.astype(int)) == list(range(45))
     np.testing.assert_array_equal(batches_x[2][0], order[40:45])  # overlaps the second batch
+    im, labels = numbered_images(50)
+    assert [bx.shape[1] for bx in reference.get_mini_batch(im, labels, 20, rng=0)[0]] == [20, 20, 10]
 
 
 def test_get_mini_batch_same_seed_same_batches():

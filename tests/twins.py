@@ -47,9 +47,7 @@ def _is_original(kwargs):
     return all(kwargs.get(k, v) == v for k, v in ORIGINAL.items()) and set(kwargs) <= set(ORIGINAL)
 
 
-def forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="keep", *args, **kwargs):
-    if args:  # (errata, activation) given by position, as the old interface had it
-        kwargs["activation"] = args[0]
+def forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="keep", **kwargs):
     if _is_original(kwargs):
         return port_forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata)
     return network.forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata, **kwargs)

@@ -1,7 +1,7 @@
 """Gaussian kervolution (Wang et al., "Kervolutional Neural Networks", CVPR 2019).
 
 Not in the original, and only in ``dual/``: a patch-wise layer with no hand-derived backward;
-its gradients come from dual numbers alone (``dual.gaussian_conv_backward``).
+its gradients come from dual numbers alone (``dual.extensions.gaussian_conv_backward``).
 """
 
 import numpy as np

@@ -1,6 +1,6 @@
 """Gradients of the Volterra convolution from dual numbers: no derivative formula.
 
-Not in the original. The twin of ``reference/volterra_conv_backward.py``: eq. 4.4 and 4.5
+Not in the original. The twin of ``reference/extensions/volterra_conv_backward.py``: eq. 4.4 and 4.5
 are replaced by the dual parts of the forward run on seeded parameters and seeded patches.
 """
 

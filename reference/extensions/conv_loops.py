@@ -13,7 +13,7 @@ def conv_loops(x, w_conv, b_conv):
 
     x (14,14,1[,B]) (14x14 accepted), w_conv (f,f,1,c2) = (3,3,1,3), b_conv (c2,1)
     -> y (14,14,c2[,B]), equal to ``conv(x, w_conv, b_conv)``:
-    y(r,c,k) = sum_ij w_conv(i,j,1,k) x_padded(r+i,c+j) + b_conv(k).
+    y(r,c,k) = sum_ij w_conv(i,j,1,k) x_padded(r+i-1,c+j-1) + b_conv(k) (1-based indices).
     Each step adds the padded image shifted by (i, j) times one weight per channel.
     """
     height, width = x.shape[:2]

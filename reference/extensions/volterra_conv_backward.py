@@ -1,7 +1,7 @@
 """Gradients of the Volterra convolution, derived by hand (the seed study's eq. 4.4 and 4.5).
 
-Not in the original: the backward of ``reference.volterra_conv``, written the way Zoumpourlis
-et al. wrote theirs, from the explicit local derivatives.
+Not in the original: the backward of ``reference.extensions.volterra_conv``, written the way
+Zoumpourlis et al. wrote theirs, from the explicit local derivatives.
 """
 
 import numpy as np
