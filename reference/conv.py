@@ -21,8 +21,8 @@ def conv(x, w_conv, b_conv):
     w_reshaped = reshape_f(w_conv, (f * f, c2))  # (3x3) x 3
     # y = transpose(x_row_version) * w_reshaped + transpose(b_conv), for every image at once:
     # transposed, w_reshaped' * [x_1 x_2 ...] + b_conv, the images' patches side by side
-    x_pages = np.reshape(x_row_version, (f * f, -1))  # (3x3) x (14x14xB), any order of columns
-    y = np.transpose(w_reshaped) @ x_pages + b_conv  # 3 x (14x14xB), the same order
+    x_pages = np.reshape(x_row_version, (f * f, -1))  # (3x3) x (14x14xB): column p*B + b is
+    y = np.transpose(w_reshaped) @ x_pages + b_conv  # patch p of image b; 3 x (14x14xB), alike
     y = np.transpose(np.reshape(y, (c2, height * width, n_images)), (1, 0, 2))  # (14x14) x 3 x B
     y = reshape_f(y, (height, width, c2, n_images))  # 14 x 14 x 3 (x B)
     return drop_batch_axis(y, single)
