@@ -171,13 +171,13 @@ def test_kept_weight_steps_are_the_true_ones_scrambled(case, model):
     _, *kept = MODELS[model][0](case["x"], case["y"], *params_of(case, model), errata="keep")
     _, *fixed = MODELS[model][0](case["x"], case["y"], *params_of(case, model), errata="fix")
     for k, f, name in zip(kept, fixed, MODELS[model][3]):
+        # fix's log-softmax moves the softmax by an ulp or so: 1e-12 is far below the values
+        # (~0.01..3) and far below E3's changes (of the values' size)
         if name.startswith("b"):  # biases are right in the original: the same numbers
-            assert np.array_equal(k, f), name
-        else:  # the same values, most of them in other places (fix's log-softmax moves the
-            # softmax by an ulp or so: 1e-12 is far below the values, ~0.01..3)
+            np.testing.assert_allclose(k, f, rtol=0, atol=1e-12, err_msg=name)
+        else:  # the same values in other places
             np.testing.assert_allclose(np.sort(k, axis=None), np.sort(f, axis=None), rtol=0,
                                        atol=1e-12, err_msg=name)
-            assert np.mean(k != f) > 0.5, name
             assert relative_error(k, f) > 0.5, name
 
 
