@@ -8,9 +8,9 @@ from reference.fc_backward import fc_backward
 from reference.loss_cross_entropy_softmax import loss_cross_entropy_softmax
 from reference.relu import relu
 from reference.relu_backward import relu_backward
-from reference.train_slp_linear import fc_weight_step
+from reference.train_slp_linear import fc_weight_step, perceptron_descent
 from shared.errata import check_errata
-from shared.training import mini_batch_descent, normrnd, starting_weights
+from shared.training import normrnd, starting_weights
 
 
 def initial_weights(rng=None, hidden=30):
@@ -59,12 +59,11 @@ def train_mlp(mini_batch_x, mini_batch_y, *, w1=None, b1=None, w2=None, b2=None,
 
     Starting weights default to TrainMLP's draw (``initial_weights(rng, hidden)``; drawn even
     when given). gamma = ``lr`` (1.0), lambda = ``decay`` (0.75): the loop of every Train*.m
-    (``shared.training.mini_batch_descent``). ``forward_backward``: the gradient function.
+    (``shared.training.mini_batch_descent``, through ``perceptron_descent``). ``forward_backward``: the gradient function.
     Divergence is watched as in train_slp_linear. Returns (w1 (30,196), b1 (30,1), w2 (10,30), b2 (10,1), loss (iterations,)).
     """
     start = starting_weights(initial_weights(rng, hidden), w1=w1, b1=b1, w2=w2, b2=b2)
-    (w1, b1, w2, b2), loss = mini_batch_descent(
-        mini_batch_x, mini_batch_y, start.values(), forward_backward, iterations=iterations,
-        lr=lr, decay=decay, errata=errata, progress=progress,
-        watch_growth=errata != "keep", name="TrainMLP")
+    (w1, b1, w2, b2), loss = perceptron_descent("TrainMLP", mini_batch_x, mini_batch_y, start,
+                                                forward_backward, iterations, lr, decay, errata,
+                                                progress)
     return w1, b1, w2, b2, loss

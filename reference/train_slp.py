@@ -3,9 +3,9 @@
 from reference.fc import fc
 from reference.fc_backward import fc_backward
 from reference.loss_cross_entropy_softmax import loss_cross_entropy_softmax
-from reference.train_slp_linear import fc_weight_step, initial_weights
+from reference.train_slp_linear import fc_weight_step, initial_weights, perceptron_descent
 from shared.errata import check_errata
-from shared.training import mini_batch_descent, starting_weights
+from shared.training import starting_weights
 
 
 def slp_forward_backward(x, y, w, b, errata="keep"):
@@ -34,8 +34,6 @@ def train_slp(mini_batch_x, mini_batch_y, *, w=None, b=None, iterations=10000, l
     Returns (w (10,196), b (10,1), loss (iterations,)).
     """
     start = starting_weights(initial_weights(rng), w=w, b=b)
-    (w, b), loss = mini_batch_descent(
-        mini_batch_x, mini_batch_y, start.values(), forward_backward, iterations=iterations,
-        lr=lr, decay=decay, errata=errata, progress=progress,
-        watch_growth=errata != "keep", name="TrainSLP")
+    (w, b), loss = perceptron_descent("TrainSLP", mini_batch_x, mini_batch_y, start,
+                                      forward_backward, iterations, lr, decay, errata, progress)
     return w, b, loss

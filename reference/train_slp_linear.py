@@ -53,15 +53,23 @@ def train_slp_linear(mini_batch_x, mini_batch_y, *, w=None, b=None, iterations=1
     mini_batch_x: list of (196,b) image batches, mini_batch_y: list of (10,b) one-hot labels.
     Starting weights default to TrainSLP_linear's draw (``initial_weights(rng)``; drawn even
     when given). gamma = ``lr`` (0.03), lambda = ``decay`` (0.8): the loop of every Train*.m
-    (``shared.training.mini_batch_descent``). ``forward_backward``: the gradient function (the
+    (``shared.training.mini_batch_descent``, through ``perceptron_descent``). ``forward_backward``: the gradient function (the
     dual twin's takes the same arguments). Returns (w (10,196), b (10,1), loss (iterations,)).
     A non-finite loss stops the run (TrainingDiverged); with errata="fix" also a loss grown a
     million times. Not with "keep": as written (E3) the loss grows by far more than that and
     stays finite, in Octave as here, and the run is the original's.
     """
     start = starting_weights(initial_weights(rng), w=w, b=b)
-    (w, b), loss = mini_batch_descent(
-        mini_batch_x, mini_batch_y, start.values(), forward_backward, iterations=iterations,
-        lr=lr, decay=decay, errata=errata, progress=progress,
-        watch_growth=errata != "keep", name="TrainSLP_linear")
+    (w, b), loss = perceptron_descent("TrainSLP_linear", mini_batch_x, mini_batch_y, start,
+                                      forward_backward, iterations, lr, decay, errata, progress)
     return w, b, loss
+
+
+def perceptron_descent(name, mini_batch_x, mini_batch_y, start, forward_backward, iterations,
+                       lr, decay, errata, progress):
+    """The loop of TrainSLP_linear, TrainSLP and TrainMLP (``name``): mini_batch_descent from
+    ``start`` (name -> parameter, in forward_backward's order), watched for divergence as
+    train_slp_linear says. Returns (the trained parameters, in order; loss)."""
+    return mini_batch_descent(mini_batch_x, mini_batch_y, start.values(), forward_backward,
+                              iterations=iterations, lr=lr, decay=decay, errata=errata,
+                              progress=progress, name=name, watch_growth=errata != "keep")

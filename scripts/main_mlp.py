@@ -25,20 +25,10 @@ As written, the original's weight step is scrambled (erratum E3: it trains to ch
 --errata fix corrects it.
 """
 
-EPILOG = """\
-examples:
-  python scripts/main_mlp.py                    the original, as written (E3 included)
-  python scripts/main_mlp.py --errata fix       the same with erratum E3 corrected
-  python scripts/main_mlp.py --variant dual     the same, gradients from dual numbers
-  python scripts/main_mlp.py --iterations 0 --weights data/original_mlp.mat
-                                  only evaluate the published weights (accuracy 0.9150)
-"""
-
 
 def main(argv=None):
     keep_freed_memory()  # speed/memory.py, opted into by this script, as main_cnn.py does
-    return perceptron_main("mlp", argv, prog="main_mlp.py", description=DESCRIPTION,
-                           epilog=EPILOG)
+    return perceptron_main("mlp", argv, prog="main_mlp.py", description=DESCRIPTION)
 
 
 if __name__ == "__main__":

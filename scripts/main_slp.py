@@ -24,20 +24,10 @@ confusion.png into --out-dir, and prints the accuracy. As written, the original'
 step is scrambled (erratum E3: it trains to chance); --errata fix corrects it.
 """
 
-EPILOG = """\
-examples:
-  python scripts/main_slp.py                    the original, as written (E3 included)
-  python scripts/main_slp.py --errata fix       the same with erratum E3 corrected
-  python scripts/main_slp.py --variant dual     the same, gradients from dual numbers
-  python scripts/main_slp.py --iterations 0 --weights data/original_slp.mat
-                                  only evaluate the published weights (accuracy 0.8855)
-"""
-
 
 def main(argv=None):
     keep_freed_memory()  # speed/memory.py, opted into by this script, as main_cnn.py does
-    return perceptron_main("slp", argv, prog="main_slp.py", description=DESCRIPTION,
-                           epilog=EPILOG)
+    return perceptron_main("slp", argv, prog="main_slp.py", description=DESCRIPTION)
 
 
 if __name__ == "__main__":

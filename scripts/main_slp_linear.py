@@ -25,20 +25,10 @@ dir, and prints the accuracy. As written, the original's weight step is scramble
 E3: it trains to chance); --errata fix corrects it.
 """
 
-EPILOG = """\
-examples:
-  python scripts/main_slp_linear.py                    the original, as written (E3 included)
-  python scripts/main_slp_linear.py --errata fix       the same with erratum E3 corrected
-  python scripts/main_slp_linear.py --variant dual     the same, gradients from dual numbers
-  python scripts/main_slp_linear.py --iterations 0 --weights data/original_slp_linear.mat
-                                  only evaluate the published weights (accuracy 0.8040)
-"""
-
 
 def main(argv=None):
     keep_freed_memory()  # speed/memory.py, opted into by this script, as main_cnn.py does
-    return perceptron_main("slp_linear", argv, prog="main_slp_linear.py", description=DESCRIPTION,
-                           epilog=EPILOG)
+    return perceptron_main("slp_linear", argv, prog="main_slp_linear.py", description=DESCRIPTION)
 
 
 if __name__ == "__main__":

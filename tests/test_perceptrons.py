@@ -59,6 +59,12 @@ def assert_close(got, golden, tol=ABS_TOL, label=""):
     assert np.max(np.abs(got - golden)) <= tol, f"{label}: {np.max(np.abs(got - golden)):.3g}"
 
 
+def assert_fc_backward(g, dldy, x, w, b, y, names):
+    """FC_backward on the golden inputs gives the golden (dldx, dldw, dldb) ``names``."""
+    for got, name in zip(fc_backward(g[dldy], g[x], g[w], g[b], g[y]), names):
+        assert_close(got, g[name], label=name)
+
+
 @pytest.fixture(params=CASES)
 def case(request):
     return load(request.param)
@@ -67,28 +73,28 @@ def case(request):
 # ---- layer by layer, each fed the golden inputs ---------------------------------------------
 
 
-def test_linear_slp_layers(case):
-    g = case
-    assert_close(fc(g["x"], g["w"], g["b"]), g["lin_y_tilde"], label="y_tilde")
-    for loss in (loss_euclidean, dual_loss_euclidean):
-        l, dldy = loss(g["lin_y_tilde"], g["y"])
-        assert_close(l, g["lin_L"][0, 0], label="L")
-        assert_close(dldy, g["lin_dldy"], label="dldy")
-    dldx, dldw, dldb = fc_backward(g["lin_dldy"], g["x"], g["w"], g["b"], g["lin_y_tilde"])
-    for got, name in ((dldx, "lin_dldx"), (dldw, "lin_dldw"), (dldb, "lin_dldb")):
-        assert_close(got, g[name], label=name)
+SLP_LOSSES = {  # golden prefix -> the loss of that perceptron, with the errata argument
+    "lin": lambda y_tilde, y, errata: loss_euclidean(y_tilde, y),
+    "slp": loss_cross_entropy_softmax,
+}
 
 
+@pytest.mark.parametrize("prefix", SLP_LOSSES)
 @pytest.mark.parametrize("errata", ["keep", "fix"])
-def test_slp_layers(case, errata):
+def test_single_layer_perceptron_layers(case, prefix, errata):
     g = case
-    assert_close(fc(g["x"], g["w"], g["b"]), g["slp_y_tilde"], label="y_tilde")
-    l, dldy = loss_cross_entropy_softmax(g["slp_y_tilde"], g["y"], errata)
-    assert_close(l, g["slp_L"][0, 0], label="L")
-    assert_close(dldy, g["slp_dldy"], label="dldy")
-    dldx, dldw, dldb = fc_backward(g["slp_dldy"], g["x"], g["w"], g["b"], g["slp_y_tilde"])
-    for got, name in ((dldx, "slp_dldx"), (dldw, "slp_dldw"), (dldb, "slp_dldb")):
-        assert_close(got, g[name], label=name)
+    assert_close(fc(g["x"], g["w"], g["b"]), g[f"{prefix}_y_tilde"], label="y_tilde")
+    l, dldy = SLP_LOSSES[prefix](g[f"{prefix}_y_tilde"], g["y"], errata)
+    assert_close(l, g[f"{prefix}_L"][0, 0], label="L")
+    assert_close(dldy, g[f"{prefix}_dldy"], label="dldy")
+    assert_fc_backward(g, f"{prefix}_dldy", "x", "w", "b", f"{prefix}_y_tilde",
+                       (f"{prefix}_dldx", f"{prefix}_dldw", f"{prefix}_dldb"))
+
+
+def test_the_dual_euclidean_loss(case):
+    l, dldy = dual_loss_euclidean(case["lin_y_tilde"], case["y"])
+    assert_close(l, case["lin_L"][0, 0], label="L")
+    assert_close(dldy, case["lin_dldy"], label="dldy")
 
 
 @pytest.mark.parametrize("errata", ["keep", "fix"])
@@ -100,13 +106,9 @@ def test_mlp_layers(case, errata):
     l, dlda2 = loss_cross_entropy_softmax(g["a2"], g["y"], errata)
     assert_close(l, g["mlp_L"][0, 0], label="L")
     assert_close(dlda2, g["dlda2"], label="dlda2")
-    dldf1, dldw2, dldb2 = fc_backward(g["dlda2"], g["f1"], g["w2"], g["b2"], g["a2"])
-    for got, name in ((dldf1, "dldf1"), (dldw2, "dldw2"), (dldb2, "dldb2")):
-        assert_close(got, g[name], label=name)
+    assert_fc_backward(g, "dlda2", "f1", "w2", "b2", "a2", ("dldf1", "dldw2", "dldb2"))
     assert_close(relu_backward(g["dldf1"], g["a1"], g["f1"]), g["dlda1"], label="dlda1")
-    dldx1, dldw1, dldb1 = fc_backward(g["dlda1"], g["x"], g["w1"], g["b1"], g["a1"])
-    for got, name in ((dldx1, "dldx1"), (dldw1, "dldw1"), (dldb1, "dldb1")):
-        assert_close(got, g[name], label=name)
+    assert_fc_backward(g, "dlda1", "x", "w1", "b1", "a1", ("dldx1", "dldw1", "dldb1"))
 
 
 def test_fc_weight_step_is_e3_as_written_and_corrected(case):
