@@ -21,7 +21,8 @@ from shared.cli import (ArgumentParser, add_main_arguments, add_run_arguments, r
                         variant_settings)
 from shared.data import load_mnist
 from shared.errors import CnnDualError
-from shared.outputs import (WEIGHT_NAMES, accuracy, check_out_dir, confusion_matrix, load_cnn_mat,
+from shared.outputs import (WEIGHT_NAMES, accuracy, check_out_dir, cnn_shapes, confusion_matrix,
+                            load_cnn_mat,
                             load_weights_mat, plot_confusion, plot_loss, save_cnn_mat,
                             save_weights_mat, write_json, write_output_set)
 
@@ -75,13 +76,8 @@ def run_main(config, model):
     start = {} if config.weights is None else model.load(config.weights)
 
     im_train, im_test = im_train / 255, im_test / 255
-    rng = np.random.default_rng(config.seed)
-    mini_batch_x, mini_batch_y = get_mini_batch(im_train, label_train, config.batch_size, rng=rng)
-    began = time.perf_counter()
-    trained, loss = model.train(mini_batch_x, mini_batch_y, start, config, rng)
-    training_seconds = time.perf_counter() - began
-
-    predicted = model.predict(im_test, trained)
+    trained, loss, predicted, training_seconds = train_and_test(
+        config, model, start, (im_train, label_train, im_test))
     truth = label_test.reshape(-1)
     acc = accuracy(predicted, truth)
     confusion = confusion_matrix(predicted, truth)
@@ -107,6 +103,22 @@ def run_main(config, model):
                   lambda path: model.save(path, trained), metrics, loss,
                   f"Training loss ({model.title(config)})")
     return metrics
+
+
+def train_and_test(config, model, start, data):
+    """The middle of every main_*.m: mini-batches (seeded by ``config.seed``, as the starting
+    weights are), training from ``start`` ({} for the Train*.m's own draw), the test loop.
+
+    data: (im_train (196,N) divided by 255, label_train (1,N), im_test (196,M) divided by 255).
+    Returns (trained, loss, predicted labels (M,), training seconds).
+    """
+    im_train, label_train, im_test = data
+    rng = np.random.default_rng(config.seed)
+    mini_batch_x, mini_batch_y = get_mini_batch(im_train, label_train, config.batch_size, rng=rng)
+    began = time.perf_counter()
+    trained, loss = model.train(mini_batch_x, mini_batch_y, start, config, rng)
+    training_seconds = time.perf_counter() - began
+    return trained, loss, model.predict(im_test, trained), training_seconds
 
 
 def write_outputs(out_dir, weights_file, save_weights, metrics, loss, loss_title):
@@ -136,7 +148,8 @@ class CnnModel:
     ``dual.extensions.network``): ``train_cnn``, ``predict`` and ``CONV_KINDS``; for the
     original network they are the port's own functions."""
 
-    name, file_name = "cnn", "cnn.mat"
+    name, file_name, lr = "cnn", "cnn.mat", 0.03
+    parameters = sum(math.prod(shape) for shape in cnn_shapes().values())  # the original's 1,510
 
     def __init__(self, variant_module):
         self.variant = variant_module
@@ -221,6 +234,10 @@ class Perceptron:
     def file_name(self):
         return f"{self.name}.mat"
 
+    @property
+    def parameters(self):
+        return sum(math.prod(shape) for shape in self.shapes.values())
+
     def check(self, config):
         if config.activation != "relu" or config.conv != "linear" or config.conv_impl != "im2col":
             raise CnnDualError(f"the {self.name} model has no conv layer: --activation, --conv "
@@ -263,7 +280,7 @@ def perceptron(name, variant="reference"):
     return Perceptron(name, train, predict, order, shapes, lr)
 
 
-PUBLISHED_ACCURACY = {"slp_linear": 0.8040, "slp": 0.8855, "mlp": 0.9150}
+PUBLISHED_ACCURACY = {"slp_linear": 0.8040, "slp": 0.8855, "mlp": 0.9150, "cnn": 0.8415}
 """What the weights the original published reach: the accuracies printed on its figures."""
 
 EPILOG = """\
@@ -285,7 +302,7 @@ def perceptron_main(name, argv, *, prog, description):
     parser = ArgumentParser(prog=prog, description=description, epilog=epilog,
                             formatter_class=argparse.RawDescriptionHelpFormatter)
     add_main_arguments(parser, lr=lr, errata_help="the original's scrambled weight steps (E3)",
-                       grad_mode_help=f"{sum(math.prod(s) for s in shapes.values()):,}",
+                       grad_mode_help=f"{perceptron(name).parameters:,}",
                        weights_file=f"{name}.mat")
     add_run_arguments(parser)
     return run_cli(_run_perceptron, name, parser.parse_args(argv))
