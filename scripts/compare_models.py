@@ -44,7 +44,7 @@ def format_table(table, iterations, seeds):
         seconds = " / ".join(f"{row[s]['training_seconds_mean']:.2f}" for s in SETTINGS)
         lines.append(f"| {name} | {row['parameters']:,} | {row['published']:.4f} | "
                      + " | ".join(cells) + f" | {seconds} |")
-    lines.append(f"(test accuracy, mean ± std over {seeds} seed{'s' * (seeds > 1)})")
+    lines.append(f"\n(test accuracy, mean ± std over {seeds} seed{'s' * (seeds > 1)})")
     return "\n".join(lines)
 
 
