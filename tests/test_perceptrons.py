@@ -223,7 +223,8 @@ def test_training_reproduces_the_original(model, errata):
     assert_trained(trained[:-1], golden, model)
 
 
-@pytest.mark.slow  # the dual FC backward costs ~1 ms an iteration: 10 to 25 s each
+@pytest.mark.slow  # the dual FC backward costs ~0.3 ms an iteration: 2 to 5 s each (more on a
+# loaded machine)
 @pytest.mark.parametrize("model", MODELS)
 def test_dual_training_is_the_fixed_original(model):
     batches_x, batches_y, start, golden = golden_training(model, "fix")
