@@ -1,7 +1,6 @@
 """MATLAB: TrainCNN.m -- mini-batch gradient descent on the whole network."""
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from reference.conv import conv
 from reference.conv_backward import conv_backward
@@ -15,8 +14,8 @@ from reference.pool2x2_backward import pool2x2_backward
 from reference.relu import relu
 from reference.relu_backward import relu_backward
 from shared.errata import check_errata
-from shared.errors import DivergenceWatch
 from shared.matlab import as_column, reshape_f
+from shared.training import mini_batch_descent, normrnd
 
 
 def initial_weights(rng=None, n_filters=3):
@@ -24,8 +23,8 @@ def initial_weights(rng=None, n_filters=3):
     w_fc = normrnd(0,1,[10 147]), b_fc = zeros(10,1). The values are drawn from a numpy
     Generator (or seed) in MATLAB's column-major fill order."""
     rng = np.random.default_rng(rng)
-    w_conv = reshape_f(rng.standard_normal(3 * 3 * n_filters), (3, 3, 1, n_filters))
-    w_fc = reshape_f(rng.standard_normal(10 * 7 * 7 * n_filters), (10, 7 * 7 * n_filters))
+    w_conv = normrnd(rng, (3, 3, 1, n_filters))
+    w_fc = normrnd(rng, (10, 7 * 7 * n_filters))
     return w_conv, np.zeros((n_filters, 1)), w_fc, np.zeros((10, 1))
 
 
@@ -99,14 +98,9 @@ def train_cnn(mini_batch_x, mini_batch_y, *, w_conv=None, b_conv=None, w_fc=None
     ``forward_backward`` is the gradient function (the dual twin's, or an extension's, which
     take the same arguments); ``extra``: parameters beyond the original's four (an extension's
     conv layer), passed after b_fc and stepped alike; when given, they are returned last.
+    The loop is the one all Train*.m share (``shared.training.mini_batch_descent``).
     Raises TrainingDiverged (shared.errors) when the loss becomes non-finite or explodes.
     """
-    if iterations < 0:
-        raise ValueError(f"iterations must be >= 0, got {iterations}")
-    if not lr > 0:
-        raise ValueError(f"lr must be > 0, got {lr}")
-    n_batches = len(mini_batch_x)
-    gamma, lambda_ = lr, decay
     start = initial_weights(rng)  # (drawn even when given: the same rng stream either way)
     w_conv = start[0] if w_conv is None else np.array(w_conv, dtype=float)
     b_conv = start[1] if b_conv is None else np.array(b_conv, dtype=float).reshape(-1, 1)
@@ -115,27 +109,10 @@ def train_cnn(mini_batch_x, mini_batch_y, *, w_conv=None, b_conv=None, w_fc=None
     extra = [np.array(p, dtype=float) for p in extra]
     images = [as_images(np.asarray(x, dtype=float)) for x in mini_batch_x]
     labels = [np.asarray(y, dtype=float) for y in mini_batch_y]
-
-    k_batch_no = 0
-    loss = np.zeros(iterations)
-    with DivergenceWatch() as watch:  # (a diverging run stops with a TrainingDiverged)
-        for i_iter in tqdm(range(1, iterations + 1), disable=not progress, desc="TrainCNN",
-                           unit="it"):
-            if i_iter % 1000 == 0:
-                gamma = lambda_ * gamma
-            curr_batch, curr_labels = images[k_batch_no], labels[k_batch_no]
-            curr_batch_size = curr_labels.shape[1]
-            # for jImage = 1:currBatchSize ... end: every image of the batch at once, summed
-            l, dLdw_conv, dLdb_conv, dLdw, dLdb, *dLd_extra = forward_backward(
-                curr_batch, curr_labels, w_conv, b_conv, w_fc, b_fc, *extra, errata=errata)
-            loss[i_iter - 1] = watch.check(i_iter, l)
-            w_conv = w_conv - gamma / curr_batch_size * dLdw_conv
-            b_conv = b_conv - gamma / curr_batch_size * dLdb_conv
-            w_fc = w_fc - gamma / curr_batch_size * dLdw
-            b_fc = b_fc - gamma / curr_batch_size * dLdb
-            extra = [p - gamma / curr_batch_size * d for p, d in zip(extra, dLd_extra)]
-            k_batch_no = (k_batch_no + 1) % n_batches
-        watch.check_parameters(w_conv, b_conv, w_fc, b_fc, *extra)
+    (w_conv, b_conv, w_fc, b_fc, *extra), loss = mini_batch_descent(
+        images, labels, (w_conv, b_conv, w_fc, b_fc, *extra), forward_backward,
+        iterations=iterations, lr=lr, decay=decay, errata=errata, progress=progress,
+        name="TrainCNN")
     if extra:
         return w_conv, b_conv, w_fc, b_fc, loss, tuple(extra)
     return w_conv, b_conv, w_fc, b_fc, loss

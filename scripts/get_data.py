@@ -1,4 +1,5 @@
-"""Download the original MNIST .mat files and check their SHA-256.
+"""Download the original MNIST .mat files and the perceptrons' published weights, and check
+their SHA-256.
 
     python scripts/get_data.py [--data-dir data] [--force] [--timeout S]
 """
@@ -14,7 +15,7 @@ from pathlib import Path
 # from any working directory, and never pick up another checkout's editable install
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from shared.data import CHECKSUMS, SOURCE_URL
+from shared.data import CHECKSUMS, PUBLISHED_WEIGHTS, SOURCE_URL, source
 from shared.cli import ArgumentParser, path, positive_float, run_cli
 from shared.errors import DataError, Interrupted
 from shared.outputs import atomic_write
@@ -34,14 +35,14 @@ def download(url, timeout, opener=urllib.request.urlopen):
 def fetch(name, data_dir, force=False, timeout=60.0, opener=urllib.request.urlopen):
     """Make sure `data_dir`/`name` is the original file; download it when absent or wrong.
 
-    name: a key of CHECKSUMS. Returns "present" (kept) or "downloaded". A present file with a
+    name: a key of CHECKSUMS or PUBLISHED_WEIGHTS (shared.data.source). Returns "present" (kept) or "downloaded". A present file with a
     wrong checksum is reported on stdout and replaced. Raises DataError when the download
     fails or its checksum is wrong; then nothing is written.
     """
     data_dir = Path(data_dir)
     path = data_dir / name
-    url = SOURCE_URL + name
-    expected = CHECKSUMS[name]
+    remote, expected = source(name)
+    url = SOURCE_URL + remote
     if path.is_dir():
         raise DataError(f"{path} is a directory, not the data file; move it away and run "
                         "again")
@@ -92,6 +93,8 @@ def parse_args(argv):
         prog="get_data.py",
         description=(
             "Download mnist_train.mat and mnist_test.mat (the data of the original MATLAB CNN) "
+            "and the weights the original published for its perceptrons (Outputs/slp_linear.mat, "
+            "slp.mat, mlp.mat, saved as original_*.mat) "
             f"from {SOURCE_URL} and check their SHA-256. Files already present with the right "
             "checksum are kept; a present file with a wrong checksum is replaced."
         )
@@ -112,7 +115,7 @@ def parse_args(argv):
 
 
 def main(argv=None, opener=urllib.request.urlopen):
-    """Fetch both files. On failure: one line on stderr and SystemExit(1); on Ctrl-C or
+    """Fetch every file. On failure: one line on stderr and SystemExit(1); on Ctrl-C or
     SIGTERM one line saying which files are in place, and SystemExit(130 or 143)."""
 
     code = run_cli(_run, parse_args(argv), opener)
@@ -121,16 +124,21 @@ def main(argv=None, opener=urllib.request.urlopen):
     return 0
 
 
+def names():
+    """The files get_data fetches, in order: the MNIST data, then the published weights."""
+    return [*CHECKSUMS, *PUBLISHED_WEIGHTS]
+
+
 def _run(args, opener):
 
     done = []
     try:
-        for name in CHECKSUMS:
+        for name in names():
             status = fetch(name, args.data_dir, args.force, args.timeout, opener)
             done.append(name)
             print(f"{args.data_dir / name}: {status}, SHA-256 ok")
     except KeyboardInterrupt as exc:  # each file is written whole or not at all
-        rest = [name for name in CHECKSUMS if name not in done]
+        rest = [name for name in names() if name not in done]
         left = (f"{', '.join(done)} in place in {args.data_dir}, {', '.join(rest)} not written"
                 if done else "nothing was written")
         raise Interrupted(getattr(exc, "how", "interrupted"), left,

@@ -121,3 +121,69 @@ def run_cli(main_function, *args):
         how, left = getattr(exc, "how", "interrupted"), getattr(exc, "left", "nothing was written")
         print(f"error: {how}; {left}", file=sys.stderr)
         return getattr(exc, "exit_code", 130)
+
+
+# ---- the flags every main_*.py shares ------------------------------------------------------
+
+def add_main_arguments(parser, *, lr, errata_help, grad_mode_help, weights_file):
+    """The flags of every main_*.py: --variant, --iterations, --batch-size, --lr (default
+    ``lr``, the original's gamma), --seed, --errata, --grad-mode; then ``add_run_arguments``'s
+    --data-dir, --out-dir, --weights (a MATLAB-style ``weights_file``) and --quiet, which a
+    script adds after its own (main_cnn's --activation, --conv...)."""
+    parser.add_argument("--variant", choices=("reference", "dual"), default="reference",
+                        help="reference: the faithful port with hand-derived gradients; "
+                             "dual: gradients from dual numbers (default: reference)")
+    parser.add_argument("--iterations", type=iterations, default=10000,
+                        help="training iterations, one mini-batch each (default: 10000; "
+                             "0 only evaluates; at most 10,000,000)")
+    parser.add_argument("--batch-size", type=positive_int, default=30,
+                        help="images per mini-batch (default: 30)")
+    parser.add_argument("--lr", type=positive_float, default=lr,
+                        help=f"learning rate, the original's gamma (default: {lr:g})")
+    parser.add_argument("--seed", type=non_negative_int, default=0,
+                        help="seed of the shuffle and of the N(0,1) starting weights (default: 0)")
+    parser.add_argument("--errata", choices=("keep", "fix"), default=None,
+                        help=f"keep: reproduce {errata_help}; fix: true gradients (default: keep "
+                             "for the reference; the dual variant computes true gradients only)")
+    parser.add_argument("--grad-mode", choices=("chain", "forward"), default=None,
+                        help="dual variant only. chain: each layer's local derivatives from "
+                             "dual numbers, chained backward (default); forward: seed all "
+                             f"{grad_mode_help} parameters and run only the forward pass (slow)")
+    parser.set_defaults(weights_file=weights_file)
+
+
+def add_run_arguments(parser):
+    """--data-dir, --out-dir, --weights and --quiet (after ``add_main_arguments``)."""
+    parser.add_argument("--data-dir", type=path, default=Path("data"),
+                        help="where mnist_train.mat and mnist_test.mat are (default: data)")
+    parser.add_argument("--out-dir", type=path, default=Path("outputs"),
+                        help="where the outputs are written (default: outputs)")
+    parser.add_argument("--weights", type=path, default=None, metavar="FILE",
+                        help=f"start from the weights of a MATLAB-style "
+                             f"{parser.get_default('weights_file')} instead of N(0,1) draws "
+                             "(with --iterations 0: only evaluate them)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+
+
+def variant_settings(args):
+    """(errata, grad_mode) of a main_*.py's --variant, --errata, --grad-mode: the dual variant
+    computes true gradients (errata fix, grad_mode chain unless given); the reference's are
+    hand-derived (grad_mode None, errata keep unless given). CnnDualError for a contradiction."""
+    if args.variant == "dual":
+        if args.errata == "keep":
+            raise CnnDualError("the dual variant computes true gradients: --errata keep is the "
+                               "reference's (use --variant reference)")
+        return "fix", args.grad_mode or "chain"
+    if args.grad_mode is not None:
+        raise CnnDualError("--grad-mode is for --variant dual (the reference's gradients "
+                           "are hand-derived)")
+    return args.errata or "keep", None
+
+
+def report(args, metrics):
+    """What a main_*.py prints: a summary line (unless --quiet), then the accuracy."""
+    if not args.quiet:
+        print(f"{args.variant} ({metrics['grad_mode']}, errata {metrics['errata']}): "
+              f"{metrics['iterations']} iterations in "
+              f"{metrics['training_seconds']:.2f} s; outputs in {args.out_dir}")
+    print(f"Accuracy: {metrics['accuracy']:.4f}")

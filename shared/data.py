@@ -25,6 +25,26 @@ CHECKSUMS = {  # SHA-256 of the original files
     "mnist_train.mat": "5994ed5a95f8b6a93c6e3d936d9c0b10f64b9b8c9845e06679aecc06b822e4f0",
     "mnist_test.mat": "d2c5f71782bff57ef5f615615d0dc9e7e31b3fa5d019252a0dd4f56e4c25a938",
 }
+PUBLISHED_WEIGHTS = {  # file name here -> (its path in the original repository, SHA-256)
+    "original_slp_linear.mat": (
+        "Outputs/slp_linear.mat", "80083c620883b7f6161dc34e70cdf6e6928c365dc0688e381b3eaf8ffe56b552"),
+    "original_slp.mat": (
+        "Outputs/slp.mat", "aa0fe6978726886d29e4745f704cc7f1a538f6aed360a1d21acea63f10e84a86"),
+    "original_mlp.mat": (
+        "Outputs/mlp.mat", "a7917f354a34a7834cc90d8f98c7727c567ed9e86b3ed52f205d2652606f185d"),
+}
+"""The perceptrons' weights as the original repository published them (its Outputs/ folder):
+main_slp_linear, main_slp and main_mlp evaluate them to the accuracies printed on its figures."""
+
+
+def source(name):
+    """(the path of data file ``name`` in the original repository, its SHA-256): a key of
+    CHECKSUMS (the MNIST files, at the repository's root) or of PUBLISHED_WEIGHTS."""
+    if name in PUBLISHED_WEIGHTS:
+        return PUBLISHED_WEIGHTS[name]
+    return name, CHECKSUMS[name]
+
+
 # split -> (file name, image variable, label variable)
 SPLITS = {
     "train": ("mnist_train.mat", "im_train", "label_train"),

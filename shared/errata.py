@@ -5,8 +5,13 @@
   spatial gradient, so the conv gradients are computed from scrambled values.
   E2: ``TrainCNN`` reshapes the 1x27 conv weight gradient (channel fastest) straight to
   3x3x1x3 (kernel row fastest), scrambling its axes.
-- ``"fix"``: correct both (and compute the softmax stably): the true gradients, which are all
-  the dual twin computes.
+  E3 (the perceptrons): ``TrainSLP_linear``, ``TrainSLP`` and ``TrainMLP`` (both layers) add
+  ``reshape(dldw, [n m])`` to their n x m accumulators, a column-major reading of
+  ``FC_backward``'s row-major 1 x n*m row (``TrainCNN`` reads it as ``reshape(dldw, [m n])'``):
+  a scrambled weight step, with which the three train to chance
+  (``reference.train_slp_linear.fc_weight_step``).
+- ``"fix"``: correct all three (and compute the softmax stably): the true gradients, which are
+  all the dual twin computes.
 """
 
 ERRATA_CHOICES = ("keep", "fix")

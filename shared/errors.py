@@ -31,8 +31,9 @@ class DivergenceWatch:
 
     A diverging run overflows silently, as in MATLAB (numpy's overflow warnings are off
     inside); :meth:`check` reports it: a loss that is NaN or inf, or that has grown to
-    ``GROWTH`` times the first iteration's (at least ``GROWTH``). A layer that refuses an
-    overflowed value raises FloatingPointError, reported the same way.
+    ``GROWTH`` times the first iteration's (at least ``GROWTH``; ``growth=False``: only a
+    non-finite loss). A layer that refuses an overflowed value raises FloatingPointError,
+    reported the same way.
     """
 
     GROWTH = 1e6
@@ -40,7 +41,8 @@ class DivergenceWatch:
     summed loss of a batch of 30 starts in the tens to hundreds), reached within a few
     iterations by one whose step is too large."""
 
-    def __init__(self):
+    def __init__(self, growth=True):
+        self.growth = growth
         self.first = None
         self.iteration = 0
 
@@ -62,7 +64,7 @@ class DivergenceWatch:
             raise TrainingDiverged(iteration, f"the loss became {loss}")
         if self.first is None:
             self.first = max(abs(loss), 1.0)
-        elif abs(loss) > self.GROWTH * self.first:
+        elif self.growth and abs(loss) > self.GROWTH * self.first:
             raise TrainingDiverged(iteration, f"the loss grew from {self.first:.3g} to {loss:.3g}")
         self.iteration = iteration
         return loss

@@ -116,21 +116,47 @@ def load_cnn_mat(path, n_filters=3):
     Returns a dict with w_conv (3,3,1,n), b_conv (n,1), w_fc (10,49n), b_fc (10,1), float64,
     n = n_filters, and the conv kinds' extra weights the file has (`extra_shapes`: w2_conv,
     log_gamma_conv, gamma_conv) likewise, plus any other variables of the file as loadmat gives
-    them. Shapes that differ only by singleton axes (w_conv (3,3,n), b_conv (n,) or (1,n)...)
-    are accepted. Raises WeightsError (one line) when the file is missing, unreadable, lacks a
-    variable, or a weight is not a real number array of its shape, has NaN or inf values, or
-    exceeds WEIGHT_LIMIT in magnitude (gamma_conv: is outside 1/WEIGHT_LIMIT..WEIGHT_LIMIT).
+    them. Checked as `load_weights_mat` checks (gamma_conv: within 1/WEIGHT_LIMIT..WEIGHT_LIMIT).
     """
     contents = read_mat(path, WeightsError)
-    require_variables(path, contents, WEIGHT_NAMES, WeightsError)
-    weights = _check_weights(path, contents, n_filters)
+    weights = checked_weights(path, contents, cnn_shapes(n_filters))
     known = {**cnn_shapes(n_filters), **extra_shapes(n_filters)}
-    extra = {name: contents[name] for name in extra_shapes(n_filters) if name in contents}
-    weights.update(_check_shapes(path, extra, extra_shapes(n_filters)))
-    for name, value in weights.items():
-        _check_values(path, name, value)
+    present = {name: shape for name, shape in extra_shapes(n_filters).items() if name in contents}
+    weights.update(checked_weights(path, contents, present))
     others = {name: value for name, value in contents.items() if name not in known}
     return {**weights, **others}
+
+
+def load_weights_mat(path, shapes):
+    """The weights ``shapes`` names (name -> MATLAB shape) from a .mat file, e.g. main_slp's
+    slp.mat (w (10,196), b (10,1)): a dict of float64 arrays in those shapes.
+
+    Shapes that differ only by singleton axes (b (10,) or (1,10)) are accepted; other variables
+    of the file are ignored. Raises WeightsError (one line) when the file is missing,
+    unreadable, lacks a variable, or a weight is not a real number array of its shape, has NaN
+    or inf values, or exceeds WEIGHT_LIMIT in magnitude.
+    """
+    return checked_weights(path, read_mat(path, WeightsError), shapes)
+
+
+def checked_weights(path, contents, shapes):
+    """contents[name] for every name of ``shapes`` (all required), checked: float64 in its
+    MATLAB shape, finite, within the limits (`_check_values`); else WeightsError."""
+    require_variables(path, contents, tuple(shapes), WeightsError)
+    weights = _check_shapes(path, contents, shapes)
+    for name, value in weights.items():
+        _check_values(path, name, value)
+    return weights
+
+
+def save_weights_mat(path, shapes, weights):
+    """Save ``weights`` (name -> array) as the MATLAB main_*.m does, in a .mat file MATLAB and
+    scipy can read, each in its shape of ``shapes`` (name -> MATLAB shape), in that order.
+    Raises WeightsError for a missing weight or a wrong shape."""
+    require_variables(path, weights, tuple(shapes), WeightsError)
+    checked = _check_shapes(path, {k: np.asarray(v) for k, v in weights.items()}, shapes)
+    with atomic_write(path) as f:
+        scipy.io.savemat(f, checked)
 
 
 def _check_values(path, name, value):

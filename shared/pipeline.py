@@ -1,10 +1,14 @@
-"""MATLAB: main_cnn.m -- load, normalise, mini-batches, train, test, save; for either variant.
+"""MATLAB: main_cnn.m, main_slp_linear.m, main_slp.m, main_mlp.m -- load, normalise,
+mini-batches, train, test, save; for either variant.
 
-The variant is a network module (``reference.extensions.network`` or
-``dual.extensions.network``): ``get_mini_batch``, ``train_cnn``, ``predict`` and ``CONV_KINDS``;
-for the original network they are the port's own functions.
+All four mains do the same thing with another model, so one function does it (``run_main``),
+given the model: ``CnnModel`` (the CNN, with the extensions' activations and conv layers) or a
+``Perceptron`` (``perceptron("slp_linear" | "slp" | "mlp", variant)``).
 """
 
+import argparse
+import importlib
+import math
 import os
 import time
 from dataclasses import dataclass
@@ -12,10 +16,15 @@ from pathlib import Path
 
 import numpy as np
 
+from reference.get_mini_batch import get_mini_batch
+from shared.cli import (ArgumentParser, add_main_arguments, add_run_arguments, report, run_cli,
+                        variant_settings)
 from shared.data import load_mnist
 from shared.errors import CnnDualError
-from shared.outputs import (WEIGHT_NAMES, accuracy, check_out_dir, confusion_matrix, load_cnn_mat,
-                            plot_confusion, plot_loss, save_cnn_mat, write_json, write_output_set)
+from shared.outputs import (WEIGHT_NAMES, accuracy, check_out_dir, cnn_shapes, confusion_matrix,
+                            load_cnn_mat,
+                            load_weights_mat, plot_confusion, plot_loss, save_cnn_mat,
+                            save_weights_mat, write_json, write_output_set)
 
 
 @dataclass
@@ -26,7 +35,7 @@ class RunConfig:
     lr: float = 0.03
     seed: int = 0
     errata: str = "keep"
-    activation: str = "relu"
+    activation: str = "relu"  # the CNN only, as the next two
     conv: str = "linear"
     conv_impl: str = "im2col"  # linear only: "im2col" (Conv.m) or "loops" (conv_loops)
     grad_mode: str | None = None  # dual only: "chain" or "forward"
@@ -36,8 +45,19 @@ class RunConfig:
     progress: bool = True
 
 
+def config_from_args(args, **model_settings):
+    """The RunConfig of a main_*.py's parsed arguments (``shared.cli.add_main_arguments``'s);
+    ``model_settings``: the fields only its model has (main_cnn's activation, conv...)."""
+    errata, grad_mode = variant_settings(args)
+    return RunConfig(variant=args.variant, iterations=args.iterations,
+                     batch_size=args.batch_size, lr=args.lr, seed=args.seed, errata=errata,
+                     grad_mode=grad_mode, data_dir=args.data_dir, out_dir=args.out_dir,
+                     weights=args.weights, progress=not args.quiet, **model_settings)
+
+
 MAIN_OUTPUTS = ("cnn.mat", "metrics.json", "confusion.png", "loss.png")
-"""What a main_cnn run writes into its out dir (loss.png only when it trained)."""
+"""What a main_cnn run writes into its out dir (loss.png only when it trained); the other mains
+write their weights file in cnn.mat's place."""
 
 
 def check_writable(out_dir):
@@ -46,57 +66,27 @@ def check_writable(out_dir):
     check_out_dir(out_dir)
 
 
-def run_main_cnn(config, variant_module):
-    """Do what main_cnn.m does; write cnn.mat, metrics.json, loss.png (when it trained) and
-    confusion.png into ``config.out_dir``, all only after a successful run; return the metrics."""
+def run_main(config, model):
+    """Do what the main_*.m of ``model`` does; write its weights file, metrics.json, loss.png
+    (when it trained) and confusion.png into ``config.out_dir``, all only after a successful
+    run; return the metrics."""
     check_writable(config.out_dir)
     im_train, label_train, im_test, label_test = load_mnist(config.data_dir)
-    if config.conv_impl == "loops" and config.conv != "linear":
-        raise CnnDualError(f"--conv-impl loops is the linear conv written as loops; the "
-                           f"{config.conv} conv has no loop form")
-    kind_name = "linear-loops" if config.conv_impl == "loops" else config.conv
-    kind = variant_module.CONV_KINDS.get(kind_name)
-    if kind is None:
-        raise CnnDualError(f"the {config.variant} variant has no '{config.conv}' conv layer"
-                           + (" (no hand-derived backward: use --variant dual)"
-                              if config.conv == "gaussian" else ""))
-    start, start_extra = {}, None
-    if config.weights is not None:
-        loaded = kind.from_file(load_cnn_mat(config.weights))
-        start = {k: loaded[k] for k in WEIGHT_NAMES}
-        missing = [name for name in kind.extra if name not in loaded]
-        if missing:
-            raise CnnDualError(f"{config.weights}: a '{config.conv}' conv layer needs "
-                               f"{', '.join(missing)}, which the file does not have")
-        start_extra = {name: loaded[name] for name in kind.extra} or None
+    model.check(config)
+    start = {} if config.weights is None else model.load(config.weights)
 
     im_train, im_test = im_train / 255, im_test / 255
-    rng = np.random.default_rng(config.seed)
-    mini_batch_x, mini_batch_y = variant_module.get_mini_batch(
-        im_train, label_train, config.batch_size, rng=rng)
-    mode = {} if config.grad_mode is None else {"mode": config.grad_mode}
-    began = time.perf_counter()
-    trained = variant_module.train_cnn(
-        mini_batch_x, mini_batch_y, **start, iterations=config.iterations, lr=config.lr,
-        errata=config.errata, activation=config.activation, conv=kind_name,
-        conv_extra=start_extra, rng=rng, progress=config.progress, **mode)
-    training_seconds = time.perf_counter() - began
-    w_conv, b_conv, w_fc, b_fc, loss = trained[:5]
-    extra = trained[5] if len(trained) > 5 else {}
-
-    predicted = variant_module.predict(im_test, w_conv, b_conv, w_fc, b_fc,
-                                       activation=config.activation, conv=kind_name,
-                                       conv_extra=extra)
+    trained, loss, predicted, training_seconds = train_and_test(
+        config, model, start, (im_train, label_train, im_test))
     truth = label_test.reshape(-1)
     acc = accuracy(predicted, truth)
     confusion = confusion_matrix(predicted, truth)
     metrics = {
+        "model": model.name,
         "variant": config.variant,
         "grad_mode": config.grad_mode or "hand-derived backward",
         "errata": config.errata,
-        "activation": config.activation,
-        "conv": config.conv,
-        "conv_impl": config.conv_impl,
+        **model.settings(config),
         "iterations": config.iterations,
         "batch_size": config.batch_size,
         "lr": config.lr,
@@ -109,25 +99,216 @@ def run_main_cnn(config, variant_module):
         "n_train": int(im_train.shape[1]),
         "n_test": int(im_test.shape[1]),
     }
-    write_outputs(Path(config.out_dir), (w_conv, b_conv, w_fc, b_fc), metrics, loss,
-                  f"Training loss ({config.variant}, errata {config.errata}, {config.activation}, "
-                  f"{config.conv} conv)", kind.to_file(extra))
+    write_outputs(Path(config.out_dir), model.file_name,
+                  lambda path: model.save(path, trained), metrics, loss,
+                  f"Training loss ({model.title(config)})")
     return metrics
 
 
-def write_outputs(out_dir, weights, metrics, loss, loss_title, extra=None):
-    """Write cnn.mat, metrics.json, confusion.png and (after training) loss.png into ``out_dir``.
+def train_and_test(config, model, start, data):
+    """The middle of every main_*.m: mini-batches (seeded by ``config.seed``, as the starting
+    weights are), training from ``start`` ({} for the Train*.m's own draw), the test loop.
+
+    data: (im_train (196,N) divided by 255, label_train (1,N), im_test (196,M) divided by 255).
+    Returns (trained, loss, predicted labels (M,), training seconds).
+    """
+    im_train, label_train, im_test = data
+    rng = np.random.default_rng(config.seed)
+    mini_batch_x, mini_batch_y = get_mini_batch(im_train, label_train, config.batch_size, rng=rng)
+    began = time.perf_counter()
+    trained, loss = model.train(mini_batch_x, mini_batch_y, start, config, rng)
+    training_seconds = time.perf_counter() - began
+    return trained, loss, model.predict(im_test, trained), training_seconds
+
+
+def write_outputs(out_dir, weights_file, save_weights, metrics, loss, loss_title):
+    """Write the weights file (``save_weights(path)``), metrics.json, confusion.png and (after
+    training) loss.png into ``out_dir``.
 
     All or nothing (shared.outputs.write_output_set): a failure or an interruption leaves the
     earlier files as they were, and a loss.png of an earlier run is removed when this one did
     not train.
     """
     writers = {
-        "cnn.mat": lambda path: save_cnn_mat(path, *weights, **(extra or {})),
+        weights_file: save_weights,
         "metrics.json": lambda path: write_json(path, metrics),
         "confusion.png": lambda path: plot_confusion(path, np.asarray(metrics["confusion"]),
                                                      metrics["accuracy"]),
     }
     if len(loss):
         writers["loss.png"] = lambda path: plot_loss(path, loss, title=loss_title)
-    write_output_set(out_dir, writers, MAIN_OUTPUTS)
+    write_output_set(out_dir, writers, (weights_file, *MAIN_OUTPUTS[1:]))
+
+
+# ---- the models ---------------------------------------------------------------------------
+
+
+class CnnModel:
+    """main_cnn.m's model. The variant is a network module (``reference.extensions.network`` or
+    ``dual.extensions.network``): ``train_cnn``, ``predict`` and ``CONV_KINDS``; for the
+    original network they are the port's own functions."""
+
+    name, file_name, lr = "cnn", "cnn.mat", 0.03
+    parameters = sum(math.prod(shape) for shape in cnn_shapes().values())  # the original's 1,510
+
+    def __init__(self, variant_module):
+        self.variant = variant_module
+
+    def check(self, config):
+        if config.conv_impl == "loops" and config.conv != "linear":
+            raise CnnDualError(f"--conv-impl loops is the linear conv written as loops; the "
+                               f"{config.conv} conv has no loop form")
+        self.kind_name = "linear-loops" if config.conv_impl == "loops" else config.conv
+        self.kind = self.variant.CONV_KINDS.get(self.kind_name)
+        if self.kind is None:
+            raise CnnDualError(f"the {config.variant} variant has no '{config.conv}' conv layer"
+                               + (" (no hand-derived backward: use --variant dual)"
+                                  if config.conv == "gaussian" else ""))
+        self.config = config
+
+    def load(self, path):
+        loaded = self.kind.from_file(load_cnn_mat(path))
+        missing = [name for name in self.kind.extra if name not in loaded]
+        if missing:
+            raise CnnDualError(f"{path}: a '{self.config.conv}' conv layer needs "
+                               f"{', '.join(missing)}, which the file does not have")
+        start = {k: loaded[k] for k in WEIGHT_NAMES}
+        start["conv_extra"] = {name: loaded[name] for name in self.kind.extra} or None
+        return start
+
+    def train(self, mini_batch_x, mini_batch_y, start, config, rng):
+        mode = {} if config.grad_mode is None else {"mode": config.grad_mode}
+        start = {"conv_extra": None, **start}
+        trained = self.variant.train_cnn(
+            mini_batch_x, mini_batch_y, **start, iterations=config.iterations, lr=config.lr,
+            errata=config.errata, activation=config.activation, conv=self.kind_name, rng=rng,
+            progress=config.progress, **mode)
+        extra = trained[5] if len(trained) > 5 else {}
+        return (trained[:4], extra), trained[4]
+
+    def predict(self, im_test, trained):
+        weights, extra = trained
+        return self.variant.predict(im_test, *weights, activation=self.config.activation,
+                                    conv=self.kind_name, conv_extra=extra)
+
+    def save(self, path, trained):
+        weights, extra = trained
+        save_cnn_mat(path, *weights, **(self.kind.to_file(extra) or {}))
+
+    def settings(self, config):
+        return {"activation": config.activation, "conv": config.conv,
+                "conv_impl": config.conv_impl}
+
+    def title(self, config):
+        return (f"{config.variant}, errata {config.errata}, {config.activation}, "
+                f"{config.conv} conv")
+
+
+def run_main_cnn(config, variant_module):
+    """Do what main_cnn.m does (``run_main`` with the CNN); return the metrics."""
+    return run_main(config, CnnModel(variant_module))
+
+
+PERCEPTRONS = {  # model -> its weights as main_*.m saves them (MATLAB shapes), its gamma
+    "slp_linear": ({"w": (10, 196), "b": (10, 1)}, 0.03),
+    "slp": ({"w": (10, 196), "b": (10, 1)}, 0.5),
+    "mlp": ({"w2": (10, 30), "b2": (10, 1), "w1": (30, 196), "b1": (30, 1)}, 1.0),
+}
+"""main_mlp.m saves w2 b2 w1 b1, in that order; TrainMLP returns w1 b1 w2 b2."""
+
+
+@dataclass
+class Perceptron:
+    """main_slp_linear.m, main_slp.m or main_mlp.m: ``train`` is its Train*.m (the variant's),
+    ``predict`` its test half (``reference.main_*``), ``order`` the weights as ``train``
+    returns them and ``predict`` takes them, ``shapes`` as the weights file holds them."""
+
+    name: str
+    train_function: object
+    predict_function: object
+    order: tuple
+    shapes: dict
+    lr: float
+
+    @property
+    def file_name(self):
+        return f"{self.name}.mat"
+
+    @property
+    def parameters(self):
+        return sum(math.prod(shape) for shape in self.shapes.values())
+
+    def check(self, config):
+        if config.activation != "relu" or config.conv != "linear" or config.conv_impl != "im2col":
+            raise CnnDualError(f"the {self.name} model has no conv layer: --activation, --conv "
+                               "and --conv-impl are main_cnn's")
+
+    def load(self, path):
+        return load_weights_mat(path, self.shapes)
+
+    def train(self, mini_batch_x, mini_batch_y, start, config, rng):
+        mode = {} if config.grad_mode is None else {"mode": config.grad_mode}
+        *weights, loss = self.train_function(
+            mini_batch_x, mini_batch_y, **start, iterations=config.iterations, lr=config.lr,
+            errata=config.errata, rng=rng, progress=config.progress, **mode)
+        return dict(zip(self.order, weights)), loss
+
+    def predict(self, im_test, trained):
+        return self.predict_function(im_test, *(trained[name] for name in self.order))
+
+    def save(self, path, trained):
+        save_weights_mat(path, self.shapes, trained)
+
+    def settings(self, config):
+        return {}
+
+    def title(self, config):
+        return f"{self.name}, {config.variant}, errata {config.errata}"
+
+
+def perceptron(name, variant="reference"):
+    """The Perceptron of main_<name>.m (name: "slp_linear", "slp" or "mlp") for ``variant``
+    ("reference": the port; "dual": the twin's Train*.m)."""
+    if name not in PERCEPTRONS:
+        raise ValueError(f"model must be one of {', '.join(PERCEPTRONS)}, got {name!r}")
+    if variant not in ("reference", "dual"):
+        raise ValueError(f"variant must be 'reference' or 'dual', got {variant!r}")
+    shapes, lr = PERCEPTRONS[name]
+    train = getattr(importlib.import_module(f"{variant}.train_{name}"), f"train_{name}")
+    predict = importlib.import_module(f"reference.main_{name}").predict
+    order = ("w1", "b1", "w2", "b2") if name == "mlp" else ("w", "b")
+    return Perceptron(name, train, predict, order, shapes, lr)
+
+
+PUBLISHED_ACCURACY = {"slp_linear": 0.8040, "slp": 0.8855, "mlp": 0.9150, "cnn": 0.8415}
+"""What the weights the original published reach: the accuracies printed on its figures."""
+
+EPILOG = """\
+examples:
+  python scripts/main_{name}.py                    the original, as written (E3 included)
+  python scripts/main_{name}.py --errata fix       the same with erratum E3 corrected
+  python scripts/main_{name}.py --variant dual     the same, gradients from dual numbers
+  python scripts/main_{name}.py --iterations 0 --weights data/original_{name}.mat
+                                  only evaluate the published weights (accuracy {accuracy:.4f})
+"""
+
+
+def perceptron_main(name, argv, *, prog, description):
+    """The command line of main_<name>.py (name: "slp_linear", "slp" or "mlp"): main_cnn.py's
+    flags but its conv-layer ones; runs ``run_main`` and prints the accuracy. Returns the exit
+    code (a user error: one line on stderr, 1; a bad argument: 2)."""
+    shapes, lr = PERCEPTRONS[name]
+    epilog = EPILOG.format(name=name, accuracy=PUBLISHED_ACCURACY[name])
+    parser = ArgumentParser(prog=prog, description=description, epilog=epilog,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_main_arguments(parser, lr=lr, errata_help="the original's scrambled weight steps (E3)",
+                       grad_mode_help=f"{perceptron(name).parameters:,}",
+                       weights_file=f"{name}.mat")
+    add_run_arguments(parser)
+    return run_cli(_run_perceptron, name, parser.parse_args(argv))
+
+
+def _run_perceptron(name, args):
+    metrics = run_main(config_from_args(args), perceptron(name, args.variant))
+    report(args, metrics)
+    return 0

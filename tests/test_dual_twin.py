@@ -564,7 +564,33 @@ def _errata_calls():
                                                             errata=e),
         "loss_cross_entropy_softmax": lambda e: dual.loss_cross_entropy_softmax(g["pred5"], g["y"],
                                                                                 errata=e),
+        **_perceptron_errata_calls(),
     }
+
+
+def _perceptron_errata_calls():
+    """The same for the perceptrons' twins (dual.train_slp_linear, train_slp, train_mlp)."""
+    import dual.train_mlp
+    import dual.train_slp
+    import dual.train_slp_linear
+
+    g = load_golden("perceptron_case_bias")
+    calls = {}
+    for name, module, params in (("slp_linear", dual.train_slp_linear, ("w", "b")),
+                                 ("slp", dual.train_slp, ("w", "b")),
+                                 ("mlp", dual.train_mlp, ("w1", "b1", "w2", "b2"))):
+        p = [g[k] for k in params]
+        body, train = getattr(module, f"{name}_forward_backward"), getattr(module, f"train_{name}")
+        calls[f"{name}_forward_backward"] = _with_errata(body, g["x"], g["y"], *p)
+        calls[f"forward_mode[{name}]"] = _with_errata(module.forward_mode, g["x"], g["y"], *p)
+        calls[f"train_{name}"] = _with_errata(train, [g["x"]], [g["y"]], iterations=1,
+                                              progress=False)
+    return calls
+
+
+def _with_errata(function, *args, **kwargs):
+    """errata -> function(*args, errata=errata, **kwargs)."""
+    return lambda errata: function(*args, errata=errata, **kwargs)
 
 
 def test_every_function_taking_errata_is_covered():

@@ -9,10 +9,13 @@ from pathlib import Path
 import pytest
 
 import shared.data
-from shared.data import SOURCE_URL
+from shared.data import PUBLISHED_WEIGHTS, SOURCE_URL, source
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "get_data.py"
-PAYLOADS = {"mnist_train.mat": b"fake train bytes", "mnist_test.mat": b"fake test bytes"}
+PAYLOADS = {"mnist_train.mat": b"fake train bytes", "mnist_test.mat": b"fake test bytes",
+            "original_slp_linear.mat": b"fake w b", "original_slp.mat": b"fake w b too",
+            "original_mlp.mat": b"fake w1 b1 w2 b2"}
+URLS = {name: SOURCE_URL + source(name)[0] for name in PAYLOADS}
 
 
 def load_script():
@@ -23,13 +26,18 @@ def load_script():
 
 
 get_data = load_script()
+PUBLISHED_WEIGHTS_AS_PUBLISHED = [(name, sha) for name, (_, sha) in PUBLISHED_WEIGHTS.items()]
 
 
 @pytest.fixture(autouse=True)
 def fake_checksums(monkeypatch):
     """Make the payloads the 'original' files (the script and the loader share this dict)."""
     for name, payload in PAYLOADS.items():
-        monkeypatch.setitem(shared.data.CHECKSUMS, name, hashlib.sha256(payload).hexdigest())
+        digest = hashlib.sha256(payload).hexdigest()
+        if name in PUBLISHED_WEIGHTS:
+            monkeypatch.setitem(shared.data.PUBLISHED_WEIGHTS, name, (source(name)[0], digest))
+        else:
+            monkeypatch.setitem(shared.data.CHECKSUMS, name, digest)
 
 
 class FakeOpener:
@@ -44,7 +52,8 @@ class FakeOpener:
         self.calls.append((url, timeout))
         if self.error is not None:
             raise self.error
-        return io.BytesIO(self.payloads[url.rsplit("/", 1)[1]])
+        by_url = {URLS[name]: payload for name, payload in self.payloads.items()}
+        return io.BytesIO(by_url[url])
 
 
 def run_failing(argv, opener, capsys):
@@ -58,18 +67,31 @@ def run_failing(argv, opener, capsys):
     return err
 
 
-def test_downloads_both_files(tmp_path, capsys):
+def test_downloads_every_file(tmp_path, capsys):
     opener = FakeOpener()
     data_dir = tmp_path / "new" / "data"  # created on the way
     assert get_data.main(["--data-dir", str(data_dir), "--timeout", "7"], opener=opener) == 0
     for name, payload in PAYLOADS.items():
         assert (data_dir / name).read_bytes() == payload
-    assert opener.calls == [
-        (SOURCE_URL + "mnist_train.mat", 7.0),
-        (SOURCE_URL + "mnist_test.mat", 7.0),
-    ]
-    assert sorted(p.name for p in data_dir.iterdir()) == ["mnist_test.mat", "mnist_train.mat"]
-    assert capsys.readouterr().out.count("downloaded, SHA-256 ok") == 2
+    assert opener.calls == [(URLS[name], 7.0) for name in PAYLOADS]
+    assert opener.calls[:2] == [(SOURCE_URL + "mnist_train.mat", 7.0),
+                                (SOURCE_URL + "mnist_test.mat", 7.0)]
+    assert sorted(p.name for p in data_dir.iterdir()) == sorted(PAYLOADS)
+    assert capsys.readouterr().out.count("downloaded, SHA-256 ok") == 5
+
+
+def test_the_weights_come_from_the_original_outputs_folder():
+    assert URLS["original_mlp.mat"] == SOURCE_URL + "Outputs/mlp.mat"
+    assert URLS["original_slp_linear.mat"] == SOURCE_URL + "Outputs/slp_linear.mat"
+
+
+@pytest.mark.parametrize("name", list(PUBLISHED_WEIGHTS))
+def test_present_weight_files_have_the_published_checksums(name):
+    path = Path(__file__).resolve().parents[1] / "data" / name
+    if not path.is_file():
+        pytest.skip(f"data/{name} is absent")
+    expected = dict(PUBLISHED_WEIGHTS_AS_PUBLISHED)[name]
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == expected
 
 
 def test_source_url_is_the_original_repository():
@@ -85,7 +107,7 @@ def test_skips_files_with_the_right_checksum(tmp_path, capsys):
     opener = FakeOpener()
     get_data.main(["--data-dir", str(tmp_path)], opener=opener)
     assert opener.calls == []
-    assert capsys.readouterr().out.count("present, SHA-256 ok") == 2
+    assert capsys.readouterr().out.count("present, SHA-256 ok") == 5
 
 
 def test_force_downloads_again(tmp_path):
@@ -93,12 +115,14 @@ def test_force_downloads_again(tmp_path):
         (tmp_path / name).write_bytes(payload)
     opener = FakeOpener()
     get_data.main(["--data-dir", str(tmp_path), "--force"], opener=opener)
-    assert len(opener.calls) == 2
+    assert len(opener.calls) == 5
 
 
 def test_replaces_a_present_file_with_a_wrong_checksum(tmp_path, capsys):
     (tmp_path / "mnist_train.mat").write_bytes(b"corrupted")
-    (tmp_path / "mnist_test.mat").write_bytes(PAYLOADS["mnist_test.mat"])
+    for name, payload in PAYLOADS.items():
+        if name != "mnist_train.mat":
+            (tmp_path / name).write_bytes(payload)
     opener = FakeOpener()
     get_data.main(["--data-dir", str(tmp_path)], opener=opener)
     assert (tmp_path / "mnist_train.mat").read_bytes() == PAYLOADS["mnist_train.mat"]
@@ -108,7 +132,7 @@ def test_replaces_a_present_file_with_a_wrong_checksum(tmp_path, capsys):
 
 
 def test_wrong_checksum_of_a_download_writes_nothing(tmp_path, capsys):
-    opener = FakeOpener(payloads={"mnist_train.mat": b"tampered", "mnist_test.mat": b""})
+    opener = FakeOpener(payloads={**PAYLOADS, "mnist_train.mat": b"tampered"})
     err = run_failing(["--data-dir", str(tmp_path)], opener, capsys)
     got = hashlib.sha256(b"tampered").hexdigest()
     assert f"downloaded mnist_train.mat has SHA-256 {got}" in err
@@ -177,7 +201,8 @@ def test_ctrl_c_during_a_download_is_one_line_saying_what_is_in_place(tmp_path, 
     assert info.value.code == 130
     err = capsys.readouterr().err
     assert err == (f"error: interrupted; mnist_train.mat in place in {tmp_path}, "
-                   "mnist_test.mat not written\n")
+                   "mnist_test.mat, original_slp_linear.mat, original_slp.mat, "
+                   "original_mlp.mat not written\n")
     assert [p.name for p in tmp_path.iterdir()] == ["mnist_train.mat"]
 
 

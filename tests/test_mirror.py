@@ -32,6 +32,13 @@ MIRRORS = {
     # dldy = y_tilde - y -> the dual part of the loss run on seeded scores
     "loss_cross_entropy_softmax.py": {"loss_cross_entropy_softmax": 9},
     "train_cnn.py": {"forward_backward": 4},  # only which errata it accepts: the rest is equal
+    # dldy = -2 (y - y_tilde) -> the dual part of the loss run on seeded predictions
+    "loss_euclidean.py": {"loss_euclidean": 6},
+    # the perceptrons' loop bodies: only which errata they accept (their backward layers are
+    # dual/'s, imported under the same names)
+    "train_slp_linear.py": {"slp_linear_forward_backward": 4},
+    "train_slp.py": {"slp_forward_backward": 4},
+    "train_mlp.py": {"mlp_forward_backward": 4},
 }
 
 

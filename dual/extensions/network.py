@@ -14,7 +14,7 @@ from dual.pool2x2_backward import pool2x2_backward
 from dual.seeding import elementwise_derivative
 from dual.train_cnn import check_mode, forward_mode
 from dual.train_cnn import train_cnn as dual_train_cnn
-from reference.get_mini_batch import get_mini_batch  # noqa: F401 (main_cnn's, for the pipeline)
+from reference.get_mini_batch import get_mini_batch  # noqa: F401 (main_cnn's, for compare_filters)
 from reference.extensions import network as reference_network
 from shared.errata import TRUE_DERIVATIVES, check_errata
 from shared.matlab import reshape_f

@@ -16,7 +16,7 @@ from reference.extensions.sigmoid_backward import sigmoid_backward
 from reference.extensions.study_sigmoid import study_sigmoid
 from reference.extensions.study_sigmoid_backward import study_sigmoid_backward
 from reference.fc import fc
-from reference.get_mini_batch import get_mini_batch  # noqa: F401 (main_cnn's, for the pipeline)
+from reference.get_mini_batch import get_mini_batch  # noqa: F401 (main_cnn's, for compare_filters)
 from reference.fc_backward import fc_backward
 from reference.flattening import flattening
 from reference.flattening_backward import flattening_backward

@@ -1,0 +1,75 @@
+"""MATLAB: TrainSLP_linear.m -- the linear single-layer perceptron: FC (10x196), Euclidean loss."""
+
+import numpy as np
+
+from reference.fc import fc
+from reference.fc_backward import fc_backward
+from reference.loss_euclidean import loss_euclidean
+from shared.errata import check_errata
+from shared.matlab import reshape_f
+from shared.training import mini_batch_descent, normrnd, starting_weights
+
+
+def initial_weights(rng=None):
+    """TrainSLP_linear's (and TrainSLP's) start: w = normrnd(0, 1, [10 196]), b = zeros(10, 1),
+    drawn from a numpy Generator (or seed) in MATLAB's column-major fill order."""
+    return {"w": normrnd(np.random.default_rng(rng), (10, 196)), "b": np.zeros((10, 1))}
+
+
+def slp_linear_forward_backward(x, y, w, b, errata="keep"):
+    """The body of TrainSLP_linear's jImage loop, for one image or a whole batch at once.
+
+    x (196,1) or (196,B) images, y (10,1) or (10,B) one-hot -> (l, dLdw (10,196), dLdb (10,1)):
+    what TrainSLP_linear adds to its accumulators, summed over the batch (with errata="keep"
+    the scrambled weight step of erratum E3, ``fc_weight_step``).
+    """
+    check_errata(errata)
+    y_tilde = fc(x, w, b)
+    l, dldy = loss_euclidean(y_tilde, y)
+    _, dldw, dldb = fc_backward(dldy, x, w, b, y_tilde)
+    dLdw = fc_weight_step(dldw, w.shape, errata)
+    dLdb = dldb.T
+    return l, dLdw, dLdb
+
+
+def fc_weight_step(dldw, w_shape, errata="keep"):
+    """How TrainSLP_linear, TrainSLP and TrainMLP add FC_backward's 1 x n*m row (row-major: row
+    i of the gradient after row i-1) to their n x m accumulator.
+
+    keep (E3): ``reshape(dldw, [n m])``, reading the row-major row column-major: a scrambled
+    step; fix: ``reshape(dldw, [m n])'``, as TrainCNN reads it.
+    """
+    n, m = w_shape
+    if check_errata(errata) == "keep":
+        return reshape_f(dldw, (n, m))
+    return reshape_f(dldw, (m, n)).T
+
+
+def train_slp_linear(mini_batch_x, mini_batch_y, *, w=None, b=None, iterations=10000, lr=0.03,
+                     decay=0.8, errata="keep", rng=None, progress=True,
+                     forward_backward=slp_linear_forward_backward):
+    """[w, b] = TrainSLP_linear(mini_batch_x, mini_batch_y), and the loss history.
+
+    mini_batch_x: list of (196,b) image batches, mini_batch_y: list of (10,b) one-hot labels.
+    Starting weights default to TrainSLP_linear's draw (``initial_weights(rng)``; drawn even
+    when given). gamma = ``lr`` (0.03), lambda = ``decay`` (0.8): the loop of every Train*.m
+    (``shared.training.mini_batch_descent``, through ``perceptron_descent``). ``forward_backward``: the gradient function (the
+    dual twin's takes the same arguments). Returns (w (10,196), b (10,1), loss (iterations,)).
+    A non-finite loss stops the run (TrainingDiverged); with errata="fix" also a loss grown a
+    million times. Not with "keep": as written (E3) the loss grows by far more than that and
+    stays finite, in Octave as here, and the run is the original's.
+    """
+    start = starting_weights(initial_weights(rng), w=w, b=b)
+    (w, b), loss = perceptron_descent("TrainSLP_linear", mini_batch_x, mini_batch_y, start,
+                                      forward_backward, iterations, lr, decay, errata, progress)
+    return w, b, loss
+
+
+def perceptron_descent(name, mini_batch_x, mini_batch_y, start, forward_backward, iterations,
+                       lr, decay, errata, progress):
+    """The loop of TrainSLP_linear, TrainSLP and TrainMLP (``name``): mini_batch_descent from
+    ``start`` (name -> parameter, in forward_backward's order), watched for divergence as
+    train_slp_linear says. Returns (the trained parameters, in order; loss)."""
+    return mini_batch_descent(mini_batch_x, mini_batch_y, start.values(), forward_backward,
+                              iterations=iterations, lr=lr, decay=decay, errata=errata,
+                              progress=progress, name=name, watch_growth=errata != "keep")

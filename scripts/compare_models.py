@@ -1,0 +1,128 @@
+"""The original repository's results, reproduced: its four models, as written and corrected.
+
+    python scripts/compare_models.py [--seeds 5] [--iterations 10000] [--jobs N]
+                                     [--data-dir data] [--out-dir outputs] [--quiet]
+
+Each of the linear SLP, the SLP, the MLP and the CNN is trained with the original schedule
+(its main_*.m) in three settings: the reference as written (errata kept: E3 for the
+perceptrons, E1 and E2 for the CNN), the reference with the errata fixed, and the dual twin
+(chain mode). Reports the test accuracy (mean ± standard deviation over the seeds) beside the
+accuracy of the weights the original published, the parameter counts and the training
+seconds, and writes models.json and models.png into --out-dir (both or neither). Seeds run in
+parallel processes (--jobs, default one per core).
+"""
+
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+# the checkout's root first: the scripts run from a plain checkout (before pip install),
+# from any working directory, and never pick up another checkout's editable install
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from shared.cli import ArgumentParser, iterations, path, positive_int, run_cli
+from shared.comparison import MODELS, SETTINGS, load_data, one_run, summarise
+from shared.data import load_mnist
+from shared.outputs import atomic_write, check_out_dir, write_json, write_output_set
+from shared.pipeline import PUBLISHED_ACCURACY
+from speed.memory import keep_freed_memory
+
+LABELS = {"keep": "as written (keep)", "fix": "errata fixed (fix)", "dual": "dual twin"}
+
+
+def format_table(table, iterations, seeds):
+    lines = [f"| model | parameters | published | "
+             + " | ".join(LABELS.values())
+             + f" | training s ({iterations} it.; keep / fix / dual) |",
+             "|---|---|---|---|---|---|---|"]
+    for name, row in table.items():
+        cells = [f"{row[s]['accuracy_mean']:.4f} ± {row[s]['accuracy_std']:.4f}" for s in SETTINGS]
+        seconds = " / ".join(f"{row[s]['training_seconds_mean']:.2f}" for s in SETTINGS)
+        lines.append(f"| {name} | {row['parameters']:,} | {row['published']:.4f} | "
+                     + " | ".join(cells) + f" | {seconds} |")
+    lines.append(f"\n(test accuracy, mean ± std over {seeds} seed{'s' * (seeds > 1)})")
+    return "\n".join(lines)
+
+
+def plot(path, runs, table):
+    """Accuracy per model and setting (a dot per seed, a bar for the mean); the published
+    accuracy of each model marked by a black line across its group."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(8, 4.5), layout="constrained")
+    ax = fig.subplots()
+    width = 0.26
+    for j, setting in enumerate(SETTINGS):
+        xs = np.arange(len(MODELS)) + (j - 1) * width
+        means = [table[name][setting]["accuracy_mean"] for name in MODELS]
+        ax.bar(xs, means, width * 0.9, label=LABELS[setting], alpha=0.75)
+        for x, name in zip(xs, MODELS):
+            values = [r["accuracy"] for r in runs if r["model"] == name and r["setting"] == setting]
+            ax.plot(np.full(len(values), x), values, "k.", ms=3)
+    for i, name in enumerate(MODELS):
+        ax.plot([i - 1.5 * width, i + 1.5 * width], [PUBLISHED_ACCURACY[name]] * 2, "k-", lw=2,
+                label="published weights" if i == 0 else None)
+    ax.set_xticks(range(len(MODELS)), MODELS)
+    ax.set(ylim=(0, 1), ylabel="test accuracy",
+           title="The original's four models: as written, errata fixed, dual twin")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=4, fontsize=8)
+    with atomic_write(path) as f:
+        fig.savefig(f, format="png", dpi=100)
+
+
+def parse_args(argv):
+
+    parser = ArgumentParser(prog="compare_models.py", description=" ".join(
+        __doc__.split("\n\n", 2)[2].split()))
+    parser.add_argument("--seeds", type=positive_int, default=5,
+                        help="runs per model and setting, seeds 0..N-1 (default: 5)")
+    parser.add_argument("--iterations", type=iterations, default=10000,
+                        help="training iterations per run (default: 10000; at most 10,000,000)")
+    parser.add_argument("--batch-size", type=positive_int, default=30, help="(default: 30)")
+    parser.add_argument("--jobs", type=positive_int, default=os.cpu_count() or 1,
+                        help="parallel processes (default: one per core)")
+    parser.add_argument("--data-dir", type=path, default=Path("data"),
+                        help="where the MNIST files are (default: data)")
+    parser.add_argument("--out-dir", type=path, default=Path("outputs"),
+                        help="where models.json and models.png go (default: outputs)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    return run_cli(_run, parse_args(argv))
+
+
+def _run(args):
+    check_out_dir(args.out_dir)
+    load_mnist(args.data_dir)  # a data problem is one line here, before any worker starts
+    jobs = [(name, setting, seed) for name in MODELS for setting in SETTINGS
+            for seed in range(args.seeds)]
+    # speed/memory.py, opted into as main_cnn.py does (forked workers inherit the setting)
+    keep_freed_memory()
+    progress = {"disable": args.quiet, "desc": "runs", "unit": "run", "total": len(jobs)}
+    if args.jobs == 1:  # in this process
+        load_data(args.data_dir)
+        runs = [one_run(*job, args.iterations, args.batch_size) for job in tqdm(jobs, **progress)]
+    else:  # a process per core, each with its copy of the data
+        with ProcessPoolExecutor(args.jobs, initializer=load_data,
+                                 initargs=(args.data_dir,)) as pool:
+            futures = [pool.submit(one_run, *job, args.iterations, args.batch_size)
+                       for job in jobs]
+            runs = [f.result() for f in tqdm(futures, **progress)]
+    table = summarise(runs, args.seeds)
+    print(format_table(table, args.iterations, args.seeds))
+    report = {"iterations": args.iterations, "batch_size": args.batch_size, "seeds": args.seeds,
+              "summary": table, "runs": runs}
+    write_output_set(args.out_dir, {"models.json": lambda path: write_json(path, report),
+                                    "models.png": lambda path: plot(path, runs, table)})
+    print(f"wrote {args.out_dir / 'models.json'} and {args.out_dir / 'models.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""The runs of scripts/compare_models.py: each model of the original in each setting, from a
+seed, trained and tested as its main_*.m does (``shared.pipeline.train_and_test``), nothing
+written. In a module of its own so that worker processes can import it."""
+
+import numpy as np
+
+from shared.data import load_mnist
+from shared.outputs import accuracy
+from shared.pipeline import (PERCEPTRONS, PUBLISHED_ACCURACY, CnnModel, RunConfig, perceptron,
+                             train_and_test)
+
+MODELS = (*PERCEPTRONS, "cnn")  # the original's order: main_slp_linear ... main_cnn
+SETTINGS = {  # setting -> (variant, errata)
+    "keep": ("reference", "keep"),
+    "fix": ("reference", "fix"),
+    "dual": ("dual", "fix"),
+}
+
+
+def model_for(name, variant):
+    """The pipeline's model of main_<name>.m for ``variant``."""
+    if name != "cnn":
+        return perceptron(name, variant)
+    if variant == "dual":
+        import dual.extensions.network as network
+    else:
+        import reference.extensions.network as network
+    return CnnModel(network)
+
+
+_DATA = {}
+
+
+def load_data(data_dir):
+    """A worker's data, loaded once per process (the images divided by 255, as main_*.m does)."""
+    im_train, label_train, im_test, label_test = load_mnist(data_dir)
+    _DATA["mnist"] = (im_train / 255, label_train, im_test / 255, label_test)
+
+
+def one_run(name, setting, seed, iterations, batch_size):
+    """Train and test main_<name>.m's model in ``setting`` from ``seed`` -> a result dict."""
+    im_train, label_train, im_test, label_test = _DATA["mnist"]
+    variant, errata = SETTINGS[setting]
+    model = model_for(name, variant)
+    config = RunConfig(variant=variant, iterations=iterations, batch_size=batch_size,
+                       lr=model.lr, seed=seed, errata=errata, progress=False,
+                       grad_mode="chain" if variant == "dual" else None)
+    model.check(config)
+    _, loss, predicted, seconds = train_and_test(config, model, {},
+                                                 (im_train, label_train, im_test))
+    return {"model": name, "setting": setting, "seed": seed,
+            "accuracy": accuracy(predicted, label_test.reshape(-1)),
+            "training_seconds": seconds,
+            "final_loss": float(loss[-1]) if len(loss) else None}
+
+
+def summarise(runs, seeds):
+    """model -> {parameters, published, and per setting: accuracy mean, std, seconds}."""
+    table = {}
+    for name in MODELS:
+        row = {"parameters": model_for(name, "reference").parameters,
+               "published": PUBLISHED_ACCURACY[name], "lr": model_for(name, "reference").lr}
+        for setting in SETTINGS:
+            results = [r for r in runs if r["model"] == name and r["setting"] == setting]
+            acc = np.array([r["accuracy"] for r in results])
+            row[setting] = {
+                "accuracy_mean": float(acc.mean()),
+                "accuracy_std": float(acc.std(ddof=1)) if len(acc) > 1 else 0.0,
+                "training_seconds_mean": float(np.mean([r["training_seconds"]
+                                                        for r in results])),
+                "seeds": len(results),
+            }
+        table[name] = row
+    return table

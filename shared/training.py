@@ -1,0 +1,79 @@
+"""The loop every Train*.m of the original runs: mini-batch gradient descent.
+
+MATLAB: the body of TrainSLP_linear.m, TrainSLP.m, TrainMLP.m and TrainCNN.m outside their
+jImage loops, which is the same in all four:
+
+    for iIter = 1:10000
+        if mod(iIter, 1000) == 0, gamma = lambda * gamma; end
+        dLdw = zeros(...); ...                        % the accumulators
+        currBatch = mini_batch_x{kBatchNo}; ...
+        for jImage = 1:currBatchSize ... end          % forward_backward, the whole batch at once
+        w = w - gamma/currBatchSize * dLdw; ...       % every parameter
+        kBatchNo = kBatchNo + 1; if kBatchNo > nBatches, kBatchNo = 1; end
+    end
+
+Each Train*.m module gives its loop body (its ``forward_backward``) and starting weights.
+"""
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from shared.errors import DivergenceWatch
+from shared.matlab import reshape_f
+
+
+def normrnd(rng, shape):
+    """MATLAB's ``normrnd(0, 1, shape)`` from the numpy Generator ``rng``: standard normal draws
+    filling the array in column-major order (the first index fastest), as MATLAB fills it."""
+    return reshape_f(rng.standard_normal(int(np.prod(shape))), shape)
+
+
+def starting_weights(drawn, **given):
+    """The starting parameters: ``drawn`` (name -> the Train*.m's own draw) with each
+    parameter given (not None) in its place, as float64 in the drawn one's shape."""
+    start = dict(drawn)
+    for name, value in given.items():
+        if value is not None:
+            start[name] = np.array(value, dtype=float).reshape(drawn[name].shape)
+    return start
+
+
+def mini_batch_descent(images, labels, params, forward_backward, *, iterations=10000, lr=0.03,
+                       decay=1.0, errata="keep", progress=True, name="Train", watch_growth=True):
+    """Train*.m's loop: ``iterations`` steps of mini-batch gradient descent from ``params``.
+
+    images, labels: the mini-batches (lists of arrays, one batch each, labels (10,b) one-hot);
+    params: the starting parameters, in the order ``forward_backward`` takes them after
+    (x, y); ``forward_backward(x, y, *params, errata=errata) -> (l, *gradients)``: the jImage
+    loop for a whole batch, each gradient what the accumulator of that parameter sums.
+    Iteration k (1-based) uses batch mod(k-1, nBatches)+1; gamma (``lr``) is multiplied by
+    lambda (``decay``) at every 1000th iteration, before that iteration's step; then every
+    parameter takes ``-= gamma/currBatchSize * gradient``. ``name``: the progress bar's label.
+    ``watch_growth``: whether a loss grown a million times counts as divergence (it always
+    does when it becomes NaN or inf; ``shared.errors.DivergenceWatch``).
+    Returns (params, loss): the trained parameters (a list, in order) and loss (iterations,),
+    each iteration's summed loss. Raises TrainingDiverged (shared.errors) when the loss
+    becomes non-finite or explodes.
+    """
+    if iterations < 0:
+        raise ValueError(f"iterations must be >= 0, got {iterations}")
+    if not lr > 0:
+        raise ValueError(f"lr must be > 0, got {lr}")
+    n_batches = len(images)
+    gamma, lambda_ = lr, decay
+    params = list(params)
+    k_batch_no = 0
+    loss = np.zeros(iterations)
+    with DivergenceWatch(watch_growth) as watch:  # (a diverging run stops with a TrainingDiverged)
+        for i_iter in tqdm(range(1, iterations + 1), disable=not progress, desc=name, unit="it"):
+            if i_iter % 1000 == 0:
+                gamma = lambda_ * gamma
+            curr_batch, curr_labels = images[k_batch_no], labels[k_batch_no]
+            curr_batch_size = curr_labels.shape[1]
+            # for jImage = 1:currBatchSize ... end: every image of the batch at once, summed
+            l, *gradients = forward_backward(curr_batch, curr_labels, *params, errata=errata)
+            loss[i_iter - 1] = watch.check(i_iter, l)
+            params = [p - gamma / curr_batch_size * d for p, d in zip(params, gradients)]
+            k_batch_no = (k_batch_no + 1) % n_batches
+        watch.check_parameters(*params)
+    return params, loss

@@ -1,0 +1,59 @@
+"""scripts/compare_models.py: a short comparison of the four models writes its table, JSON and
+figure (both or neither); bad input is one line."""
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import assert_one_line_error, load_script, run_main
+
+compare_models = load_script("compare_models")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_short_comparison_of_the_four_models(jobs, small_data_dir, tmp_path, capsys):
+    out = tmp_path / "out"
+    code, table, _ = run_main(compare_models, ["--seeds", 2, "--iterations", 3, "--jobs", jobs,
+                                               "--data-dir", small_data_dir, "--out-dir", out,
+                                               "--quiet"], capsys)
+    assert code == 0
+    assert sorted(p.name for p in out.iterdir()) == ["models.json", "models.png"]
+    assert (out / "models.png").read_bytes()[:8] == PNG_SIGNATURE
+    report = json.loads((out / "models.json").read_text())
+    summary = report["summary"]
+    assert list(summary) == ["slp_linear", "slp", "mlp", "cnn"]
+    # 10 x 196 + 10; 30 x 196 + 30 + 10 x 30 + 10; 27 + 3 + 1470 + 10
+    assert [row["parameters"] for row in summary.values()] == [1970, 1970, 6220, 1510]
+    assert [row["published"] for row in summary.values()] == [0.8040, 0.8855, 0.9150, 0.8415]
+    assert len(report["runs"]) == 4 * 3 * 2
+    for name, row in summary.items():
+        for setting in ("keep", "fix", "dual"):
+            accuracies = [r["accuracy"] for r in report["runs"]
+                          if r["model"] == name and r["setting"] == setting]
+            assert row[setting]["seeds"] == len(accuracies) == 2
+            # the mean and std of two numbers in [0, 1], maybe summed in another order: ulps
+            assert row[setting]["accuracy_mean"] == pytest.approx(np.mean(accuracies), abs=1e-15)
+            assert row[setting]["accuracy_std"] == pytest.approx(np.std(accuracies, ddof=1),
+                                                                 abs=1e-15)
+        # the dual twin trains as the fixed reference: 3 steps differ by rounding only, far
+        # from moving a test image across a decision boundary (exact ties are measure zero)
+        assert row["dual"]["accuracy_mean"] == row["fix"]["accuracy_mean"]
+        assert f"| {name} | {row['parameters']:,} | {row['published']:.4f} |" in table
+
+
+def test_bad_data_is_one_line_and_writes_nothing(tmp_path, capsys):
+    code, _, err = run_main(compare_models, ["--data-dir", tmp_path / "nowhere", "--out-dir",
+                                             tmp_path / "o"], capsys)
+    assert_one_line_error(code, err, "mnist_train.mat")
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("argv, word", [(["--seeds", "0"], "--seeds"),
+                                        (["--jobs", "0"], "--jobs"),
+                                        (["--iterations", "-2"], "--iterations")])
+def test_bad_arguments_are_one_line(argv, word, tmp_path, capsys):
+    code, _, err = run_main(compare_models, [*argv, "--out-dir", tmp_path / "o"], capsys)
+    assert code == 2
+    assert_one_line_error(code, err, word)
