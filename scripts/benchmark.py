@@ -458,7 +458,7 @@ def _run(args):
     }
     print("speed tricks ...", file=sys.stderr)
     report["speed_tricks"] = speed_tricks(args.baseline, 200 if args.quick else 2000,
-                                          1 if args.quick else max(repeats, 3))
+                                          1 if args.quick else max(repeats, 5))
     if not args.no_memory:  # the peak does not grow with the iterations: a short schedule
         iterations = 100 if args.quick else 500
         report["peak_rss_mb"] = {v: peak_memory_mb(v, iterations) for v in ("reference", "dual")}
