@@ -40,7 +40,8 @@ def get_mini_batch(im_train, label_train, batch_size, rng=None):
                     f"batch_size {batch_size} with {n_train} images: the original GetMiniBatch "
                     f"would index past the end of the data (images {idx + 1}..{stop})"
                 )
-        mini_batch_x.append(images[:, idx:stop])
-        mini_batch_y.append(one_hot[:, idx:stop])
+        # im_train(:, idx+1:idx+batch_size): MATLAB gives each cell its own array (a copy)
+        mini_batch_x.append(images[:, idx:stop].copy())
+        mini_batch_y.append(one_hot[:, idx:stop].copy())
         idx += batch_size
     return mini_batch_x, mini_batch_y
