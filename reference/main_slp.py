@@ -1,6 +1,6 @@
 """MATLAB: main_slp.m, its testing half -- classify the test images with trained weights.
 
-(Its training half, and the files it writes, are ``shared.pipeline``'s, which serves both twins.)
+(Its training half, and the files it writes, are ``mains.pipeline``'s, which serves both twins.)
 """
 
 import numpy as np

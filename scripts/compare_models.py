@@ -25,10 +25,10 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from shared.cli import ArgumentParser, iterations, path, positive_int, run_cli
-from shared.comparison import MODELS, SETTINGS, load_data, one_run, summarise
+from mains.comparison import MODELS, SETTINGS, load_data, one_run, summarise
 from shared.data import load_mnist
 from shared.outputs import atomic_write, check_out_dir, write_json, write_output_set
-from shared.pipeline import PUBLISHED_ACCURACY
+from mains.pipeline import PUBLISHED_ACCURACY
 from speed.memory import keep_freed_memory
 
 LABELS = {"keep": "as written (keep)", "fix": "errata fixed (fix)", "dual": "dual twin"}

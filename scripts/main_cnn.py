@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import dual.extensions.network as dual_network
 import reference.extensions.network as reference_network
 from shared.cli import ArgumentParser, add_main_arguments, add_run_arguments, report, run_cli
-from shared.pipeline import config_from_args, run_main_cnn
+from mains.pipeline import config_from_args, run_main_cnn
 from speed.memory import keep_freed_memory
 
 DESCRIPTION = """\

@@ -12,7 +12,7 @@ from pathlib import Path
 # from any working directory, and never pick up another checkout's editable install
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from shared.pipeline import perceptron_main
+from mains.pipeline import perceptron_main
 from speed.memory import keep_freed_memory
 
 DESCRIPTION = """\

@@ -349,17 +349,17 @@ def test_evaluation_only_removes_the_earlier_runs_loss_plot(small_data_dir, tmp_
 
 def test_sigterm_while_writing_leaves_the_earlier_outputs(small_data_dir, tmp_path, capsys,
                                                           monkeypatch):
-    import shared.pipeline
+    import mains.pipeline
 
     out = tmp_path / "o"
     earlier_run(out)
-    real_plot = shared.pipeline.plot_confusion
+    real_plot = mains.pipeline.plot_confusion
 
     def plot_then_terminated(*args, **kwargs):  # as `kill <pid>` in the middle of the writes
         real_plot(*args, **kwargs)
         os.kill(os.getpid(), signal.SIGTERM)
 
-    monkeypatch.setattr(shared.pipeline, "plot_confusion", plot_then_terminated)
+    monkeypatch.setattr(mains.pipeline, "plot_confusion", plot_then_terminated)
     before = signal.getsignal(signal.SIGTERM)
     code, _, err = run(["--iterations", 2, "--data-dir", small_data_dir, "--out-dir", out,
                         "--quiet"], capsys)

@@ -11,7 +11,7 @@ import scipy.io
 from conftest import DATA_DIR, assert_one_line_error, load_script, run_main
 from reference.get_mini_batch import get_mini_batch
 from shared.data import load_mnist
-from shared.pipeline import PERCEPTRONS, perceptron
+from mains.pipeline import PERCEPTRONS, perceptron
 
 SCRIPTS = {name: load_script(f"main_{name}") for name in PERCEPTRONS}
 PUBLISHED = {"slp_linear": 0.8040, "slp": 0.8855, "mlp": 0.9150}  # printed on its figures

@@ -43,7 +43,7 @@ def test_every_package_is_installed():
     tomllib = pytest.importorskip("tomllib")  # (Python >= 3.11)
     include = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
         "packages"]["find"]["include"]
-    folders = {p.parent for top in ("reference", "dual", "shared", "speed")
+    folders = {p.parent for top in ("reference", "dual", "shared", "speed", "mains")
                for p in (ROOT / top).rglob("*.py")}
     dotted = {str(f.relative_to(ROOT)).replace("/", ".") for f in folders}
     found = {str(f.relative_to(ROOT)).replace("/", ".") for f in folders

@@ -1,12 +1,12 @@
 """The runs of scripts/compare_models.py: each model of the original in each setting, from a
-seed, trained and tested as its main_*.m does (``shared.pipeline.train_and_test``), nothing
+seed, trained and tested as its main_*.m does (``mains.pipeline.train_and_test``), nothing
 written. In a module of its own so that worker processes can import it."""
 
 import numpy as np
 
 from shared.data import load_mnist
 from shared.outputs import accuracy
-from shared.pipeline import (PERCEPTRONS, PUBLISHED_ACCURACY, CnnModel, RunConfig, perceptron,
+from mains.pipeline import (PERCEPTRONS, PUBLISHED_ACCURACY, CnnModel, RunConfig, perceptron,
                              train_and_test)
 
 MODELS = (*PERCEPTRONS, "cnn")  # the original's order: main_slp_linear ... main_cnn
