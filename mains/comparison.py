@@ -4,10 +4,11 @@ written. In a module of its own so that worker processes can import it."""
 
 import numpy as np
 
-from shared.data import load_mnist
-from shared.outputs import accuracy
 from mains.pipeline import (PERCEPTRONS, PUBLISHED_ACCURACY, CnnModel, RunConfig, perceptron,
                              train_and_test)
+from shared.data import load_mnist
+from shared.outputs import accuracy
+from speed.memory import keep_freed_memory
 
 MODELS = (*PERCEPTRONS, "cnn")  # the original's order: main_slp_linear ... main_cnn
 SETTINGS = {  # setting -> (variant, errata)
@@ -29,6 +30,13 @@ def model_for(name, variant):
 
 
 _DATA = {}
+
+
+def start_worker(data_dir):
+    """A worker process's start: the allocator setting the parent opted into (speed/memory.py;
+    a spawned process does not inherit it), and its copy of the data."""
+    keep_freed_memory()
+    load_data(data_dir)
 
 
 def load_data(data_dir):

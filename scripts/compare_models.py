@@ -14,6 +14,7 @@ parallel processes (--jobs, default one per core).
 
 import os
 import sys
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -24,11 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np
 from tqdm.auto import tqdm
 
+from mains.comparison import MODELS, SETTINGS, load_data, one_run, start_worker, summarise
+from mains.pipeline import PUBLISHED_ACCURACY
 from shared.cli import ArgumentParser, iterations, path, positive_int, run_cli
-from mains.comparison import MODELS, SETTINGS, load_data, one_run, summarise
 from shared.data import load_mnist
 from shared.outputs import atomic_write, check_out_dir, write_json, write_output_set
-from mains.pipeline import PUBLISHED_ACCURACY
 from speed.memory import keep_freed_memory
 
 LABELS = {"keep": "as written (keep)", "fix": "errata fixed (fix)", "dual": "dual twin"}
@@ -102,15 +103,15 @@ def _run(args):
     load_mnist(args.data_dir)  # a data problem is one line here, before any worker starts
     jobs = [(name, setting, seed) for name in MODELS for setting in SETTINGS
             for seed in range(args.seeds)]
-    # speed/memory.py, opted into as main_cnn.py does (forked workers inherit the setting)
-    keep_freed_memory()
+    keep_freed_memory()  # speed/memory.py, opted into as main_cnn.py does (workers: start_worker)
     progress = {"disable": args.quiet, "desc": "runs", "unit": "run", "total": len(jobs)}
     if args.jobs == 1:  # in this process
         load_data(args.data_dir)
         runs = [one_run(*job, args.iterations, args.batch_size) for job in tqdm(jobs, **progress)]
     else:  # a process per core, each with its copy of the data
-        with ProcessPoolExecutor(args.jobs, initializer=load_data,
-                                 initargs=(args.data_dir,)) as pool:
+        # spawned, not forked: a fork of a process whose BLAS runs threads can deadlock
+        with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=start_worker, initargs=(args.data_dir,)) as pool:
             futures = [pool.submit(one_run, *job, args.iterations, args.batch_size)
                        for job in jobs]
             runs = [f.result() for f in tqdm(futures, **progress)]
