@@ -60,17 +60,11 @@ MAIN_OUTPUTS = ("cnn.mat", "metrics.json", "confusion.png", "loss.png")
 write their weights file in cnn.mat's place."""
 
 
-def check_writable(out_dir):
-    """Make sure files can be written into ``out_dir`` (before training), without creating it:
-    a run that fails leaves no empty folder behind."""
-    check_out_dir(out_dir)
-
-
 def run_main(config, model):
     """Do what the main_*.m of ``model`` does; write its weights file, metrics.json, loss.png
     (when it trained) and confusion.png into ``config.out_dir``, all only after a successful
     run; return the metrics."""
-    check_writable(config.out_dir)
+    check_out_dir(config.out_dir)  # before training; it creates nothing
     im_train, label_train, im_test, label_test = load_mnist(config.data_dir)
     model.check(config)
     start = {} if config.weights is None else model.load(config.weights)

@@ -36,7 +36,7 @@ from reference.get_mini_batch import get_mini_batch
 from reference.train_cnn import as_images, forward_backward, initial_weights, train_cnn
 from shared.cli import ArgumentParser, path, positive_int, run_cli
 from shared.data import SPLITS, load_split
-from shared.errors import DataError, MissingDataError
+from shared.errors import CnnDualError, MissingDataError
 from shared.outputs import atomic_write, check_out_dir, write_output_set
 from shared.torch_net import torch_available, torch_train
 from speed.fused_numpy import fused_forward_backward
@@ -180,7 +180,8 @@ def speed_tricks(baseline, iterations, repeats):
             done = subprocess.run([sys.executable, "-c", ALLOCATOR_RUN, str(root), allocator,
                                    str(iterations)], capture_output=True, text=True)
             if done.returncode != 0:
-                raise DataError(f"timing {name} failed: {done.stderr.strip().splitlines()[-1]}")
+                why = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
+                raise CnnDualError(f"timing {name} failed: {why}")
             seconds[name].append(float(done.stdout.split()[-1]))
     return {name: {"ms_per_iteration": 1000 * float(np.median(s)) / iterations,
                    "min": 1000 * min(s) / iterations, "max": 1000 * max(s) / iterations,
@@ -435,7 +436,7 @@ def _run(args):
 
     check_out_dir(args.out_dir)  # before minutes of timing; and the data (absent or readable)
     if args.baseline is not None and not (args.baseline / "reference" / "train_cnn.py").is_file():
-        raise DataError(f"{args.baseline}: not a checkout of this project (no reference/train_cnn.py)")
+        raise CnnDualError(f"{args.baseline}: not a checkout of this project (no reference/train_cnn.py)")
     batches, source = training_data(args.data_dir, 30)
     keep_freed_memory()  # (speed.memory) for every method alike, PyTorch included
     weights = initial_weights(0)

@@ -103,14 +103,6 @@ def drop_batch_axis(a, single):
     return np.reshape(a, a.shape[:-1]) if single else a
 
 
-def pagemtimes(a, b):
-    """MATLAB ``pagemtimes(a, b)``: the matrix product of every page, a(:,:,i) * b(:,:,i), the
-    pages along the trailing axes; a 2-D operand serves every page. (The jImage loop of the
-    original, vectorised: page i is image i.)"""
-    pages_first = [np.moveaxis(m, (0, 1), (-2, -1)) if np.ndim(m) > 2 else m for m in (a, b)]
-    return np.moveaxis(pages_first[0] @ pages_first[1], (-2, -1), (0, 1))
-
-
 def pagetranspose(a):
     """MATLAB ``pagetranspose(a)``: every page transposed (the first two axes swapped)."""
     return np.swapaxes(a, 0, 1)

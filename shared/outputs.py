@@ -79,14 +79,9 @@ def save_cnn_mat(path, w_conv, b_conv, w_fc, b_fc, **extra):
     and a (3,3,n) w_conv are accepted and saved in those shapes. `extra` arrays are saved under
     their own names. Raises WeightsError for a wrong shape.
     """
-    for name in extra:
-        if not name.isidentifier() or name.startswith("_"):
-            raise ValueError(f"{name!r} is not a MATLAB variable name (savemat would drop it)")
     given = {"w_conv": w_conv, "b_conv": b_conv, "w_fc": w_fc, "b_fc": b_fc}
     n_filters = np.shape(w_conv)[-1] if np.ndim(w_conv) in (3, 4) else 3
-    weights = _check_weights(path, {k: np.asarray(v) for k, v in given.items()}, n_filters)
-    with atomic_write(path) as f:
-        scipy.io.savemat(f, {**weights, **extra})
+    save_weights_mat(path, cnn_shapes(n_filters), given, **extra)
 
 
 WEIGHT_LIMIT = 1e6
@@ -149,14 +144,18 @@ def checked_weights(path, contents, shapes):
     return weights
 
 
-def save_weights_mat(path, shapes, weights):
+def save_weights_mat(path, shapes, weights, **extra):
     """Save ``weights`` (name -> array) as the MATLAB main_*.m does, in a .mat file MATLAB and
-    scipy can read, each in its shape of ``shapes`` (name -> MATLAB shape), in that order.
-    Raises WeightsError for a missing weight or a wrong shape."""
+    scipy can read, each in its shape of ``shapes`` (name -> MATLAB shape), in that order, and
+    ``extra`` arrays after them under their own names. Raises WeightsError for a missing weight
+    or a wrong shape."""
+    for name in extra:
+        if not name.isidentifier() or name.startswith("_"):
+            raise ValueError(f"{name!r} is not a MATLAB variable name (savemat would drop it)")
     require_variables(path, weights, tuple(shapes), WeightsError)
     checked = _check_shapes(path, {k: np.asarray(v) for k, v in weights.items()}, shapes)
     with atomic_write(path) as f:
-        scipy.io.savemat(f, checked)
+        scipy.io.savemat(f, {**checked, **extra})
 
 
 def _check_values(path, name, value):
@@ -179,11 +178,6 @@ def _check_values(path, name, value):
     elif np.abs(value).max(initial=0) > WEIGHT_LIMIT:
         raise WeightsError(f"{path}: {name} has values up to {np.abs(value).max():.3g} in "
                            f"magnitude, beyond the limit of {WEIGHT_LIMIT:g} for a weight")
-
-
-def _check_weights(path, arrays, n_filters):
-    """The four weights of `arrays` as float64 in their MATLAB shapes, or WeightsError."""
-    return _check_shapes(path, arrays, cnn_shapes(n_filters))
 
 
 def _check_shapes(path, arrays, shapes):
