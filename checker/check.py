@@ -103,14 +103,19 @@ def check_folder(folder, engine="octave", functions=None, seed=0, timeout=120.0,
     with ENGINES[engine](folder, **(engine_options or {})) as interpreter, \
             tempfile.TemporaryDirectory(prefix="cnn-dual-check-") as root:
         report = Report(folder, interpreter.version, seed)
-        for name in tqdm(names, desc="checking", unit="function", disable=not progress):
+        bar = tqdm(names, desc="checking", unit="function", disable=not progress)
+        for name in bar:
+            bar.set_postfix_str(name)
             if name not in present:
                 report.verdicts[name] = Verdict("missing")
                 continue
             workdir = Path(root) / name
             prepare(workdir, folder / f"{name}.m")
             rng = np.random.default_rng([seed, list(FUNCTIONS).index(name)])
-            report.verdicts[name] = check_one(interpreter, workdir, name, rng, timeout)
+            verdict = check_one(interpreter, workdir, name, rng, timeout)
+            # the user's file is named by its own path, not by the work folder's copy
+            verdict.note = " ".join(verdict.note.replace(str(workdir), str(folder)).split())
+            report.verdicts[name] = verdict
     report.seconds = time.perf_counter() - start
     return report
 
@@ -134,9 +139,7 @@ def check_one(interpreter, workdir, name, rng, timeout):
     for args in cases:
         try:
             results.append(interpreter.call(workdir, name, args, check.nargout, timeout, table))
-        except CallFailed as exc:
-            return Verdict("error", None, str(exc))
-        except CallTimedOut as exc:
+        except (CallFailed, CallTimedOut) as exc:
             return Verdict("error", None, str(exc))
     extra = [table] if check.trains else []
     return check.judge(cases, results, rng, *extra)

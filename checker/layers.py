@@ -51,8 +51,9 @@ def one_hot(rng, n=10):
     return y
 
 
-def opposite_sign(want):
-    return ("has the opposite sign", -np.asarray(want))
+def opposite_sign(what, want):
+    """The known mistake of a result with the opposite sign."""
+    return (f"{what} has the opposite sign", -np.asarray(want))
 
 
 def conv_arguments(rng):
@@ -88,8 +89,8 @@ def conv_backward_judge(cases, results, rng):
     confirm_by_differences(lambda b: np.sum(dldy * conv(x, w_conv, b)), b_conv, true_b.T, rng)
     judgement = Judgement()
     judgement.compare("dLdw", dldw, true_w,
-                      [(CONV_W_ORDER, reshape_f(as_w, (1, -1))), opposite_sign(true_w)])
-    judgement.compare("dLdb", dldb, true_b, [opposite_sign(true_b)])
+                      [(CONV_W_ORDER, reshape_f(as_w, (1, -1))), opposite_sign("dLdw", true_w)])
+    judgement.compare("dLdb", dldb, true_b, [opposite_sign("dLdb", true_b)])
     return judgement.verdict()
 
 
@@ -122,7 +123,7 @@ def relu_backward_judge(cases, results, rng):
     (dldy, x, y), (dldx,) = cases[0], results[0]
     true = dual.relu_backward.relu_backward(dldy, x, y)
     confirm_by_differences(lambda z: np.sum(dldy * relu(z)), x, true, rng)
-    judgement.compare("dLdx", dldx, true, [opposite_sign(true)])
+    judgement.compare("dLdx", dldx, true, [opposite_sign("dLdx", true)])
     (dldy, x, y), (dldx,) = cases[1], results[1]
     kink = reshape_f(x, dldy.shape) == 0
     true = dual.relu_backward.relu_backward(dldy, reshape_f(x, dldy.shape), y)
@@ -177,7 +178,7 @@ def pool2x2_backward_judge(cases, results, rng):
     confirm_by_differences(lambda z: np.sum(dldy * pool2x2(z)), x, true, rng)
     judgement = Judgement()
     if judgement.compare("dLdx", dldx, true, [(E1, im2col_distinct(true, 2)),
-                                               opposite_sign(true)]):
+                                               opposite_sign("dLdx", true)]):
         (dldy, ties, _), (dldx,) = cases[1], results[1]
         judgement.note(pool_tie_note(np.asarray(dldx, dtype=float).reshape(ties.shape), dldy))
     return judgement.verdict()
@@ -231,7 +232,7 @@ def flattening_backward_judge(cases, results, rng):
     true = dual.flattening_backward.flattening_backward(dldy, x, y)
     confirm_by_differences(lambda z: (dldy @ flattening(z)).item(), x, true, rng)
     judgement = Judgement()
-    judgement.compare("dLdx", dldx, true, [opposite_sign(true)])
+    judgement.compare("dLdx", dldx, true, [opposite_sign("dLdx", true)])
     return judgement.verdict()
 
 
@@ -264,10 +265,10 @@ def fc_backward_judge(cases, results, rng):
     confirm_by_differences(lambda z: (dldy @ fc(x, z, b)).item(), w, as_w, rng)
     confirm_by_differences(lambda z: (dldy @ fc(x, w, z)).item(), b, true_b.T, rng)
     judgement = Judgement()
-    judgement.compare("dLdx", dldx, true_x, [opposite_sign(true_x)])
+    judgement.compare("dLdx", dldx, true_x, [opposite_sign("dLdx", true_x)])
     judgement.compare("dLdw", dldw, true_w, [(FC_COLUMNS, reshape_f(as_w, (1, -1))),
-                                             (FC_MATRIX, as_w), opposite_sign(true_w)])
-    judgement.compare("dLdb", dldb, true_b, [opposite_sign(true_b)])
+                                             (FC_MATRIX, as_w), opposite_sign("dLdw", true_w)])
+    judgement.compare("dLdb", dldb, true_b, [opposite_sign("dLdb", true_b)])
     return judgement.verdict()
 
 
@@ -283,7 +284,7 @@ def loss_cross_entropy_softmax_judge(cases, results, rng):
     confirm_by_differences(lambda z: loss_cross_entropy_softmax(z, y)[0], x, true.T, rng)
     judgement = Judgement()
     judgement.compare("L", l, loss_cross_entropy_softmax(x, y)[0])
-    judgement.compare("dLdy", dldy, true, [opposite_sign(true)])
+    judgement.compare("dLdy", dldy, true, [opposite_sign("dLdy", true)])
     return judgement.verdict()
 
 
@@ -293,5 +294,5 @@ def loss_euclidean_judge(cases, results, rng):
     confirm_by_differences(lambda z: loss_euclidean(z, y)[0], y_tilde, true.T, rng)
     judgement = Judgement()
     judgement.compare("L", l, loss_euclidean(y_tilde, y)[0])
-    judgement.compare("dLdy", dldy, true, [(NO_FACTOR_2, true / 2), opposite_sign(true)])
+    judgement.compare("dLdy", dldy, true, [(NO_FACTOR_2, true / 2), opposite_sign("dLdy", true)])
     return judgement.verdict()

@@ -1,7 +1,7 @@
-"""Download the original MNIST .mat files and the perceptrons' published weights, and check
-their SHA-256.
+"""Download the original MNIST .mat files and the perceptrons' published weights (and, with
+--matlab, the original's .m files), and check their SHA-256.
 
-    python scripts/get_data.py [--data-dir data] [--force] [--timeout S]
+    python scripts/get_data.py [--data-dir data] [--matlab] [--force] [--timeout S]
 """
 
 import hashlib
@@ -15,7 +15,7 @@ from pathlib import Path
 # from any working directory, and never pick up another checkout's editable install
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from shared.data import CHECKSUMS, PUBLISHED_WEIGHTS, SOURCE_URL, source
+from shared.data import CHECKSUMS, MATLAB_DIR, MATLAB_FILES, PUBLISHED_WEIGHTS, SOURCE_URL, source
 from shared.cli import ArgumentParser, path, positive_float, run_cli
 from shared.errors import DataError, Interrupted
 from shared.outputs import atomic_write
@@ -68,7 +68,7 @@ def fetch(name, data_dir, force=False, timeout=60.0, opener=urllib.request.urlop
             f"(the file at {url} is not the original)"
         )
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_write(path) as f:
             f.write(content)
     except OSError as exc:
@@ -104,6 +104,12 @@ def parse_args(argv):
         help="directory to put the files in (created if needed; default: data)",
     )
     parser.add_argument(
+        "--matlab", action="store_true",
+        help=f"also fetch the original's {len(MATLAB_FILES)} .m files into DATA_DIR/{MATLAB_DIR}/ "
+             "(for scripts/check_matlab.py and scripts/make_golden.py; never committed: the "
+             "original has no licence)",
+    )
+    parser.add_argument(
         "--force", action="store_true",
         help="download again even when a file with the right checksum is present",
     )
@@ -124,21 +130,23 @@ def main(argv=None, opener=urllib.request.urlopen):
     return 0
 
 
-def names():
-    """The files get_data fetches, in order: the MNIST data, then the published weights."""
-    return [*CHECKSUMS, *PUBLISHED_WEIGHTS]
+def names(matlab=False):
+    """The files get_data fetches, in order: the MNIST data, the published weights, then (with
+    ``matlab``) the original's .m files, as matlab/<file>.m."""
+    return [*CHECKSUMS, *PUBLISHED_WEIGHTS,
+            *([f"{MATLAB_DIR}/{file}" for file in MATLAB_FILES] if matlab else [])]
 
 
 def _run(args, opener):
 
     done = []
     try:
-        for name in names():
+        for name in names(args.matlab):
             status = fetch(name, args.data_dir, args.force, args.timeout, opener)
             done.append(name)
             print(f"{args.data_dir / name}: {status}, SHA-256 ok")
     except KeyboardInterrupt as exc:  # each file is written whole or not at all
-        rest = [name for name in names() if name not in done]
+        rest = [name for name in names(args.matlab) if name not in done]
         left = (f"{', '.join(done)} in place in {args.data_dir}, {', '.join(rest)} not written"
                 if done else "nothing was written")
         raise Interrupted(getattr(exc, "how", "interrupted"), left,

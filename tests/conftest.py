@@ -73,3 +73,51 @@ def write_mnist(directory, n_train=90, n_test=40, seed=0, **overrides):
 @pytest.fixture
 def small_data_dir(tmp_path):
     return write_mnist(tmp_path / "data")
+
+
+def octave_with_image_package():
+    """Whether GNU Octave (octave-cli) runs here with its image package."""
+    import shutil
+    import subprocess
+
+    executable = shutil.which("octave-cli")
+    if executable is None:
+        return False
+    done = subprocess.run([executable, "--quiet", "--norc", "--eval", "pkg load image"],
+                          capture_output=True, timeout=60)
+    return done.returncode == 0
+
+
+ORIGINAL_CANDIDATES = (DATA_DIR / "matlab", ROOT.parent / "shared" / "matlab" / "original")
+"""Where the original's .m files may be: fetched by get_data.py --matlab, or (in CI) the copy
+beside the project. Never committed."""
+
+
+@pytest.fixture(scope="session")
+def octave():
+    """Skip unless Octave with the image package runs here (CI installs both)."""
+    if not octave_with_image_package():
+        pytest.skip("GNU Octave with its image package is not installed "
+                    "(Debian: apt install octave octave-image)")
+
+
+@pytest.fixture(scope="session")
+def original_matlab():
+    """The folder of the original's unchanged .m files, or skip."""
+    from checker.original import check_original
+    from shared.errors import CnnDualError
+
+    for folder in ORIGINAL_CANDIDATES:
+        try:
+            return check_original(folder)
+        except CnnDualError:
+            continue
+    pytest.skip("the original's .m files are absent (python scripts/get_data.py --matlab)")
+
+
+@pytest.fixture(scope="session")
+def patched_matlab(original_matlab, tmp_path_factory):
+    """A copy of the original with the errata patches of docs/errata applied."""
+    from checker.original import apply_patches, copy_m_files
+
+    return apply_patches(copy_m_files(original_matlab, tmp_path_factory.mktemp("patched")))

@@ -13,7 +13,7 @@ function cnn_dual_call(name, nout, infile, outfile)
         save('-v7', outfile, 'out');
     catch err
         message = err.message;
-        if ~isempty(err.stack)
+        if ~isempty(err.stack) && ~strcmp(err.stack(1).name, 'cnn_dual_call')
             message = sprintf('%s (%s, line %d)', message, err.stack(1).name, err.stack(1).line);
         end
         message = strjoin(strsplit(message, "\n"), ' ');
