@@ -1,6 +1,8 @@
 # Two commands on a fresh machine with Python >= 3.10:
 #   make run    install, then train and test the reference CNN on the original schedule
 #   make test   install (with the test tools), then run the whole test suite
+#   make check-original   fetch the original MATLAB and check it in GNU Octave (apt install
+#               octave octave-image); make golden   remake tests/golden from it (40 minutes)
 # Both install into a virtual environment in the project (.venv), never into the system's
 # Python (Debian's refuses: PEP 668), and reinstall only when pyproject.toml changes.
 # PYTHON= picks the Python that makes the environment; VENV= another environment's folder.
@@ -8,7 +10,7 @@ PYTHON ?= python3
 VENV ?= .venv
 VPY := $(VENV)/bin/python
 
-.PHONY: install install-test run test data benchmark
+.PHONY: install install-test run test data benchmark check-original golden
 
 $(VPY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10) and "error: $(PYTHON) is Python %s; the project needs >= 3.10 (choose one: make PYTHON=python3.12 ...)" % sys.version.split()[0])'
@@ -39,3 +41,11 @@ test: install-test
 
 benchmark: install
 	$(VPY) scripts/benchmark.py
+
+check-original: install
+	@test -f data/matlab/TrainCNN.m || $(VPY) scripts/get_data.py --matlab
+	$(VPY) scripts/check_matlab.py data/matlab
+
+golden: install
+	@test -f data/matlab/TrainCNN.m || $(VPY) scripts/get_data.py --matlab
+	$(VPY) scripts/make_golden.py

@@ -32,7 +32,8 @@ def file_names(text):
     names = [name.strip().removesuffix(".mat") for name in text.split(",") if name.strip()]
     unknown = [name for name in names if name not in GOLDEN_FILES]
     if unknown or not names:
-        raise argparse.ArgumentTypeError(f"not a golden file: {', '.join(unknown) or text!r} "
+        named = ", ".join(unknown) if unknown else repr(text)
+        raise argparse.ArgumentTypeError(f"not a golden file: {named} "
                                          f"(choose from {', '.join(GOLDEN_FILES)})")
     return names
 

@@ -216,3 +216,34 @@ def test_argument_errors_are_one_line(argv, word, capsys):
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("error: ") and word in err
+
+
+def test_matlab_fetches_the_original_m_files_into_data_matlab(tmp_path, monkeypatch, capsys):
+    files = {"Conv.m": b"function y = Conv(x, w, b)\n", "TrainCNN.m": b"% TrainCNN\n"}
+    sums = {name: hashlib.sha256(content).hexdigest() for name, content in files.items()}
+    monkeypatch.setattr(shared.data, "MATLAB_FILES", sums)
+    monkeypatch.setattr(get_data, "MATLAB_FILES", sums)
+    payloads = dict(PAYLOADS)
+    urls = {**URLS, **{f"matlab/{n}": SOURCE_URL + n for n in files}}
+    payloads.update({f"matlab/{n}": c for n, c in files.items()})
+
+    def opener(url, timeout):
+        return io.BytesIO({urls[name]: p for name, p in payloads.items()}[url])
+
+    assert get_data.main(["--data-dir", str(tmp_path), "--matlab"], opener=opener) == 0
+    for name, content in files.items():
+        assert (tmp_path / "matlab" / name).read_bytes() == content
+    assert f"{tmp_path / 'matlab' / 'Conv.m'}: downloaded, SHA-256 ok" in capsys.readouterr().out
+    assert (tmp_path / "mnist_train.mat").is_file()  # the data too
+
+
+def test_without_matlab_no_m_file_is_fetched(tmp_path):
+    opener = FakeOpener()
+    assert get_data.main(["--data-dir", str(tmp_path)], opener=opener) == 0
+    assert not (tmp_path / "matlab").exists()
+    assert all(not url.endswith(".m") for url, _ in opener.calls)
+
+
+def test_the_matlab_checksums_name_every_original_file():
+    assert len(shared.data.MATLAB_FILES) == 22
+    assert {"Conv.m", "TrainCNN.m", "main_mlp.m", "SoftMax.m"} <= set(shared.data.MATLAB_FILES)
