@@ -101,7 +101,19 @@ def load_results(path):
     return list(contents["out"][0])
 
 
-class Octave:
+class Interpreter:
+    """What the checker runs MATLAB code in; a context manager that starts and stops it."""
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+
+class Octave(Interpreter):
     """One GNU Octave (octave-cli) with the image package loaded, fed commands on a pipe.
 
     ``folder``: the folder under check, put at the end of Octave's path (so that helper files
@@ -119,14 +131,6 @@ class Octave:
         self.start_timeout = start_timeout
         self.process = None
         self.version = None
-
-    def __enter__(self):
-        self.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
-        return False
 
     def start(self):
         """Start the interpreter, load the image package, put the driver and the folder on
@@ -229,7 +233,7 @@ class Octave:
         self.process.wait()
 
 
-class Matlab:
+class Matlab(Interpreter):
     """MATLAB through MathWorks' Engine API for Python (``matlabengine``), with the same
     :meth:`call` as Octave. Not tested here (no MATLAB on CI)."""
 
@@ -243,14 +247,6 @@ class Matlab:
         self.folder = Path(folder).resolve()
         self.engine = None
         self.version = None
-
-    def __enter__(self):
-        self.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
-        return False
 
     def start(self):
         import matlab.engine

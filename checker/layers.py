@@ -61,6 +61,17 @@ def conv_arguments(rng):
     return x, rng.standard_normal((3, 3, 1, 3)), away_from_zero(rng, (3, 1))
 
 
+def forward_judge(port):
+    """The judge of a forward function: its one result against the port's, ``port(*args)``."""
+
+    def judge(cases, results, rng):
+        judgement = Judgement()
+        judgement.compare("y", results[0][0], port(*cases[0]))
+        return judgement.verdict()
+
+    return judge
+
+
 # ---- Conv, Conv_backward ------------------------------------------------------------------
 
 def conv_cases(rng):
@@ -102,10 +113,7 @@ def relu_cases(rng):
     return [[x]]
 
 
-def relu_judge(cases, results, rng):
-    judgement = Judgement()
-    judgement.compare("y", results[0][0], relu(cases[0][0]))
-    return judgement.verdict()
+relu_judge = forward_judge(relu)
 
 
 def relu_backward_cases(rng):
@@ -151,10 +159,7 @@ def pool2x2_cases(rng):
     return [[rng.standard_normal((14, 14, 3))]]
 
 
-def pool2x2_judge(cases, results, rng):
-    judgement = Judgement()
-    judgement.compare("y", results[0][0], pool2x2(cases[0][0]))
-    return judgement.verdict()
+pool2x2_judge = forward_judge(pool2x2)
 
 
 TIED_BLOCKS = {  # block (row, column, channel) of a tie case -> its values, column-major
@@ -216,10 +221,7 @@ def flattening_cases(rng):
     return [[rng.standard_normal((7, 7, 3))]]
 
 
-def flattening_judge(cases, results, rng):
-    judgement = Judgement()
-    judgement.compare("y", results[0][0], flattening(cases[0][0]))
-    return judgement.verdict()
+flattening_judge = forward_judge(flattening)
 
 
 def flattening_backward_cases(rng):
@@ -246,10 +248,7 @@ def fc_cases(rng):
     return [list(fc_arguments(rng))]
 
 
-def fc_judge(cases, results, rng):
-    judgement = Judgement()
-    judgement.compare("y", results[0][0], fc(*cases[0]))
-    return judgement.verdict()
+fc_judge = forward_judge(fc)
 
 
 def fc_backward_cases(rng):
@@ -278,21 +277,24 @@ def loss_cases(rng):
     return [[2.0 * rng.standard_normal((10, 1)), one_hot(rng)]]
 
 
-def loss_cross_entropy_softmax_judge(cases, results, rng):
-    (x, y), (l, dldy) = cases[0], results[0]
-    _, true = dual.loss_cross_entropy_softmax.loss_cross_entropy_softmax(x, y)
-    confirm_by_differences(lambda z: loss_cross_entropy_softmax(z, y)[0], x, true.T, rng)
-    judgement = Judgement()
-    judgement.compare("L", l, loss_cross_entropy_softmax(x, y)[0])
-    judgement.compare("dLdy", dldy, true, [opposite_sign("dLdy", true)])
-    return judgement.verdict()
+def loss_judge(port, twin, known_mistakes):
+    """The judge of a loss ``[L, dLdy] = Loss(x, y)``: L against the port's, dLdy against the
+    twin's (the true gradient), and ``known_mistakes(true)`` -> (description, result) pairs."""
+
+    def judge(cases, results, rng):
+        (x, y), (l, dldy) = cases[0], results[0]
+        _, true = twin(x, y)
+        confirm_by_differences(lambda z: port(z, y)[0], x, true.T, rng)
+        judgement = Judgement()
+        judgement.compare("L", l, port(x, y)[0])
+        judgement.compare("dLdy", dldy, true, [*known_mistakes(true), opposite_sign("dLdy", true)])
+        return judgement.verdict()
+
+    return judge
 
 
-def loss_euclidean_judge(cases, results, rng):
-    (y_tilde, y), (l, dldy) = cases[0], results[0]
-    _, true = dual.loss_euclidean.loss_euclidean(y_tilde, y)
-    confirm_by_differences(lambda z: loss_euclidean(z, y)[0], y_tilde, true.T, rng)
-    judgement = Judgement()
-    judgement.compare("L", l, loss_euclidean(y_tilde, y)[0])
-    judgement.compare("dLdy", dldy, true, [(NO_FACTOR_2, true / 2), opposite_sign("dLdy", true)])
-    return judgement.verdict()
+loss_cross_entropy_softmax_judge = loss_judge(
+    loss_cross_entropy_softmax, dual.loss_cross_entropy_softmax.loss_cross_entropy_softmax,
+    lambda true: ())
+loss_euclidean_judge = loss_judge(loss_euclidean, dual.loss_euclidean.loss_euclidean,
+                                  lambda true: [(NO_FACTOR_2, true / 2)])
