@@ -14,6 +14,7 @@ from tqdm.auto import tqdm
 from checker import layers, training
 from checker.engine import ENGINES, CallFailed, CallTimedOut, write_display_stubs
 from checker.judging import Verdict
+from shared.cli import describe
 from shared.errors import CnnDualError
 
 SOLUTION = Path(__file__).resolve().parent / "solution"
@@ -96,7 +97,9 @@ def check_folder(folder, engine="octave", functions=None, seed=0, timeout=120.0,
         raise CnnDualError(f"{folder}: no such folder")
     names = check_names(functions or list(FUNCTIONS))
     present = [n for n in names if (folder / f"{n}.m").is_file()]
-    if not present:
+    miscased = {n: f.name for n in names if n not in present
+                for f in folder.glob("*.m") if f.name.lower() == f"{n}.m".lower()}
+    if not present and not miscased:
         raise CnnDualError(f"{folder} defines none of the assignment's functions "
                            f"({', '.join(f'{n}.m' for n in names)})")
     start = time.perf_counter()
@@ -106,6 +109,10 @@ def check_folder(folder, engine="octave", functions=None, seed=0, timeout=120.0,
         bar = tqdm(names, desc="checking", unit="function", disable=not progress)
         for name in bar:
             bar.set_postfix_str(name)
+            if name in miscased:
+                report.verdicts[name] = Verdict("error", None, f"found {miscased[name]}: MATLAB's "
+                                                f"names are case-sensitive, rename it {name}.m")
+                continue
             if name not in present:
                 report.verdicts[name] = Verdict("missing")
                 continue
@@ -113,8 +120,7 @@ def check_folder(folder, engine="octave", functions=None, seed=0, timeout=120.0,
             prepare(workdir, folder / f"{name}.m")
             rng = np.random.default_rng([seed, list(FUNCTIONS).index(name)])
             verdict = check_one(interpreter, workdir, name, rng, timeout)
-            # the user's file is named by its own path, not by the work folder's copy
-            verdict.note = " ".join(verdict.note.replace(str(workdir), str(folder)).split())
+            verdict.note = " ".join(whose_file(verdict.note, workdir, folder, name).split())
             report.verdicts[name] = verdict
     report.seconds = time.perf_counter() - start
     return report
@@ -142,4 +148,19 @@ def check_one(interpreter, workdir, name, rng, timeout):
         except (CallFailed, CallTimedOut) as exc:
             return Verdict("error", None, str(exc))
     extra = [table] if check.trains else []
-    return check.judge(cases, results, rng, *extra)
+    try:
+        return check.judge(cases, results, rng, *extra)
+    except (ValueError, TypeError, IndexError, KeyError) as exc:  # results of unusable shapes
+        return Verdict("wrong", None, f"its results could not be judged ({describe(exc)})")
+
+
+def whose_file(note, workdir, folder, name):
+    """An Octave message naming files of the work folder, made to name the user's own file
+    (the copy of ``name``.m) or say that the line is in one of the checker's functions."""
+    note = note.replace(str(workdir / f"{name}.m"), str(folder / f"{name}.m"))
+    prefix = str(workdir) + "/"
+    while prefix in note:
+        start = note.index(prefix)
+        file = note[start + len(prefix):].split(",")[0].split(")")[0]
+        note = note.replace(prefix + file, f"the checker's own {file}, called by yours")
+    return note

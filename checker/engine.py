@@ -11,12 +11,14 @@ never the folder under check), the interpreter is told to ``cd`` there and run
 ``message`` (the error, one line) to ``out.mat``. Then a sentinel line on stdout says it is done.
 """
 
+import collections
 import os
 import queue
 import shutil
 import signal
 import subprocess
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -30,7 +32,9 @@ DRIVER = HERE / "octave"
 STUBS = DRIVER / "stubs"
 
 DISPLAY_FUNCTIONS = ("plot", "pause", "title", "xlabel", "ylabel", "legend", "drawnow", "hold",
-                     "grid", "subplot", "clf", "imagesc", "colorbar", "axis", "semilogy", "set")
+                     "grid", "subplot", "clf", "imagesc", "colorbar", "axis", "semilogy", "set",
+                     "saveas", "savefig", "print", "close", "colormap", "text", "line", "bar",
+                     "histogram", "scatter", "sgtitle", "xlim", "ylim", "waitbar")
 """Graphics calls a Train*.m may make (the originals plot their loss): each is shadowed in a
 call's work folder by a function that does nothing (``figure`` returns a struct, so that
 ``f.Name = ...`` works; ``stubs/``)."""
@@ -135,12 +139,12 @@ class Octave(Interpreter):
     def start(self):
         """Start the interpreter, load the image package, put the driver and the folder on
         the path. Raises EngineUnavailable when Octave does not start or has no image package."""
-        self.stderr = open(os.devnull, "w")  # noqa: SIM115 (closed in stop): warnings go nowhere
-        try:
+        try:  # (its warnings on stderr go nowhere; what the code prints is read, any bytes)
             self.process = subprocess.Popen(
                 [self.executable, "--quiet", "--norc", "--no-history", "--no-window-system"],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, text=True,
-                bufsize=1, start_new_session=True)
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                text=True, encoding="utf-8", errors="replace", bufsize=1,
+                start_new_session=True)
         except OSError as exc:
             raise EngineUnavailable(f"could not start {self.executable} ({exc.strerror})") from None
         self.lines = queue.Queue()
@@ -175,7 +179,6 @@ class Octave(Interpreter):
             except (OSError, subprocess.TimeoutExpired):
                 self._kill()
             self.process = None
-            self.stderr.close()
 
     def call(self, workdir, name, args, nargout, timeout, normrnd_table=None):
         """``[out{1:nargout}] = name(args{:})`` in ``workdir`` (a folder holding the function and
@@ -199,31 +202,36 @@ class Octave(Interpreter):
         return load_results(workdir / "out.mat")
 
     def _run(self, command, timeout):
-        """Send one line, wait for its sentinel; the lines printed before it (the function's
-        own output) are returned."""
+        """Send one line, wait (``timeout`` seconds in all) for its sentinel, printed on a line
+        of its own even when the code leaves its last line open; the last lines printed before
+        it (the function's own output) are returned."""
         token = f"cnn-dual-done-{uuid.uuid4().hex}"
         try:
-            self.process.stdin.write(f"{command}; disp('{token}'); fflush(stdout);\n")
+            self.process.stdin.write(f"try, {command}; catch, end; "
+                                     f"fprintf('\\n%s\\n', '{token}'); fflush(stdout);\n")
             self.process.stdin.flush()
         except OSError:
             raise CallFailed("Octave exited") from None
-        printed = []
+        printed = collections.deque(maxlen=20)
+        deadline = time.monotonic() + timeout
         while True:
             try:
-                line = self.lines.get(timeout=timeout)
+                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 raise CallTimedOut(f"did not return within {timeout:g} s") from None
             if line is None:
                 raise CallFailed("Octave exited (it crashed, or the code called exit)")
-            if line.strip() == token:
-                return printed
+            if line.rstrip("\r\n") == token:
+                return list(printed)
             printed.append(line.strip())
 
     @staticmethod
     def _read(stream, lines):
-        for line in stream:
-            lines.put(line)
-        lines.put(None)
+        try:
+            for line in stream:
+                lines.put(line)
+        finally:  # the end of the stream (or a reader that failed) is never taken for a hang
+            lines.put(None)
 
     def _kill(self):
         try:

@@ -16,7 +16,7 @@ import dual.loss_cross_entropy_softmax
 import dual.loss_euclidean
 import dual.pool2x2_backward
 import dual.relu_backward
-from checker.judging import Judgement, confirm_by_differences, numeric
+from checker.judging import Judgement, confirm_by_differences, matlab_shape, numeric, shape_text
 from reference.conv import conv
 from reference.fc import fc
 from reference.flattening import flattening
@@ -139,8 +139,18 @@ def relu_backward_judge(cases, results, rng):
     if got is not None and got.shape == dldy.shape:  # at the kink, a convention: not judged
         true = np.where(kink, got, true)
     if judgement.compare("dLdx (a 1x30 dLdy, a 30x1 x)", dldx, true):
-        judgement.note(relu_kink_note(np.unique(np.round(got[kink] / dldy[kink], 12))))
+        slope = np.unique(np.round(got[kink] / dldy[kink], 12))
+        fault = relu_kink_fault(slope)
+        judgement.fault(fault) if fault else judgement.note(relu_kink_note(slope))
     return judgement.verdict()
+
+
+def relu_kink_fault(slope):
+    """A ReLU'(0) outside [0, 1] is no derivative of ReLU at all (not a subgradient)."""
+    if slope.size and (slope.min() < 0 or slope.max() > 1):
+        return (f"ReLU'(0) = {', '.join(f'{s:g}' for s in slope)}: not between the one-sided "
+                "derivatives 0 and 1")
+    return None
 
 
 def relu_kink_note(slope):
@@ -185,12 +195,35 @@ def pool2x2_backward_judge(cases, results, rng):
     if judgement.compare("dLdx", dldx, true, [(E1, im2col_distinct(true, 2)),
                                                opposite_sign("dLdx", true)]):
         (dldy, ties, _), (dldx,) = cases[1], results[1]
-        judgement.note(pool_tie_note(np.asarray(dldx, dtype=float).reshape(ties.shape), dldy))
+        tied = numeric(dldx)
+        if tied is None or tied.size != ties.size:
+            judgement.fault(f"on tied blocks dLdx is {shape_text(matlab_shape(np.asarray(dldx)))}, "
+                            f"expected {shape_text(matlab_shape(ties))}")
+        else:
+            note, subgradient = pool_tie_note(reshape_f(tied, ties.shape), dldy)
+            judgement.note(note) if subgradient else judgement.fault(note)
     return judgement.verdict()
 
 
 def pool_tie_note(dldx, dldy):
-    """Where a function sends a tied block's gradient (the TIED_BLOCKS of the tie case)."""
+    """Where a function sends a tied block's gradient (the TIED_BLOCKS of the tie case), and
+    whether that is a derivative of max at a tie at all: shares of the tied maxima only, that
+    sum to 1 (a subgradient). -> (note, is a subgradient)."""
+    note = _pool_tie_description(dldx, dldy)
+    return note, _subgradient(dldx, dldy)
+
+
+def _subgradient(dldx, dldy):
+    for (r, s, k), values in TIED_BLOCKS.items():
+        block = reshape_f(dldx[2 * r:2 * r + 2, 2 * s:2 * s + 2, k], 4) / dldy[r, s, k]
+        maxima = np.array(values) == max(values)
+        if np.any(block < -1e-12) or np.any(np.abs(block[~maxima]) > 1e-12) \
+                or abs(block.sum() - 1) > 1e-12:
+            return False
+    return True
+
+
+def _pool_tie_description(dldx, dldy):
     shares = []
     for (r, s, k) in TIED_BLOCKS:
         block = reshape_f(dldx[2 * r:2 * r + 2, 2 * s:2 * s + 2, k], 4) / dldy[r, s, k]

@@ -215,7 +215,7 @@ def test_no_image_package_is_one_line_and_exit_2(monkeypatch, tmp_path, capsys):
         "import re, sys\n"
         "for line in sys.stdin:\n"
         "    print('noimage 9.9.9')\n"
-        "    print(re.search(r\"disp\\('(cnn-dual-done-\\w+)'\\)\", line).group(1), flush=True)\n")
+        "    print(re.search(r\"'(cnn-dual-done-\\w+)'\", line).group(1), flush=True)\n")
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     (tmp_path / "Conv.m").write_text("function y = Conv(x, w, b)\n  y = x;\nend\n")
     monkeypatch.setattr("checker.engine.shutil.which",
@@ -243,3 +243,62 @@ def test_the_errata_patches_change_a_few_lines_each():
                    if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))]
         removed = [line for line in changed if line.startswith("-")]
         assert 1 <= len(removed) <= 4 and len(changed) == 2 * len(removed), patch.name
+
+
+def test_functions_that_print_are_judged_all_the_same(octave, patched_matlab, tmp_path, capsys):
+    """Output left without a newline, a stream of lines from a hang, bytes that are not UTF-8:
+    none of them confuses the pipe (the time limit is per call)."""
+    folder = tmp_path / "noisy"
+    shutil.copytree(patched_matlab, folder)
+    conv = (folder / "Conv.m").read_text()
+    (folder / "Conv.m").write_text(conv.replace("    y = reshape(y, [height width c2]);",
+                                                "    y = reshape(y, [height width c2]);\n"
+                                                "    fprintf('conv done'); disp(char(200));"))
+    (folder / "ReLu.m").write_text("function y = ReLu(x)\n  while true\n    disp('still here');"
+                                   "\n  end\nend\n")
+    code, report = check(folder, capsys, "--timeout", "3", "--functions", "Conv,ReLu")
+    assert report["functions"]["Conv"]["status"] == "correct"
+    assert report["functions"]["ReLu"]["note"] == "did not return within 3 s"
+
+
+def test_a_file_named_in_another_case_is_an_error(octave, patched_matlab, tmp_path, capsys):
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    shutil.copy(patched_matlab / "ReLu.m", folder / "relu.m")
+    code, report = check(folder, capsys, "--functions", "ReLu")
+    assert code == 1
+    assert report["functions"]["ReLu"] == {
+        "status": "error", "max_rel_error": None,
+        "note": "found relu.m: MATLAB's names are case-sensitive, rename it ReLu.m"}
+
+
+def test_an_error_in_the_checkers_own_function_says_so(octave, patched_matlab, tmp_path, capsys):
+    folder = plant(patched_matlab, tmp_path / "planted", "TrainSLP", "y_tilde = FC(x, w, b);",
+                   "y_tilde = FC(transpose(x), w, b);")
+    code, report = check(folder, capsys, "--functions", "TrainSLP")
+    note = report["functions"]["TrainSLP"]["note"]
+    assert report["functions"]["TrainSLP"]["status"] == "error"
+    assert "the checker's own FC.m, called by yours" in note, note
+
+
+def test_a_relu_slope_beyond_0_and_1_at_the_kink_is_wrong(octave, patched_matlab, tmp_path, capsys):
+    folder = plant(patched_matlab, tmp_path / "planted", "ReLu_backward", "dydx(x == 0) = 0.5;",
+                   "dydx(x == 0) = 7;")
+    code, report = check(folder, capsys, "--functions", "ReLu_backward")
+    assert report["functions"]["ReLu_backward"]["status"] == "wrong"
+    assert "not between the one-sided derivatives 0 and 1" in report["functions"]["ReLu_backward"]["note"]
+
+
+def test_mini_batches_in_a_row_cell_are_wrong(octave, patched_matlab, tmp_path, capsys):
+    folder = plant(patched_matlab, tmp_path / "planted", "GetMiniBatch",
+                   "mini_batch_x = cell(nCells, 1);", "mini_batch_x = cell(1, nCells);")
+    code, report = check(folder, capsys, "--functions", "GetMiniBatch")
+    assert report["functions"]["GetMiniBatch"]["note"] == (
+        "mini_batch_x is a 1x4 cell array; Train*.m read size(mini_batch_x, 1): expected 4x1")
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_e3_is_named_also_where_the_originals_loss_becomes_nan(octave, original_matlab, capsys,
+                                                                 seed):
+    code, report = check(original_matlab, capsys, "--functions", "TrainSLP", "--seed", str(seed))
+    assert report["functions"]["TrainSLP"]["note"] == E3

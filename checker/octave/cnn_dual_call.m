@@ -14,7 +14,7 @@ function cnn_dual_call(name, nout, infile, outfile)
     catch err
         message = err.message;
         if ~isempty(err.stack) && ~strcmp(err.stack(1).name, 'cnn_dual_call')
-            message = sprintf('%s (%s, line %d)', message, err.stack(1).name, err.stack(1).line);
+            message = sprintf('%s (in %s, line %d)', message, err.stack(1).file, err.stack(1).line);
         end
         message = strjoin(strsplit(message, "\n"), ' ');
         save('-v7', outfile, 'message');
