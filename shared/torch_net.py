@@ -141,7 +141,7 @@ def torch_hessian(x, y, params, block=(0, 1)):
             full[i] = p
         return torch_loss(images, labels, *full)
 
-    blocks = torch.func.hessian(loss, argnums=block)(*(leaves[i] for i in block))
+    blocks = torch.func.hessian(loss, argnums=tuple(range(len(block))))(*(leaves[i] for i in block))
     sizes = [leaves[i].numel() for i in block]
 
     def column_major(t, a, b):  # d2 loss / d leaf_a d leaf_b, both flattened column-major
