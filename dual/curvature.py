@@ -16,10 +16,12 @@ b_fc (10,1)); x is 14x14x1xB (or 196xB), y 10xB, the loss summed over the batch,
 """
 
 import numpy as np
+from scipy.special import softmax
 
 from dual.dual_array import DualArray, tag_of
-from dual.seeding import new_tag
+from dual.seeding import dual_part, new_tag
 from dual.train_cnn import GRADIENTS, check_mode
+from reference.train_cnn import as_images, forward_pass
 from shared.errata import TRUE_DERIVATIVES, check_errata
 from shared.matlab import reshape_f
 
@@ -84,7 +86,29 @@ def hessian(x, y, params, block=(0, 1), mode="chain", errata="fix", chunk=64):
             e[j - offsets[b]] = 1.0
             unit[block[b]] = reshape_f(e, np.shape(params[block[b]]))
             directions.append(tuple(unit))
-        _, _, partials = _gradient_and_partials(x, y, params, directions, "chain" if mode is None else mode, errata)
+        _, _, partials = _gradient_and_partials(x, y, params, directions, mode, errata)
         rows = [reshape_f(partials[i], (sizes[b], len(directions))) for b, i in enumerate(block)]
         columns.append(np.concatenate(rows, axis=0))
     return np.concatenate(columns, axis=1)
+
+
+def gauss_newton(x, y, params, block=(0, 1)):
+    """The Gauss-Newton matrix J' H_L J of the summed loss for the parameters of ``block``
+    (ordered as ``hessian``'s): J the Jacobian of the scores (pred5) by forward mode, every
+    entry of the block seeded; H_L = diag(p) - p p', the Hessian of the softmax cross-entropy in
+    the scores, image by image. Equal to the Hessian where the scores are linear in the block
+    (the conv block: ReLU and max pooling are piecewise linear, ReLU'' = 0)."""
+    block = tuple(block)
+    sizes = [int(np.size(params[i])) for i in block]
+    n, tag = sum(sizes), new_tag()
+    seeds, offset, seeded = np.eye(n), 0, list(params)
+    for i, size in zip(block, sizes):
+        shape = np.shape(params[i])
+        seeded[i] = DualArray(np.asarray(params[i], dtype=float),
+                              reshape_f(seeds[offset:offset + size], shape + (n,)), tag)
+        offset += size
+    scores = forward_pass(as_images(np.asarray(x, dtype=float)), *seeded)[-1]
+    jacobian = dual_part(scores, seeded[block[0]])  # (10, B, n)
+    p = softmax(scores.real if tag_of(scores) == tag else scores, axis=0)
+    curvature = np.einsum("ib,ij->ijb", p, np.eye(len(p))) - np.einsum("ib,jb->ijb", p, p)
+    return np.einsum("ibm,ijb,jbn->mn", jacobian, curvature, jacobian)

@@ -255,7 +255,10 @@ def _apply(rule, inputs):
     """Run a ufunc rule on (value, dual part) pairs at the newest tag among the inputs; a plain
     input's dual part is None (zero), and so is that of one with an older tag (a constant here:
     its own dual part stays inside it, in the values the rule computes with)."""
-    tag = max(x.tag for x in inputs if type(x) is DualArray)
+    tag = -1
+    for x in inputs:
+        if type(x) is DualArray and x.tag > tag:
+            tag = x.tag
     args, k = [], None
     for x in inputs:
         if type(x) is DualArray and x.tag == tag:

@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
 
+from dual.curvature import hessian_vector_product
 from dual.extensions.network import network_layers as dual_network_layers
 from dual.train_cnn import forward_backward as dual_forward_backward
 from dual.train_cnn import forward_mode_gradient
@@ -145,7 +146,7 @@ def run_timings(batches, weights, quick, repeats):
 ALLOCATOR_RUN = """
 import importlib, sys, time
 import numpy as np
-root, allocator, iterations = sys.argv[1], sys.argv[2], int(sys.argv[3])
+root, allocator, iterations, variant = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 sys.path.insert(0, root)
 if allocator == "kept":
     try:
@@ -153,8 +154,7 @@ if allocator == "kept":
     except ImportError:  # a checkout from before speed/
         from shared.memory import keep_freed_memory
     keep_freed_memory()
-importlib.import_module("reference.train_cnn")
-train = sys.modules["reference.train_cnn"]
+train = importlib.import_module(f"{variant}.train_cnn")  # reference or dual (chain mode)
 rng = np.random.default_rng(0)
 bx = [rng.random((196, 30)) for _ in range(20)]
 by = [np.eye(10)[:, rng.integers(0, 10, 30)] for _ in range(20)]
@@ -168,17 +168,20 @@ print(time.perf_counter() - start)
 
 def speed_tricks(baseline, iterations, repeats):
     """What the opt-in allocator setting is worth, and (``baseline``: another checkout) the
-    reference of another version beside this one: each in a fresh process (the setting lasts
-    a process's life), in rounds. -> {name: {"ms_per_iteration", "min", "max"}}."""
-    configs = {"reference, freed memory kept (speed/memory.py)": (ROOT, "kept"),
-               "reference, the default allocator": (ROOT, "default")}
+    reference and the dual twin (chain mode) of another version beside this one's: each in a
+    fresh process (the setting lasts a process's life), in rounds.
+    -> {name: {"ms_per_iteration", "min", "max"}}."""
+    configs = {"reference, freed memory kept (speed/memory.py)": (ROOT, "kept", "reference"),
+               "reference, the default allocator": (ROOT, "default", "reference")}
     if baseline is not None:
-        configs[f"reference of {baseline}, freed memory kept"] = (baseline, "kept")
+        configs[f"reference of {baseline}, freed memory kept"] = (baseline, "kept", "reference")
+        configs["dual (chain), freed memory kept"] = (ROOT, "kept", "dual")
+        configs[f"dual (chain) of {baseline}, freed memory kept"] = (baseline, "kept", "dual")
     seconds = {name: [] for name in configs}
     for _ in range(repeats):
-        for name, (root, allocator) in configs.items():
+        for name, (root, allocator, variant) in configs.items():
             done = subprocess.run([sys.executable, "-c", ALLOCATOR_RUN, str(root), allocator,
-                                   str(iterations)], capture_output=True, text=True)
+                                   str(iterations), variant], capture_output=True, text=True)
             if done.returncode != 0:
                 why = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
                 raise CnnDualError(f"timing {name} failed: {why}")
@@ -189,7 +192,7 @@ def speed_tricks(baseline, iterations, repeats):
 
 
 def format_tricks(tricks):
-    header = f"{'one reference iteration, own process':52s} {'ms':>7s} {'min':>7s} {'max':>7s}"
+    header = f"{'one iteration, own process':52s} {'ms':>7s} {'min':>7s} {'max':>7s}"
     lines = [header, "-" * len(header)]
     for name, r in tricks.items():
         lines.append(f"{name:52s} {r['ms_per_iteration']:7.3f} {r['min']:7.3f} {r['max']:7.3f}")
@@ -331,6 +334,47 @@ def micro(batches, weights):
                 1000 * time_training(one_sample, 50, 3)[1] / 50}
 
 
+def curvature(batches, weights, repeats=5, calls=20):
+    """Second derivatives on one batch of 30: the Hessian-vector product by nested dual numbers
+    (forward-over-chain, forward-over-forward) beside PyTorch's (double backward, and
+    torch.func's jvp of grad), with each one's gradient. -> {name: ms per call (median of
+    ``repeats`` rounds, each timing every method once)}."""
+    x, y = as_images(batches[0][0]), batches[1][0]
+    rng = np.random.default_rng(1)
+    v = tuple(rng.standard_normal(np.shape(p)) for p in weights)
+    table = {
+        "dual chain gradient": lambda: dual_forward_backward(x, y, *weights),
+        "dual HVP, forward-over-chain": lambda: hessian_vector_product(x, y, weights, v),
+        "dual HVP, forward-over-forward":
+            lambda: hessian_vector_product(x, y, weights, v, mode="forward"),
+    }
+    if torch_available():
+        from shared.torch_net import (torch_forward_backward, torch_hessian_vector_product,
+                                      torch_jvp_hessian_vector_product)
+        table["PyTorch gradient"] = lambda: torch_forward_backward(x, y, *weights)
+        table["PyTorch HVP, double backward"] = lambda: torch_hessian_vector_product(x, y, weights, v)
+        table["PyTorch HVP, jvp of grad"] = lambda: torch_jvp_hessian_vector_product(x, y, weights, v)
+    times = {name: [] for name in table}
+    for round_ in range(repeats):
+        for name, call in table.items():
+            n = 2 if "forward-over-forward" in name else calls
+            start = time.perf_counter()
+            for _ in range(n):
+                call()
+            times[name].append(1000 * (time.perf_counter() - start) / n)
+    return {name: float(np.median(t)) for name, t in times.items()}
+
+
+def format_curvature(timings):
+    torch_hvp = timings.get("PyTorch HVP, double backward")
+    header = f"{'one batch of 30':34s} {'ms':>8s} {'x PyTorch HVP':>14s}"
+    lines = [header, "-" * len(header)]
+    for name, ms in timings.items():
+        ratio = f"{ms / torch_hvp:14.2f}" if torch_hvp else f"{'':14s}"
+        lines.append(f"{name:34s} {ms:8.3f} {ratio}")
+    return "\n".join(lines)
+
+
 PEAK_RSS_WRAPPER = """
 import runpy, sys
 sys.argv = sys.argv[1:]
@@ -423,6 +467,9 @@ def parse_args(argv):
     parser.add_argument("--baseline", type=path, default=None, metavar="DIR",
                         help="another checkout of the project (e.g. a git worktree of an "
                              "earlier commit) whose reference is timed beside this one's")
+    parser.add_argument("--curvature", action="store_true",
+                        help="only time the second derivatives (Hessian-vector products beside "
+                             "PyTorch's, in under a minute) and print their table")
     parser.add_argument("--no-memory", action="store_true",
                         help="skip the peak-memory runs of main_cnn.py")
     return parser.parse_args(argv)
@@ -440,6 +487,9 @@ def _run(args):
     batches, source = training_data(args.data_dir, 30)
     keep_freed_memory()  # (speed.memory) for every method alike, PyTorch included
     weights = initial_weights(0)
+    if args.curvature:
+        print(format_curvature(curvature(batches, weights, args.repeats)))
+        return 0
     repeats = 1 if args.quick else args.repeats
     print("timing the schedule ...", file=sys.stderr)
     results = run_timings(batches, weights, args.quick, repeats)
@@ -453,6 +503,7 @@ def _run(args):
                      "data": source, "quick": args.quick},
         "training": results,
         "micro": micro(batches, weights),
+        "curvature_ms": curvature(batches, weights, 1 if args.quick else 5),
         "forward_mode_growth": forward_mode_growth(batches, weights),
         "layers_us_per_iteration": layer_times(batches, weights, 100 if args.quick else 2000),
         "scaling_ms_per_iteration": scale,
@@ -474,6 +525,8 @@ def _run(args):
                              results[NUMPY_FLOOR]["ms_per_iteration"]))
     print()
     print(format_tricks(report["speed_tricks"]))
+    print()
+    print(format_curvature(report["curvature_ms"]))
     print()
     for name, value in report["micro"].items():
         print(f"{name}: {value:.3f}")

@@ -8,7 +8,7 @@ import scipy.special
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dual.curvature import hessian, hessian_vector_product
+from dual.curvature import gauss_newton, hessian, hessian_vector_product
 from dual.dual_array import DualArray, innermost
 from dual.seeding import derivative, dual_part, elementwise_derivative, new_tag
 from dual.train_cnn import forward_backward, forward_pass
@@ -193,24 +193,6 @@ def test_block_hessian_against_torch_func_hessian(network):
         assert relative(hessian(x, y, params, block), torch_hessian(x, y, params, block)) <= 1e-12
 
 
-def conv_gauss_newton(x, y, params):
-    """J' H_L J on the conv block: J the scores' Jacobian in (w_conv, b_conv), column-major, by
-    forward mode (30 seeds); H_L = diag(p) - p p' the softmax cross-entropy's, per image."""
-    w_conv, b_conv, w_fc, b_fc = params
-    seeds = np.eye(30)
-    tag = new_tag()
-    w = DualArray(w_conv, np.reshape(seeds[:27], (3, 3, 1, 3, 30), order="F"), tag)
-    b = DualArray(b_conv, np.reshape(seeds[27:], (3, 1, 30)), tag)
-    scores = forward_pass(np.reshape(x, (14, 14, 1, -1), order="F"), w, b, w_fc, b_fc)[-1]
-    jacobian = dual_part(scores, w)  # (10, B, 30)
-    p = scipy.special.softmax(scores.real, axis=0)
-    gn = np.zeros((30, 30))
-    for i in range(p.shape[1]):
-        h = np.diag(p[:, i]) - np.outer(p[:, i], p[:, i])
-        gn += jacobian[:, i].T @ h @ jacobian[:, i]
-    return gn
-
-
 def test_conv_block_hessian_is_symmetric_psd_and_gauss_newton(network):
     x, y, params, _ = network
     h = hessian(x, y, params, block=(0, 1))
@@ -218,7 +200,10 @@ def test_conv_block_hessian_is_symmetric_psd_and_gauss_newton(network):
     assert h.shape == (30, 30)
     assert np.max(np.abs(h - h.T)) <= 1e-14 * scale
     assert np.linalg.eigvalsh(h).min() >= -1e-12 * scale
-    assert relative(h, conv_gauss_newton(x, y, params)) <= 1e-12
+    assert relative(h, gauss_newton(x, y, params)) <= 1e-12
+    # where the scores are not linear in the block (conv and FC weights together), it is not
+    mixed = (0, 2)
+    assert relative(hessian(x, y, params, mixed), gauss_newton(x, y, params, mixed)) > 1e-3
 
 
 def test_hessian_at_hand_made_kinks_follows_our_conventions():
@@ -236,7 +221,7 @@ def test_hessian_at_hand_made_kinks_follows_our_conventions():
     assert np.sum(pred1 == 0) > 100  # the kinks are there
     blocks = np.reshape(pred2[:2, :2], (4, -1))
     assert np.all(blocks == blocks[0])  # and a tied pooling block (the corner: all 0)
-    assert relative(hessian(x, y, params, block=(0, 1)), conv_gauss_newton(x, y, params)) <= 1e-12
+    assert relative(hessian(x, y, params, block=(0, 1)), gauss_newton(x, y, params)) <= 1e-12
     chain = hessian_vector_product(x, y, params, v)[2]
     forward = hessian_vector_product(x, y, params, v, mode="forward")[2]
     for a, b in zip(chain, forward):
