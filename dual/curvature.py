@@ -12,7 +12,8 @@ its dual part at that tag is then d/dt gradient(params + t v) = H v.
 
 Parameters and directions are tuples (w_conv (3,3,1,3), b_conv (3,1), w_fc (10,147),
 b_fc (10,1)); x is 14x14x1xB (or 196xB), y 10xB, the loss summed over the batch, as
-``forward_backward``.
+``forward_backward``. The perceptrons (``model="slp_linear"``, ``"slp"``, ``"mlp"``) have
+the same two functions, with their parameters (w, b) or (w1, b1, w2, b2) and x 196xB.
 """
 
 import numpy as np
@@ -20,12 +21,25 @@ from scipy.special import softmax
 
 from dual.dual_array import DualArray, tag_of
 from dual.seeding import dual_part, new_tag
+import dual.train_mlp
+import dual.train_slp
+import dual.train_slp_linear
 from dual.train_cnn import GRADIENTS, check_mode
 from reference.train_cnn import as_images, forward_pass
 from shared.errata import TRUE_DERIVATIVES, check_errata
 from shared.matlab import reshape_f
 
 PARAMETERS = ("w_conv", "b_conv", "w_fc", "b_fc")
+MODELS = {  # model -> its gradient functions by mode (chain, forward): what HVPs run on
+    "cnn": GRADIENTS, "slp_linear": dual.train_slp_linear.GRADIENTS,
+    "slp": dual.train_slp.GRADIENTS, "mlp": dual.train_mlp.GRADIENTS,
+}
+
+
+def check_model(model):
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {', '.join(map(repr, MODELS))}, got {model!r}")
+    return model
 
 
 def _carrying(params, directions, tag):
@@ -43,12 +57,13 @@ def _carrying(params, directions, tag):
     return carried
 
 
-def _gradient_and_partials(x, y, params, directions, mode, errata):
+def _gradient_and_partials(x, y, params, directions, mode, errata, model):
     """(loss, gradient, its partials along ``directions``: one tuple of arrays per direction)."""
     check_errata(errata, TRUE_DERIVATIVES)
     tag = new_tag()
     carried = _carrying(params, directions, tag)
-    loss, *gradient = GRADIENTS[check_mode(mode)](x, y, *carried, errata=errata)
+    gradient_function = MODELS[check_model(model)][check_mode(mode)]
+    loss, *gradient = gradient_function(x, y, *carried, errata=errata)
     values, partials = [], []
     for g, p in zip(gradient, params):
         if tag_of(g) == tag:
@@ -61,17 +76,20 @@ def _gradient_and_partials(x, y, params, directions, mode, errata):
     return loss, tuple(values), partials
 
 
-def hessian_vector_product(x, y, params, v, mode="chain", errata="fix"):
+def hessian_vector_product(x, y, params, v, mode="chain", errata="fix", model="cnn"):
     """(loss, gradient, H v): the loss of (x, y) under ``params``, its gradient and the Hessian
-    times ``v`` (a tuple shaped like params), each a tuple (w_conv, b_conv, w_fc, b_fc)."""
-    loss, gradient, partials = _gradient_and_partials(x, y, params, [tuple(v)], mode, errata)
+    times ``v`` (a tuple shaped like params), each a tuple (w_conv, b_conv, w_fc, b_fc), or the
+    perceptron ``model``'s parameters."""
+    loss, gradient, partials = _gradient_and_partials(x, y, params, [tuple(v)], mode, errata,
+                                                      model)
     return loss, gradient, tuple(t[..., 0] for t in partials)
 
 
-def hessian(x, y, params, block=(0, 1), mode="chain", errata="fix", chunk=64):
+def hessian(x, y, params, block=(0, 1), mode="chain", errata="fix", chunk=64, model="cnn"):
     """The dense Hessian of the loss with respect to the parameters named by ``block``
-    (0: w_conv, 1: b_conv, 2: w_fc, 3: b_fc), each flattened column-major, concatenated in that
-    order: n x n. Column j is H times unit vector j; ``chunk`` columns are carried at once."""
+    (0: w_conv, 1: b_conv, 2: w_fc, 3: b_fc; a perceptron's in its order), each flattened
+    column-major, concatenated in that order: n x n. Column j is H times unit vector j;
+    ``chunk`` columns are carried at once."""
     block = tuple(block)
     sizes = [int(np.size(params[i])) for i in block]
     offsets = np.cumsum([0] + sizes)
@@ -86,7 +104,7 @@ def hessian(x, y, params, block=(0, 1), mode="chain", errata="fix", chunk=64):
             e[j - offsets[b]] = 1.0
             unit[block[b]] = reshape_f(e, np.shape(params[block[b]]))
             directions.append(tuple(unit))
-        _, _, partials = _gradient_and_partials(x, y, params, directions, mode, errata)
+        _, _, partials = _gradient_and_partials(x, y, params, directions, mode, errata, model)
         rows = [reshape_f(partials[i], (sizes[b], len(directions))) for b, i in enumerate(block)]
         columns.append(np.concatenate(rows, axis=0))
     return np.concatenate(columns, axis=1)

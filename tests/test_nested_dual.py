@@ -226,3 +226,46 @@ def test_hessian_at_hand_made_kinks_follows_our_conventions():
     forward = hessian_vector_product(x, y, params, v, mode="forward")[2]
     for a, b in zip(chain, forward):
         assert relative(a, b) <= 1e-13
+
+
+# ---- the perceptrons ----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def perceptron_batch():
+    rng = np.random.default_rng(11)
+    x = rng.uniform(0.0, 1.0, (196, 8)) * (rng.random((196, 8)) < 0.3)
+    y = np.eye(10)[:, rng.integers(10, size=8)]
+    return rng, x, y
+
+
+@pytest.mark.parametrize("model, shapes", [
+    ("slp_linear", [(10, 196), (10, 1)]), ("slp", [(10, 196), (10, 1)]),
+    ("mlp", [(30, 196), (30, 1), (10, 30), (10, 1)])])
+def test_perceptron_hvps_against_central_differences_both_modes(perceptron_batch, model, shapes):
+    import dual.curvature
+    rng, x, y = perceptron_batch
+    params = tuple(0.3 * rng.standard_normal(s) for s in shapes)
+    v = tuple(rng.standard_normal(s) for s in shapes)
+    gradient = dual.curvature.MODELS[model]["chain"]
+    _, _, chain = hessian_vector_product(x, y, params, v, model=model)
+    _, _, forward = hessian_vector_product(x, y, params, v, mode="forward", model=model)
+    h = 1e-6
+    up = gradient(x, y, *(p + h * d for p, d in zip(params, v)))[1:]
+    down = gradient(x, y, *(p - h * d for p, d in zip(params, v)))[1:]
+    for c, f, a, b in zip(chain, forward, up, down):
+        assert relative(c, (a - b) / (2 * h)) <= 3e-9
+        assert relative(c, f) <= 1e-13
+
+
+def test_the_linear_perceptrons_hessian_is_twice_the_images_outer_product(perceptron_batch):
+    """sum((w x + b - y).^2): H in w (column-major) is 2 kron(sum_b x_b x_b', I_10), exactly."""
+    rng, x, y = perceptron_batch
+    params = (rng.standard_normal((10, 196)), rng.standard_normal((10, 1)))
+    h = hessian(x, y, params, block=(0,), model="slp_linear")
+    assert relative(h, 2 * np.kron(x @ x.T, np.eye(10))) <= 1e-14
+
+
+def test_an_unknown_model_is_a_clear_error(network):
+    x, y, params, v = network
+    with pytest.raises(ValueError, match="model must be one of 'cnn', 'slp_linear'"):
+        hessian_vector_product(x, y, params, v, model="rnn")
