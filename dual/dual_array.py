@@ -64,20 +64,21 @@ class DualArray(NDArrayOperatorsMixin):
     __slots__ = ("real", "dual", "tag")
 
     def __init__(self, real, dual, tag=0):
-        if not isinstance(real, DualArray):
+        nested = type(real) is DualArray or type(dual) is DualArray
+        if type(real) is not DualArray:
             real = np.asarray(real, dtype=np.float64)
-        if not isinstance(dual, DualArray):
+        if type(dual) is not DualArray:
             dual = np.asarray(dual, dtype=np.float64)
         if dual.shape[:-1] != real.shape or dual.ndim != real.ndim + 1:
             raise ValueError(f"DualArray: dual must have shape real.shape + (K,) = "
                              f"{real.shape} + (K,), got dual of shape {dual.shape}")
-        if max(tag_of(real), tag_of(dual)) >= tag:
+        if nested and max(tag_of(real), tag_of(dual)) >= tag:
             raise ValueError(f"DualArray: a value or dual part that is itself a DualArray must "
                              f"carry an older tag than the new one ({tag}), got tags "
                              f"{tag_of(real)} and {tag_of(dual)}; nest with a fresh tag "
                              f"(dual.seeding.new_tag, or dual.derivative)")
         self.real = real
-        self.dual = partial_major(dual, real) if type(dual) is np.ndarray and type(real) is np.ndarray else dual
+        self.dual = dual if nested else partial_major(dual, real)
         self.tag = tag
 
     @classmethod

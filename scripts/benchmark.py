@@ -11,6 +11,7 @@ and are extrapolated (marked so). Also shows where an iteration's time goes, lay
 Prints tables, writes results.json and scaling.png into --out-dir.
 """
 
+import contextlib
 import json
 import os
 import platform
@@ -158,7 +159,7 @@ train = importlib.import_module(f"{variant}.train_cnn")  # reference or dual (ch
 rng = np.random.default_rng(0)
 bx = [rng.random((196, 30)) for _ in range(20)]
 by = [np.eye(10)[:, rng.integers(0, 10, 30)] for _ in range(20)]
-w_conv, b_conv, w_fc, b_fc = train.initial_weights(0)
+w_conv, b_conv, w_fc, b_fc = importlib.import_module("reference.train_cnn").initial_weights(0)
 start = time.perf_counter()
 train.train_cnn(bx, by, w_conv=w_conv, b_conv=b_conv, w_fc=w_fc, b_fc=b_fc,
                 iterations=iterations, errata="fix", progress=False)
@@ -337,8 +338,8 @@ def micro(batches, weights):
 def curvature(batches, weights, repeats=5, calls=20):
     """Second derivatives on one batch of 30: the Hessian-vector product by nested dual numbers
     (forward-over-chain, forward-over-forward) beside PyTorch's (double backward, and
-    torch.func's jvp of grad), with each one's gradient. -> {name: ms per call (median of
-    ``repeats`` rounds, each timing every method once)}."""
+    torch.func's jvp of grad, one thread: its fastest here), with each one's gradient.
+    -> {name: ms per call (median of ``repeats`` rounds, each timing every method once)}."""
     x, y = as_images(batches[0][0]), batches[1][0]
     rng = np.random.default_rng(1)
     v = tuple(rng.standard_normal(np.shape(p)) for p in weights)
@@ -349,20 +350,60 @@ def curvature(batches, weights, repeats=5, calls=20):
             lambda: hessian_vector_product(x, y, weights, v, mode="forward"),
     }
     if torch_available():
-        from shared.torch_net import (torch_forward_backward, torch_hessian_vector_product,
-                                      torch_jvp_hessian_vector_product)
-        table["PyTorch gradient"] = lambda: torch_forward_backward(x, y, *weights)
-        table["PyTorch HVP, double backward"] = lambda: torch_hessian_vector_product(x, y, weights, v)
-        table["PyTorch HVP, jvp of grad"] = lambda: torch_jvp_hessian_vector_product(x, y, weights, v)
+        table.update(torch_curvature(x, y, weights, v))
     times = {name: [] for name in table}
-    for round_ in range(repeats):
-        for name, call in table.items():
-            n = 2 if "forward-over-forward" in name else calls
-            start = time.perf_counter()
-            for _ in range(n):
-                call()
-            times[name].append(1000 * (time.perf_counter() - start) / n)
+    with torch_threads(1):  # PyTorch's fastest setting for these small operations, here
+        for round_ in range(repeats):
+            for name, call in table.items():
+                n = 2 if "forward-over-forward" in name else calls
+                start = time.perf_counter()
+                for _ in range(n):
+                    call()
+                times[name].append(1000 * (time.perf_counter() - start) / n)
     return {name: float(np.median(t)) for name, t in times.items()}
+
+
+@contextlib.contextmanager
+def torch_threads(n):
+    """PyTorch's intra-op threads set to ``n`` within (if PyTorch is there)."""
+    if not torch_available():
+        yield
+        return
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def torch_curvature(x, y, weights, v):
+    """PyTorch's gradient and HVPs on tensors made once (the conversions from numpy are not
+    timed): the loss, then torch.autograd.grad, once more through the gradient's graph for the
+    double backward; torch.func.jvp of torch.func.grad."""
+    import torch
+    import torch.func
+
+    from shared.torch_net import as_torch_batch, torch_leaves, torch_loss
+    images, labels = as_torch_batch(x, y)
+    leaves, directions = torch_leaves(weights, requires_grad=True), torch_leaves(v)
+    plain = tuple(leaf.detach() for leaf in leaves)
+
+    def gradient():
+        return torch.autograd.grad(torch_loss(images, labels, *leaves), leaves)
+
+    def double_backward():
+        g = torch.autograd.grad(torch_loss(images, labels, *leaves), leaves, create_graph=True)
+        return torch.autograd.grad(g, leaves, grad_outputs=directions)
+
+    grad = torch.func.grad(lambda *p: torch_loss(images, labels, *p), argnums=(0, 1, 2, 3))
+
+    def jvp_of_grad():
+        return torch.func.jvp(grad, plain, tuple(directions))
+
+    return {"PyTorch gradient": gradient, "PyTorch HVP, double backward": double_backward,
+            "PyTorch HVP, jvp of grad": jvp_of_grad}
 
 
 def format_curvature(timings):

@@ -93,7 +93,8 @@ def torch_train(mini_batch_x, mini_batch_y, w_conv, b_conv, w_fc, b_fc, iteratio
     return [p.detach().numpy() for p in params]
 
 
-def _leaves(params, requires_grad=False):
+def torch_leaves(params, requires_grad=False):
+    """The four parameters as float64 tensors in MATLAB shapes (leaves of a graph)."""
     import torch
     shapes = ((3, 3, 1, -1), (-1, 1), (10, -1), (-1, 1))
     return [torch.tensor(reshape_f(np.asarray(p, dtype=float), s), requires_grad=requires_grad)
@@ -105,10 +106,10 @@ def torch_hessian_vector_product(x, y, params, v):
     ``torch.autograd.grad`` of the gradient (built with create_graph=True) along v."""
     import torch
     images, labels = as_torch_batch(x, y)
-    leaves = _leaves(params, requires_grad=True)
+    leaves = torch_leaves(params, requires_grad=True)
     loss = torch_loss(images, labels, *leaves)
     gradient = torch.autograd.grad(loss, leaves, create_graph=True)
-    directions = [t.reshape(g.shape) for t, g in zip(_leaves(v), gradient)]
+    directions = [t.reshape(g.shape) for t, g in zip(torch_leaves(v), gradient)]
     hv = torch.autograd.grad(gradient, leaves, grad_outputs=directions)
     return (loss.item(), tuple(g.detach().numpy() for g in gradient),
             tuple(h.numpy() for h in hv))
@@ -122,7 +123,7 @@ def torch_jvp_hessian_vector_product(x, y, params, v):
     def gradient(*leaves):
         return torch.func.grad(lambda *p: torch_loss(images, labels, *p), argnums=(0, 1, 2, 3))(*leaves)
 
-    _, hv = torch.func.jvp(gradient, tuple(_leaves(params)), tuple(_leaves(v)))
+    _, hv = torch.func.jvp(gradient, tuple(torch_leaves(params)), tuple(torch_leaves(v)))
     return tuple(h.numpy() for h in hv)
 
 
@@ -132,7 +133,7 @@ def torch_hessian(x, y, params, block=(0, 1)):
     import torch
     import torch.func
     images, labels = as_torch_batch(x, y)
-    leaves = _leaves(params)
+    leaves = torch_leaves(params)
     block = tuple(block)
 
     def loss(*chosen):
