@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from dual.seeding import conv_filter_seeds
+from dual.seeding import conv_filter_seeds, dual_part
 from reference.conv import conv
 from shared.matlab import pagetranspose, reshape_f, with_batch_axis
 
@@ -18,7 +18,8 @@ def conv_backward(dldy, x, w_conv, b_conv, y):
     x, _ = with_batch_axis(x, x.shape[:2] + (1,), "x")
     height, width, _, n_images = x.shape  # height = 14, width = 14
     f, c2 = w_conv.shape[0], w_conv.shape[3]  # f = 3, c2 = 3
-    dydw_and_b = conv(x, *conv_filter_seeds(w_conv, b_conv)).dual[:, :, 0]  # 14x14xBx(3x3 + 1)
+    seeded = conv_filter_seeds(w_conv, b_conv)
+    dydw_and_b = dual_part(conv(x, *seeded), seeded[0])[:, :, 0]  # 14x14xBx(3x3 + 1)
     dydw_and_b = np.moveaxis(reshape_f(dydw_and_b, (height * width, n_images, -1)), -1, 0)
     dydw, dydb = dydw_and_b[:f * f], dydw_and_b[f * f]  # (3x3) x (14x14) x B, (14x14) x B
     # dLdy_reshaped = transpose(reshape(dLdy, [height*width c2])): 3 x (14x14) (x B)

@@ -38,10 +38,18 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 from numpy.lib.mixins import NDArrayOperatorsMixin
 from numpy.lib.stride_tricks import sliding_window_view
+import scipy.special
 
 from dual.partials import (kfirst, klast, matrix_at_partials, partial_major, partials_at_matrix,
                            zeros)
 from shared.matlab import max_with_index, min_with_index
+
+
+def innermost(x):
+    """The plain values inside a (possibly nested) DualArray."""
+    while type(x) is DualArray:
+        x = x.real
+    return x
 
 __all__ = ["DualArray"]
 
@@ -53,22 +61,31 @@ class DualArray(NDArrayOperatorsMixin):
     through the ufunc table like ``np.add`` etc. ``x += y`` works in place (``out=``).
     """
 
-    __slots__ = ("real", "dual")
+    __slots__ = ("real", "dual", "tag")
 
-    def __init__(self, real, dual):
-        real = np.asarray(real, dtype=np.float64)
-        dual = np.asarray(dual, dtype=np.float64)
+    def __init__(self, real, dual, tag=0):
+        nested = type(real) is DualArray or type(dual) is DualArray
+        if type(real) is not DualArray:
+            real = np.asarray(real, dtype=np.float64)
+        if type(dual) is not DualArray:
+            dual = np.asarray(dual, dtype=np.float64)
         if dual.shape[:-1] != real.shape or dual.ndim != real.ndim + 1:
             raise ValueError(f"DualArray: dual must have shape real.shape + (K,) = "
                              f"{real.shape} + (K,), got dual of shape {dual.shape}")
+        if nested and max(tag_of(real), tag_of(dual)) >= tag:
+            raise ValueError(f"DualArray: a value or dual part that is itself a DualArray must "
+                             f"carry an older tag than the new one ({tag}), got tags "
+                             f"{tag_of(real)} and {tag_of(dual)}; nest with a fresh tag "
+                             f"(dual.seeding.new_tag, or dual.derivative)")
         self.real = real
-        self.dual = partial_major(dual, real)
+        self.dual = dual if nested else partial_major(dual, real)
+        self.tag = tag
 
     @classmethod
-    def constant(cls, x, k):
+    def constant(cls, x, k, tag=0):
         """``x`` with K = ``k`` zero partials: a value that does not depend on the seeds."""
-        real = np.asarray(x, dtype=np.float64)
-        return _new(real, zeros(real.shape, k))
+        real = x if isinstance(x, DualArray) else np.asarray(x, dtype=np.float64)
+        return _new(real, zeros(real.shape, k), tag)
 
     # ---- properties -----------------------------------------------------------------
     shape = property(lambda self: self.real.shape)
@@ -84,10 +101,12 @@ class DualArray(NDArrayOperatorsMixin):
     def __iter__(self):
         return (self[i] for i in range(len(self)))
 
-    def copy(self):
-        return _new(self.real.copy(order="K"), klast(kfirst(self.dual).copy(order="K")))
+    def copy(self, order="K"):
+        return _new(self.real.copy(order="K"), klast(kfirst(self.dual).copy(order="K")), self.tag)
 
     def __repr__(self):
+        if isinstance(self.real, DualArray) or isinstance(self.dual, DualArray):
+            return f"DualArray(tag={self.tag},\n real={self.real!r},\n dual={self.dual!r})"
         if self.ndim == 0:  # the scalar a + b*eps
             a, b = float(self.real), self.dual.tolist()
             if len(b) == 1:
@@ -134,21 +153,28 @@ class DualArray(NDArrayOperatorsMixin):
 
     # ---- indexing (linear: the same index on the value and on each partial) ------------------
     def __getitem__(self, index):
-        return _new(self.real[index], self.dual[_dual_index(index)])
+        return _new(self.real[index], self.dual[_dual_index(index)], self.tag)
 
     def __setitem__(self, index, value):
-        """Plain values get zero partials."""
-        if isinstance(value, DualArray):
-            _common_k((self, value))
+        """Plain values, and dual numbers of an older tag, get zero partials (they are
+        constants at this tag); one of a newer tag cannot be written into this array."""
+        if isinstance(value, DualArray) and value.tag == self.tag:
+            _level((self, value))
             self.real[index] = value.real
             self.dual[_dual_index(index)] = value.dual
+        elif isinstance(value, DualArray) and value.tag > self.tag:
+            raise TypeError(f"writing a DualArray of tag {value.tag} into one of the older tag "
+                            f"{self.tag} would drop its dual part")
         else:
             self.real[index] = value
             self.dual[_dual_index(index)] = 0.0
 
     # ---- ndarray-style methods ---------------------------------------------------------
-    def reshape(self, *shape, order="C"):
-        return _reshape(self, shape[0] if len(shape) == 1 else shape, order=order)
+    def reshape(self, *shape, order="C", copy=None):
+        return _reshape(self, shape[0] if len(shape) == 1 else shape, order=order, copy=copy)
+
+    def squeeze(self, axis=None):
+        return _squeeze(self, axis)
 
     def transpose(self, *axes):
         return _transpose(self, (axes[0] if len(axes) == 1 else axes) or None)
@@ -176,34 +202,50 @@ class DualArray(NDArrayOperatorsMixin):
 
 
 # ---- small helpers ----------------------------------------------------------------------
-def _new(real, dual):
+def _new(real, dual, tag):
     """A DualArray without validation (the hot path); numpy scalars become 0-d arrays."""
     out = object.__new__(DualArray)
-    out.real = real if type(real) is np.ndarray else np.asarray(real, dtype=np.float64)
+    out.real = real if type(real) is np.ndarray or type(real) is DualArray else np.asarray(real, dtype=np.float64)
     out.dual = dual
+    out.tag = tag
     return out
+
+
+def tag_of(x):
+    """The tag of a DualArray; -1 for a plain value (older than every tag)."""
+    return x.tag if type(x) is DualArray else -1
 
 
 def _real(x):
     return x.real if isinstance(x, DualArray) else x
 
 
-def _partials_of(x, k):
-    """The partials of x; a plain x has zero partials."""
-    return x.dual if isinstance(x, DualArray) else zeros(np.shape(x), k)
-
-
-def _common_k(values):
-    ks = {x.dual.shape[-1] for x in values if isinstance(x, DualArray)}
+def _level(values):
+    """(tag, K) of an operation on ``values``: it works at the newest tag among them, where all
+    its operands must carry the same number of partials K; older-tagged ones are constants."""
+    tag = max(tag_of(x) for x in values)
+    ks = {x.dual.shape[-1] for x in values if tag_of(x) == tag}
     if len(ks) != 1:
         raise ValueError(f"DualArray operands must carry the same number of partials K, got {sorted(ks)}")
-    return ks.pop()
+    return tag, ks.pop()
+
+
+def _value_at(x, tag):
+    """x's value at ``tag``: its real part if it carries that tag, else x itself (a constant)."""
+    return x.real if tag_of(x) == tag else x
+
+
+def _partials_at(x, tag, k):
+    """x's partials at ``tag``; zero where x does not carry it."""
+    return x.dual if tag_of(x) == tag else zeros(np.shape(x), k)
 
 
 def _fit(t, shape):
     """The dual part t broadcast to `shape` (value shape + (K,)) as a new array; None = 0."""
     if t is not None and t.shape == shape:
         return t
+    if isinstance(t, DualArray):
+        return np.broadcast_to(t, shape).copy()
     out = zeros(shape[:-1], shape[-1])
     if t is not None:
         out[...] = t
@@ -211,21 +253,27 @@ def _fit(t, shape):
 
 
 def _apply(rule, inputs):
-    """Run a ufunc rule on (value, dual part) pairs; a plain input's dual part is None (zero)."""
+    """Run a ufunc rule on (value, dual part) pairs at the newest tag among the inputs; a plain
+    input's dual part is None (zero), and so is that of one with an older tag (a constant here:
+    its own dual part stays inside it, in the values the rule computes with)."""
+    tag = -1
+    for x in inputs:
+        if type(x) is DualArray and x.tag > tag:
+            tag = x.tag
     args, k = [], None
     for x in inputs:
-        if isinstance(x, DualArray):
+        if type(x) is DualArray and x.tag == tag:
             args += (x.real, x.dual)
             if k is None:
                 k = x.dual.shape[-1]
             elif x.dual.shape[-1] != k:
-                _common_k(inputs)  # raises, naming the K's
+                _level(inputs)  # raises, naming the K's
         else:
-            args += (np.asarray(x), None)
+            args += (x if type(x) is DualArray else np.asarray(x), None)
     value, t = rule(*args)
     if t is args[1] or (len(args) > 2 and t is args[3]):
         t = t.copy(order="K")  # x + 0 must not share its partials with x (same layout)
-    return _new(value, _fit(t, value.shape + (k,)))  # (numpy scalars have .shape too)
+    return _new(value, _fit(t, value.shape + (k,)), tag)  # (numpy scalars have .shape too)
 
 
 def _write_out(result, out):
@@ -248,7 +296,7 @@ def _scale(t, s):
     """Tangent t (shape S + (K,)) times the elementwise derivative s (broadcastable to S)."""
     if t is None:
         return None
-    return t * s[..., None] if isinstance(s, np.ndarray) and s.ndim else t * s
+    return t * s[..., None] if isinstance(s, (np.ndarray, DualArray)) and s.ndim else t * s
 
 
 def _plus(s, t):
@@ -325,6 +373,101 @@ def _tanh(x, dx):
     return t, _scale(dx, 1 - t * t)
 
 
+def _sin(x, dx):
+    return np.sin(x), _scale(dx, np.cos(x))
+
+
+def _cos(x, dx):
+    return np.cos(x), _scale(dx, -np.sin(x))
+
+
+def _tan(x, dx):
+    t = np.tan(x)
+    return t, _scale(dx, 1 + t * t)
+
+
+def _arcsin(x, dx):
+    return np.arcsin(x), _scale(dx, 1 / np.sqrt(1 - x * x))
+
+
+def _arccos(x, dx):
+    return np.arccos(x), _scale(dx, -1 / np.sqrt(1 - x * x))
+
+
+def _arctan(x, dx):
+    return np.arctan(x), _scale(dx, 1 / (1 + x * x))
+
+
+def _sinh(x, dx):
+    return np.sinh(x), _scale(dx, np.cosh(x))
+
+
+def _cosh(x, dx):
+    return np.cosh(x), _scale(dx, np.sinh(x))
+
+
+def _arcsinh(x, dx):
+    return np.arcsinh(x), _scale(dx, 1 / np.sqrt(x * x + 1))
+
+
+def _arccosh(x, dx):
+    return np.arccosh(x), _scale(dx, 1 / (np.sqrt(x - 1) * np.sqrt(x + 1)))
+
+
+def _arctanh(x, dx):
+    return np.arctanh(x), _scale(dx, 1 / (1 - x * x))
+
+
+def _exp2(x, dx):
+    e = np.exp2(x)
+    return e, _scale(dx, np.log(2.0) * e)
+
+
+def _expm1(x, dx):
+    return np.expm1(x), _scale(dx, np.exp(x))
+
+
+def _log2(x, dx):
+    return np.log2(x), _scale(dx, 1 / (np.log(2.0) * x))
+
+
+def _log10(x, dx):
+    return np.log10(x), _scale(dx, 1 / (np.log(10.0) * x))
+
+
+def _log1p(x, dx):
+    return np.log1p(x), _scale(dx, 1 / (1 + x))
+
+
+def _cbrt(x, dx):
+    c = np.cbrt(x)
+    return c, _scale(dx, 1 / (3 * c * c))
+
+
+def _reciprocal(x, dx):
+    r = 1 / x
+    return r, _scale(dx, -r * r)
+
+
+def _hypot(x, dx, y, dy):  # d sqrt(x**2 + y**2) = (x dx + y dy) / hypot
+    h = np.hypot(x, y)
+    return h, _plus(_scale(dx, x / h), _scale(dy, y / h))
+
+
+def _arctan2(y, dy, x, dx):  # arctan2(y, x), the angle of (x, y): d = (x dy - y dx) / (x**2 + y**2)
+    r2 = x * x + y * y
+    return np.arctan2(y, x), _plus(_scale(dy, x / r2), _scale(dx, -y / r2))
+
+
+def _erf(x, dx):
+    return scipy.special.erf(x), _scale(dx, 2 / np.sqrt(np.pi) * np.exp(-x * x))
+
+
+def _expit(x, dx):  # the logistic sigmoid s: s' = s (1 - s)
+    e = scipy.special.expit(x)
+    return e, _scale(dx, e * (1 - e))
+
+
 # On a tie both branches are right; JAX splits the partials 1/2 : 1/2, which gives the MATLAB
 # original's ReLU'(0) = 0.5 for np.maximum(x, 0).
 def _maximum(x, dx, y, dy):
@@ -352,7 +495,8 @@ def _axes(axis, ndim):
 
 def _sum(a, axis=None, keepdims=False):
     axes = _axes(axis, a.ndim)  # non-negative, so they never reach the K axis
-    return _new(a.real.sum(axis=axes, keepdims=keepdims), a.dual.sum(axis=axes, keepdims=keepdims))
+    return _new(a.real.sum(axis=axes, keepdims=keepdims), a.dual.sum(axis=axes, keepdims=keepdims),
+                a.tag)
 
 
 def _mean(a, axis=None, keepdims=False):
@@ -378,9 +522,12 @@ def _first_extremum(with_index, a, axis, keepdims):
         rest = [i for i in range(a.ndim) if i not in axes]
         x = _reshape(_transpose(a, rest + list(axes)), tuple(a.shape[i] for i in rest) + (-1,))
         ax = x.ndim - 1
-    extremum, index = with_index(np.moveaxis(x.real, ax, 0))
+    moved = np.moveaxis(x.real, ax, 0)
+    extremum, index = with_index(innermost(moved))  # the choice is the innermost values'
+    if type(moved) is DualArray:  # its value carries older tags: take it by the index
+        extremum = np.take_along_axis(moved, index[None], 0)[0]
     partials = np.take_along_axis(np.moveaxis(kfirst(x.dual), ax + 1, 1), index[None, None], 1)
-    best = _new(extremum, klast(partials[:, 0]))  # the first extremum's value and partials
+    best = _new(extremum, klast(partials[:, 0]), a.tag)  # the first extremum's value and partials
     shape = tuple(1 if j in axes else n for j, n in enumerate(a.shape) if keepdims or j not in axes)
     return _reshape(best, shape)
 
@@ -395,8 +542,8 @@ def _reshape(a, shape, order="C", *, copy=None):
     # (Both also leave a copy partial-major.)
     k = a.dual.shape[-1]
     if order == "F":
-        return _new(real, a.dual.reshape(real.shape + (k,), order="F", copy=copy))
-    return _new(real, klast(kfirst(a.dual).reshape((k,) + real.shape, copy=copy)))
+        return _new(real, a.dual.reshape(real.shape + (k,), order="F", copy=copy), a.tag)
+    return _new(real, klast(kfirst(a.dual).reshape((k,) + real.shape, copy=copy)), a.tag)
 
 
 def _ravel(a, order="C"):
@@ -407,40 +554,40 @@ def _transpose(a, axes=None):
     real = a.real.transpose(axes)  # numpy checks the axes
     n = a.ndim
     axes = tuple(range(n))[::-1] if axes is None else tuple(i % n for i in axes)
-    return _new(real, a.dual.transpose(axes + (n,)))
+    return _new(real, a.dual.transpose(axes + (n,)), a.tag)
 
 
 def _swapaxes(a, axis1, axis2):
     i, j = normalize_axis_index(axis1, a.ndim), normalize_axis_index(axis2, a.ndim)
-    return _new(a.real.swapaxes(i, j), a.dual.swapaxes(i, j))
+    return _new(a.real.swapaxes(i, j), a.dual.swapaxes(i, j), a.tag)
 
 
 def _moveaxis(a, source, destination):
     src = normalize_axis_tuple(source, a.ndim, "source")
     dst = normalize_axis_tuple(destination, a.ndim, "destination")
-    return _new(np.moveaxis(a.real, src, dst), np.moveaxis(a.dual, src, dst))  # K stays last
+    return _new(np.moveaxis(a.real, src, dst), np.moveaxis(a.dual, src, dst), a.tag)  # K stays last
 
 
 def _squeeze(a, axis=None):
     axes = tuple(i for i, n in enumerate(a.shape) if n == 1) if axis is None else _axes(axis, a.ndim)
-    return _new(a.real.squeeze(axes), a.dual.squeeze(axes))  # never squeeze K, even if K == 1
+    return _new(a.real.squeeze(axes), a.dual.squeeze(axes), a.tag)  # never squeeze K, even if K == 1
 
 
 def _expand_dims(a, axis):
     real = np.expand_dims(a.real, axis)
-    return _new(real, np.expand_dims(a.dual, normalize_axis_tuple(axis, real.ndim)))
+    return _new(real, np.expand_dims(a.dual, normalize_axis_tuple(axis, real.ndim)), a.tag)
 
 
 def _broadcast_to(array, shape, subok=False):
     real = np.broadcast_to(array.real, shape)
-    return _new(real, np.broadcast_to(array.dual, real.shape + (array.n_partials,)))
+    return _new(real, np.broadcast_to(array.dual, real.shape + (array.n_partials,)), array.tag)
 
 
 def _sliding_window_view(x, window_shape, axis=None, *, subok=False, writeable=False):
     real = sliding_window_view(x.real, window_shape, axis, writeable=writeable)
     axes = tuple(range(x.ndim)) if axis is None else normalize_axis_tuple(axis, x.ndim, allow_duplicate=True)
     dual = sliding_window_view(kfirst(x.dual), window_shape, tuple(i + 1 for i in axes), writeable=writeable)
-    return _new(real, klast(dual))
+    return _new(real, klast(dual), x.tag)
 
 
 _INDEX_PAD_MODES = ("edge", "reflect", "symmetric", "wrap")  # pads that copy entries: linear
@@ -454,41 +601,53 @@ def _pad(array, pad_width, mode="constant", **kwargs):
         dual = np.pad(kfirst(array.dual), width, mode, **kwargs)
     else:
         raise TypeError(f"DualArray does not support numpy.pad with mode={mode!r}")
-    return _new(np.pad(array.real, pad_width, mode, **kwargs), klast(dual))
+    return _new(np.pad(array.real, pad_width, mode, **kwargs), klast(dual), array.tag)
 
 
 def _concatenate(arrays, axis=0):
-    k = _common_k(arrays)
+    tag, k = _level(arrays)
     if axis is None:
         arrays, axis = [np.ravel(x) for x in arrays], 0
-    real = np.concatenate([_real(x) for x in arrays], axis)
+    real = np.concatenate([_value_at(x, tag) for x in arrays], axis)
     ax = normalize_axis_index(axis, real.ndim) + 1
-    return _new(real, klast(np.concatenate([kfirst(_partials_of(x, k)) for x in arrays], ax)))
+    return _new(real, klast(np.concatenate([kfirst(_partials_at(x, tag, k)) for x in arrays], ax)),
+                tag)
 
 
 def _stack(arrays, axis=0):
-    k = _common_k(arrays)
-    real = np.stack([_real(x) for x in arrays], axis)
+    tag, k = _level(arrays)
+    real = np.stack([_value_at(x, tag) for x in arrays], axis)
     ax = normalize_axis_index(axis, real.ndim) + 1
-    return _new(real, klast(np.stack([kfirst(_partials_of(x, k)) for x in arrays], ax)))
+    return _new(real, klast(np.stack([kfirst(_partials_at(x, tag, k)) for x in arrays], ax)), tag)
 
 
 def _where(condition, x=None, y=None):
     if isinstance(condition, DualArray) or x is None or y is None:
         raise TypeError("DualArray supports numpy.where(condition, x, y) with a plain condition only")
-    k, c = _common_k((x, y)), np.asarray(condition)
-    real = np.where(c, _real(x), _real(y))
-    dual = np.where(c[..., None], x.dual if isinstance(x, DualArray) else 0.0,
-                    y.dual if isinstance(y, DualArray) else 0.0)
-    return _new(real, _fit(dual, real.shape + (k,)))
+    (tag, k), c = _level((x, y)), np.asarray(condition)
+    real = np.where(c, _value_at(x, tag), _value_at(y, tag))
+    dual = np.where(c[..., None], x.dual if tag_of(x) == tag else 0.0,
+                    y.dual if tag_of(y) == tag else 0.0)
+    return _new(real, _fit(dual, real.shape + (k,)), tag)
+
+
+def _take_along_axis(arr, indices, axis):
+    """The same entries of the value and of each partial (indices from plain values)."""
+    ax = normalize_axis_index(axis, arr.ndim)
+    return _new(np.take_along_axis(arr.real, indices, ax),
+                np.take_along_axis(arr.dual, np.asarray(indices)[..., None], ax), arr.tag)
 
 
 def _zeros_like(a, dtype=None, order="K", subok=True, shape=None):
-    """A DualArray of zeros with zero partials (same K): writing duals into it keeps them."""
+    """A DualArray of zeros with zero partials (same K and tag): writing duals into it keeps
+    them (a value of older tags too: then the value is such a DualArray of zeros)."""
     if dtype is not None and np.dtype(dtype) != np.float64:
         raise TypeError(f"a DualArray is float64; zeros_like got dtype={dtype!r}")
     shape = a.shape if shape is None else tuple(np.atleast_1d(shape))
-    return _new(np.zeros(shape), zeros(shape, a.n_partials))
+    real = np.zeros_like(a.real, shape=shape) if type(a.real) is DualArray else np.zeros(shape)
+    dual = (np.zeros_like(a.dual, shape=shape + (a.n_partials,)) if type(a.dual) is DualArray
+            else zeros(shape, a.n_partials))
+    return _new(real, dual, a.tag)
 
 
 def _ones_like(a, dtype=None, order="K", subok=True, shape=None):
@@ -519,24 +678,26 @@ def _einsum(subscripts, *operands, out=None, **kwargs):
     if not arrow:  # implicit mode: broadcast dims, then the labels seen once, in alphabetical order
         labels = [c for c in "".join(inputs) if c in ascii_letters]
         output = "..." * ("..." in subscripts) + "".join(sorted(c for c in set(labels) if labels.count(c) == 1))
-    k, z = _common_k(operands), next(c for c in ascii_letters if c not in subscripts)
-    reals = [_real(x) for x in operands]
-    real, dual = np.asarray(np.einsum(subscripts, *reals, **kwargs)), None
+    (tag, k), z = _level(operands), next(c for c in ascii_letters if c not in subscripts)
+    reals = [_value_at(x, tag) for x in operands]
+    real, dual = np.einsum(subscripts, *reals, **kwargs), None
+    real = real if type(real) is DualArray else np.asarray(real)
     for i, x in enumerate(operands):
-        if isinstance(x, DualArray):
+        if tag_of(x) == tag:
             spec = ",".join(s + z if j == i else s for j, s in enumerate(inputs)) + "->" + z + output
             term = np.einsum(spec, *reals[:i], x.dual, *reals[i + 1:], **kwargs)
             dual = _plus(dual, term)  # (K,) + output shape
-    return _new(real, _fit(klast(dual), real.shape + (k,)))
+    return _new(real, _fit(klast(dual), real.shape + (k,)), tag)
 
 
 def _add_at(a, indices, b):
     """np.add.at (unbuffered scatter-add, e.g. col2im): linear, so the same on each partial."""
-    if not isinstance(a, DualArray):
-        raise TypeError("numpy.add.at into a plain array would drop the dual part of the values")
-    np.add.at(a.real, indices, _real(b))
-    if isinstance(b, DualArray):
-        _common_k((a, b))
+    if tag_of(a) < tag_of(b):
+        raise TypeError("numpy.add.at into a plain array (or a DualArray of an older tag) would "
+                        "drop the dual part of the values")
+    np.add.at(a.real, indices, _value_at(b, a.tag))
+    if tag_of(b) == a.tag:
+        _level((a, b))
         np.add.at(a.dual, _dual_index(indices), b.dual)
 
 
@@ -546,15 +707,24 @@ _UFUNCS = {
     np.negative: _negative, np.positive: _positive, np.power: _power, np.matmul: _matmul,
     np.exp: _exp, np.log: _log, np.sqrt: _sqrt, np.square: _square, np.absolute: _absolute,
     np.tanh: _tanh, np.maximum: _maximum, np.minimum: _minimum,
+    np.sin: _sin, np.cos: _cos, np.tan: _tan, np.arcsin: _arcsin, np.arccos: _arccos,
+    np.arctan: _arctan, np.sinh: _sinh, np.cosh: _cosh, np.arcsinh: _arcsinh,
+    np.arccosh: _arccosh, np.arctanh: _arctanh, np.exp2: _exp2, np.expm1: _expm1,
+    np.log2: _log2, np.log10: _log10, np.log1p: _log1p, np.cbrt: _cbrt,
+    np.reciprocal: _reciprocal, np.hypot: _hypot, np.arctan2: _arctan2,
+    scipy.special.erf: _erf, scipy.special.expit: _expit,
 }
 _PLAIN_UFUNCS = {np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
-                 np.isfinite, np.isnan}
+                 np.isfinite, np.isnan, np.sign}
+"""Functions of the value only (piecewise constant): a plain result from the innermost values,
+so their derivatives, of any order, are 0 (ReLU'' = 0)."""
 _FUNCTIONS = {
     np.sum: _sum, np.mean: _mean, np.max: _max, np.amax: _max, np.min: _min, np.amin: _min,
     np.reshape: _reshape, np.ravel: _ravel, np.transpose: _transpose, np.swapaxes: _swapaxes,
     np.moveaxis: _moveaxis, np.squeeze: _squeeze, np.expand_dims: _expand_dims,
     np.broadcast_to: _broadcast_to, sliding_window_view: _sliding_window_view, np.pad: _pad,
     np.concatenate: _concatenate, np.stack: _stack, np.where: _where,
+    np.take_along_axis: _take_along_axis,
     np.zeros_like: _zeros_like, np.ones_like: _ones_like, np.copy: _copy,
     np.dot: _dot, np.einsum: _einsum,
     np.shape: lambda a: a.shape, np.ndim: lambda a: a.ndim,

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from dual.seeding import affine_jacobian, fc_row_seeds
+from dual.seeding import affine_jacobian, dual_part, fc_row_seeds
 from reference.fc import fc
 
 
@@ -17,7 +17,8 @@ def fc_backward(dldy, x, w, b, y):
     dydx = affine_jacobian(lambda v: fc(v, w, b), (m, 1))  # n x m: FC on one image seeded
     # dy(i)/dw(i, j) and dy(i)/db(i), the same for every row i: FC run on row 1 of (w, b)
     # seeded (m + 1 seeds), for each image: B x (m + 1)
-    dydw_and_b = fc(x, *fc_row_seeds(w, b)).dual[0]
+    seeded = fc_row_seeds(w, b)
+    dydw_and_b = dual_part(fc(x, *seeded), seeded[0])[0]
     dydw, dydb = dydw_and_b[:, :m], dydw_and_b[:, m]
     dldx = dldy @ dydx  # dLdx = dLdy * w
     dldw = np.reshape(dldy.T @ dydw, (1, n * m))  # dLdw = dLdy * X: row-major on purpose

@@ -1,6 +1,6 @@
 """MATLAB: Loss_cross_entropy_softmax.m -- the loss, and its gradient from dual numbers."""
 
-from dual.seeding import seed_rows
+from dual.seeding import dual_part, seed_rows
 from reference.loss_cross_entropy_softmax import cross_entropy_softmax
 from shared.errata import TRUE_DERIVATIVES, check_errata
 
@@ -11,6 +11,7 @@ def loss_cross_entropy_softmax(x, y, errata="fix"):
     per image: the dual part of each image's loss with score i seeded with partial i.
     """
     check_errata(errata, TRUE_DERIVATIVES)
-    l, y_tilde = cross_entropy_softmax(seed_rows(x), y, errata)
-    dldy = l.dual[0]  # 1 x B x 10 partials: d l(b) / d x(i, b)
+    seeded = seed_rows(x)
+    l, y_tilde = cross_entropy_softmax(seeded, y, errata)
+    dldy = dual_part(l, seeded)[0]  # 1 x B x 10 partials: d l(b) / d x(i, b)
     return l.real.sum(), dldy

@@ -1,6 +1,6 @@
 """MATLAB: Loss_euclidean.m -- the loss, and its gradient from dual numbers."""
 
-from dual.seeding import seed_rows
+from dual.seeding import dual_part, seed_rows
 from reference.loss_euclidean import euclidean
 
 
@@ -9,6 +9,7 @@ def loss_euclidean(y_tilde, y):
     (or (10,B) each) -> (l, dldy). l: the loss, summed over a batch. dldy (1,10), or (B,10) a
     row per image: the dual part of each image's loss with prediction i seeded with partial i.
     """
-    l = euclidean(seed_rows(y_tilde), y)
-    dldy = l.dual[0]  # 1 x B x 10 partials: d l(b) / d y_tilde(i, b)
+    seeded = seed_rows(y_tilde)
+    l = euclidean(seeded, y)
+    dldy = dual_part(l, seeded)[0]  # 1 x B x 10 partials: d l(b) / d y_tilde(i, b)
     return l.real.sum(), dldy

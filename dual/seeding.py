@@ -20,26 +20,59 @@ of a layer's structure to need few seeds:
 - an affine map (flattening, FC in x): its Jacobian is the same at every input, so one image's
   values are seeded once.
 ``gradient`` seeds every parameter, in chunks: that is forward mode proper.
+
+Every seeding takes a fresh **tag** (ForwardDiff.jl's design), newer than every tag before it,
+and every read-off (``dual_part``) takes the partials at that tag only: so dual numbers nest
+(a seeding inside a function of seeded values, for second derivatives) without confusing one
+seeding's partials with another's. ``derivative`` is the plainest use.
 """
 
 import functools
+import itertools
 
 import numpy as np
 
-from dual.dual_array import DualArray
+from dual.dual_array import DualArray, innermost, tag_of
 from dual.partials import memory_order
 from shared.matlab import reshape_f
 from shared.patches import image_gradient, upper_triangle
 
 
+_TAGS = itertools.count(1)  # tag 0: DualArrays made by hand, not by a seeding
+
+
+def new_tag():
+    """A tag newer than every tag so far."""
+    return next(_TAGS)
+
+
+def dual_part(out, seeded):
+    """The partials of ``out`` along the seeds of ``seeded`` (a DualArray a seeding made): its
+    dual part at their tag, or zeros (shape + (K,)) where ``out`` does not carry that tag, i.e.
+    does not depend on those seeds."""
+    if tag_of(out) == seeded.tag:
+        return out.dual
+    return np.zeros(np.shape(out) + (seeded.n_partials,))
+
+
+def derivative(f, x):
+    """f'(x) for a scalar function f at x (a number, or an array: then elementwise, f applied
+    to all of x at once), by one seed. Nestable: x may itself be a dual number (of an older
+    seeding), and f may take derivatives of its own:
+    ``derivative(lambda a: a * derivative(lambda b: a + b, 1.0), 1.0)`` is 1."""
+    seeded = DualArray(x, np.ones(np.shape(x) + (1,)), new_tag())
+    return dual_part(f(seeded), seeded)[..., 0]
+
+
 def seed_identity(value):
     """``value`` with one partial per entry, numbered in MATLAB's column-major order."""
-    return DualArray(value, _seeds_like(value, _one_hot_seeds, value.size, 0))
+    return DualArray(value, _seeds_like(value, _one_hot_seeds, value.size, 0), new_tag())
 
 
 def elementwise_derivative(f, x):
     """f'(x) of an element-wise f, x any shape -> same shape: one seed everywhere."""
-    return f(DualArray(x, _seeds_like(x, _ones))).dual[..., 0]
+    seeded = DualArray(x, _seeds_like(x, _ones), new_tag())
+    return dual_part(f(seeded), seeded)[..., 0]
 
 
 def _ones(shape):
@@ -50,7 +83,8 @@ def position_derivatives(f, blocks):
     """Derivatives of a reduction f over axis 0 of ``blocks`` (each output sees one column: the
     positions of its block, e.g. im2col 'distinct' blocks of 2x2 pooling) -> f(blocks)'s shape
     + (n_positions,): entry q is d output / d (position q of its block). Row q carries seed q."""
-    return f(DualArray(blocks, _seeds_like(blocks, _position_seeds))).dual
+    seeded = DualArray(blocks, _seeds_like(blocks, _position_seeds), new_tag())
+    return dual_part(f(seeded), seeded)
 
 
 def _position_seeds(shape):
@@ -63,7 +97,7 @@ def _seeds_like(x, build, *args):
     """The seeds ``build(x.shape, *args)``, laid out like x (so DualArray need not copy them)
     and built once per shape and layout: seeds are constants. Read-only, so a shared seed array
     cannot be changed by accident."""
-    return _cached_seeds(build, x.shape, memory_order(x), args)
+    return _cached_seeds(build, x.shape, memory_order(innermost(x)), args)
 
 
 @functools.cache
@@ -77,7 +111,7 @@ def _cached_seeds(build, shape, memory_order, args):
 def seed_rows(x):
     """x (n, B), columns treated one by one (images) -> x with n partials: row j of every
     column carries seed j, so the dual part of a per-image result holds d/dx(j, b)."""
-    return DualArray(x, _seeds_like(x, _row_seeds))
+    return DualArray(x, _seeds_like(x, _row_seeds), new_tag())
 
 
 def _row_seeds(shape):
@@ -93,9 +127,9 @@ def conv_filter_seeds(w_conv, b_conv):
     every filter."""
     f, _, c1, _ = w_conv.shape
     n = f * f * c1
-    seeds = np.eye(n + 1)
-    return (DualArray(w_conv[..., :1], reshape_f(seeds[:n], (f, f, c1, 1, n + 1))),
-            DualArray(reshape_f(b_conv, (-1, 1))[:1], seeds[None, n:]))
+    seeds, tag = np.eye(n + 1), new_tag()
+    return (DualArray(w_conv[..., :1], reshape_f(seeds[:n], (f, f, c1, 1, n + 1)), tag),
+            DualArray(reshape_f(b_conv, (-1, 1))[:1], seeds[None, n:], tag))
 
 
 def fc_row_seeds(w, b):
@@ -103,9 +137,9 @@ def fc_row_seeds(w, b):
     Output i of fc is the same function of row i as output 0 is of row 0, so the dual part of
     output 0 -- d y_0 / d w(0, j) and d y_0 / d b(0) -- serves every row."""
     row, bias = w[:1], reshape_f(b, (-1, 1))[:1]
-    n_in = w.shape[1]
-    return (DualArray(row, _seeds_like(row, _one_hot_seeds, n_in + 1, 0)),
-            DualArray(bias, _seeds_like(bias, _one_hot_seeds, n_in + 1, n_in)))
+    n_in, tag = w.shape[1], new_tag()
+    return (DualArray(row, _seeds_like(row, _one_hot_seeds, n_in + 1, 0), tag),
+            DualArray(bias, _seeds_like(bias, _one_hot_seeds, n_in + 1, n_in), tag))
 
 
 def _one_hot_seeds(shape, k, first):
@@ -118,8 +152,10 @@ def affine_jacobian(f, image_shape):
     """Jacobian of an affine map f (linear plus a constant) at one image of ``image_shape`` ->
     (f's output size, n), both sides numbered column-major. Such a map's Jacobian is the same
     at every input, so a zero image is seeded once, whatever the batch."""
-    out = f(seed_identity(np.zeros(image_shape)))
-    return np.ascontiguousarray(np.reshape(out.dual, (-1, out.dual.shape[-1]), order="F"))
+    seeded = seed_identity(np.zeros(image_shape))
+    jacobian = dual_part(f(seeded), seeded)
+    jacobian = np.reshape(jacobian, (-1, jacobian.shape[-1]), order="F")
+    return np.ascontiguousarray(jacobian) if type(jacobian) is np.ndarray else jacobian
 
 
 def gradient(f, params, wrt=None, chunk=128):
@@ -132,20 +168,22 @@ def gradient(f, params, wrt=None, chunk=128):
     offsets, total = {}, 0
     for i in wrt:
         offsets[i], total = total, total + params[i].size
-    flat_gradient = np.empty(total)
+    chunks = []  # the gradient's entries, chunk after chunk
     value = None
     for start in range(0, total, chunk):
         k = min(chunk, total - start)
-        args = list(params)
+        args, tag = list(params), new_tag()
         for i, offset in offsets.items():
             lo, hi = max(start, offset), min(start + k, offset + params[i].size)
             if lo < hi:  # entry e of params[i] carries seed offset + e - start
                 seeds = np.zeros((params[i].size, k))
                 seeds[lo - offset:hi - offset, lo - start:hi - start] = np.eye(hi - lo)
-                args[i] = DualArray(params[i], np.reshape(seeds, params[i].shape + (k,), order="F"))
+                args[i] = DualArray(params[i], np.reshape(seeds, params[i].shape + (k,), order="F"),
+                                    tag)
         out = f(*args)
-        value = out.real[()]  # a numpy scalar, like the reference's loss
-        flat_gradient[start:start + k] = out.dual
+        value = out.real[()] if tag_of(out) == tag else out  # a scalar, like the reference's loss
+        chunks.append(np.reshape(out.dual, -1) if tag_of(out) == tag else np.zeros(k))
+    flat_gradient = np.concatenate(chunks) if chunks else np.zeros(0)
     return value, {i: np.reshape(flat_gradient[o:o + params[i].size], params[i].shape, order="F")
                    for i, o in offsets.items()}
 
@@ -157,7 +195,7 @@ def seed_patches(x_cols):
     n = x_cols.shape[0]
     seeds = np.broadcast_to(np.eye(n).reshape((n,) + (1,) * (x_cols.ndim - 1) + (n,)),
                             x_cols.shape + (n,))
-    return DualArray(x_cols, seeds)
+    return DualArray(x_cols, seeds, new_tag())
 
 
 def volterra_filter_seeds(w1, w2, b):
@@ -171,12 +209,12 @@ def volterra_filter_seeds(w1, w2, b):
     n = w2.shape[0]
     i, j = upper_triangle(n)
     m = len(i)
-    seeds = np.eye(n + m + 1)
+    seeds, tag = np.eye(n + m + 1), new_tag()
     w2_seeds = np.zeros((n, n, n + m + 1))
     w2_seeds[i, j] = seeds[n:n + m]
-    return (DualArray(w1[..., :1], reshape_f(seeds[:n], w1.shape[:3] + (1, n + m + 1))),
-            DualArray(w2[:, :, :1], w2_seeds[:, :, None, :]),
-            DualArray(reshape_f(b, (-1, 1))[:1], seeds[None, n + m:]))
+    return (DualArray(w1[..., :1], reshape_f(seeds[:n], w1.shape[:3] + (1, n + m + 1)), tag),
+            DualArray(w2[:, :, :1], w2_seeds[:, :, None, :], tag),
+            DualArray(reshape_f(b, (-1, 1))[:1], seeds[None, n + m:], tag))
 
 
 def volterra_filter_gradients(dldtheta, w1_shape):
@@ -199,13 +237,13 @@ def shared_filter_seeds(*params):
     parameters. Returns the DualArrays, K partials each.
     """
     sizes = [int(np.prod(p.shape[:-1])) for p in params]
-    k = sum(sizes)
+    k, tag = sum(sizes), new_tag()
     seeded, offset = [], 0
     for p, size in zip(params, sizes):
         seeds = np.zeros((size, k))
         seeds[:, offset:offset + size] = np.eye(size)
         seeds = reshape_f(seeds, p.shape[:-1] + (1, k))  # the same for every filter
-        seeded.append(DualArray(p, np.broadcast_to(seeds, p.shape + (k,))))
+        seeded.append(DualArray(p, np.broadcast_to(seeds, p.shape + (k,)), tag))
         offset += size
     return seeded
 
@@ -218,6 +256,7 @@ def patch_input_gradient(patch_function, x_cols, dldy_cols, f, height, width):
     dL/dy, summed over channels, are each patch's dL/dx, scattered back onto the pixels the
     patch was read from (col2im) and cropped of the padding.
     """
-    dydx_cols = patch_function(seed_patches(x_cols)).dual  # P x c2 x B x n
+    seeded = seed_patches(x_cols)
+    dydx_cols = dual_part(patch_function(seeded), seeded)  # P x c2 x B x n
     dldx_cols = np.einsum("pkb,pkbq->qpb", dldy_cols, dydx_cols)  # n x P x B
     return image_gradient(dldx_cols, f, height, width)

@@ -11,6 +11,7 @@ and are extrapolated (marked so). Also shows where an iteration's time goes, lay
 Prints tables, writes results.json and scaling.png into --out-dir.
 """
 
+import contextlib
 import json
 import os
 import platform
@@ -27,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
 
+from dual.curvature import hessian_vector_product
 from dual.extensions.network import network_layers as dual_network_layers
 from dual.train_cnn import forward_backward as dual_forward_backward
 from dual.train_cnn import forward_mode_gradient
@@ -145,7 +147,7 @@ def run_timings(batches, weights, quick, repeats):
 ALLOCATOR_RUN = """
 import importlib, sys, time
 import numpy as np
-root, allocator, iterations = sys.argv[1], sys.argv[2], int(sys.argv[3])
+root, allocator, iterations, variant = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 sys.path.insert(0, root)
 if allocator == "kept":
     try:
@@ -153,12 +155,11 @@ if allocator == "kept":
     except ImportError:  # a checkout from before speed/
         from shared.memory import keep_freed_memory
     keep_freed_memory()
-importlib.import_module("reference.train_cnn")
-train = sys.modules["reference.train_cnn"]
+train = importlib.import_module(f"{variant}.train_cnn")  # reference or dual (chain mode)
 rng = np.random.default_rng(0)
 bx = [rng.random((196, 30)) for _ in range(20)]
 by = [np.eye(10)[:, rng.integers(0, 10, 30)] for _ in range(20)]
-w_conv, b_conv, w_fc, b_fc = train.initial_weights(0)
+w_conv, b_conv, w_fc, b_fc = importlib.import_module("reference.train_cnn").initial_weights(0)
 start = time.perf_counter()
 train.train_cnn(bx, by, w_conv=w_conv, b_conv=b_conv, w_fc=w_fc, b_fc=b_fc,
                 iterations=iterations, errata="fix", progress=False)
@@ -168,17 +169,20 @@ print(time.perf_counter() - start)
 
 def speed_tricks(baseline, iterations, repeats):
     """What the opt-in allocator setting is worth, and (``baseline``: another checkout) the
-    reference of another version beside this one: each in a fresh process (the setting lasts
-    a process's life), in rounds. -> {name: {"ms_per_iteration", "min", "max"}}."""
-    configs = {"reference, freed memory kept (speed/memory.py)": (ROOT, "kept"),
-               "reference, the default allocator": (ROOT, "default")}
+    reference and the dual twin (chain mode) of another version beside this one's: each in a
+    fresh process (the setting lasts a process's life), in rounds.
+    -> {name: {"ms_per_iteration", "min", "max"}}."""
+    configs = {"reference, freed memory kept (speed/memory.py)": (ROOT, "kept", "reference"),
+               "reference, the default allocator": (ROOT, "default", "reference")}
     if baseline is not None:
-        configs[f"reference of {baseline}, freed memory kept"] = (baseline, "kept")
+        configs[f"reference of {baseline}, freed memory kept"] = (baseline, "kept", "reference")
+        configs["dual (chain), freed memory kept"] = (ROOT, "kept", "dual")
+        configs[f"dual (chain) of {baseline}, freed memory kept"] = (baseline, "kept", "dual")
     seconds = {name: [] for name in configs}
     for _ in range(repeats):
-        for name, (root, allocator) in configs.items():
+        for name, (root, allocator, variant) in configs.items():
             done = subprocess.run([sys.executable, "-c", ALLOCATOR_RUN, str(root), allocator,
-                                   str(iterations)], capture_output=True, text=True)
+                                   str(iterations), variant], capture_output=True, text=True)
             if done.returncode != 0:
                 why = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
                 raise CnnDualError(f"timing {name} failed: {why}")
@@ -189,7 +193,7 @@ def speed_tricks(baseline, iterations, repeats):
 
 
 def format_tricks(tricks):
-    header = f"{'one reference iteration, own process':52s} {'ms':>7s} {'min':>7s} {'max':>7s}"
+    header = f"{'one iteration, own process':52s} {'ms':>7s} {'min':>7s} {'max':>7s}"
     lines = [header, "-" * len(header)]
     for name, r in tricks.items():
         lines.append(f"{name:52s} {r['ms_per_iteration']:7.3f} {r['min']:7.3f} {r['max']:7.3f}")
@@ -331,6 +335,87 @@ def micro(batches, weights):
                 1000 * time_training(one_sample, 50, 3)[1] / 50}
 
 
+def curvature(batches, weights, repeats=5, calls=20):
+    """Second derivatives on one batch of 30: the Hessian-vector product by nested dual numbers
+    (forward-over-chain, forward-over-forward) beside PyTorch's (double backward, and
+    torch.func's jvp of grad, one thread: its fastest here), with each one's gradient.
+    -> {name: ms per call (median of ``repeats`` rounds, each timing every method once)}."""
+    x, y = as_images(batches[0][0]), batches[1][0]
+    rng = np.random.default_rng(1)
+    v = tuple(rng.standard_normal(np.shape(p)) for p in weights)
+    table = {
+        "dual chain gradient": lambda: dual_forward_backward(x, y, *weights),
+        "dual HVP, forward-over-chain": lambda: hessian_vector_product(x, y, weights, v),
+        "dual HVP, forward-over-forward":
+            lambda: hessian_vector_product(x, y, weights, v, mode="forward"),
+    }
+    if torch_available():
+        table.update(torch_curvature(x, y, weights, v))
+    times = {name: [] for name in table}
+    with torch_threads(1):  # PyTorch's fastest setting for these small operations, here
+        for round_ in range(repeats):
+            for name, call in table.items():
+                n = 2 if "forward-over-forward" in name else calls
+                start = time.perf_counter()
+                for _ in range(n):
+                    call()
+                times[name].append(1000 * (time.perf_counter() - start) / n)
+    return {name: float(np.median(t)) for name, t in times.items()}
+
+
+@contextlib.contextmanager
+def torch_threads(n):
+    """PyTorch's intra-op threads set to ``n`` within (if PyTorch is there)."""
+    if not torch_available():
+        yield
+        return
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def torch_curvature(x, y, weights, v):
+    """PyTorch's gradient and HVPs on tensors made once (the conversions from numpy are not
+    timed): the loss, then torch.autograd.grad, once more through the gradient's graph for the
+    double backward; torch.func.jvp of torch.func.grad."""
+    import torch
+    import torch.func
+
+    from shared.torch_net import as_torch_batch, torch_leaves, torch_loss
+    images, labels = as_torch_batch(x, y)
+    leaves, directions = torch_leaves(weights, requires_grad=True), torch_leaves(v)
+    plain = tuple(leaf.detach() for leaf in leaves)
+
+    def gradient():
+        return torch.autograd.grad(torch_loss(images, labels, *leaves), leaves)
+
+    def double_backward():
+        g = torch.autograd.grad(torch_loss(images, labels, *leaves), leaves, create_graph=True)
+        return torch.autograd.grad(g, leaves, grad_outputs=directions)
+
+    grad = torch.func.grad(lambda *p: torch_loss(images, labels, *p), argnums=(0, 1, 2, 3))
+
+    def jvp_of_grad():
+        return torch.func.jvp(grad, plain, tuple(directions))
+
+    return {"PyTorch gradient": gradient, "PyTorch HVP, double backward": double_backward,
+            "PyTorch HVP, jvp of grad": jvp_of_grad}
+
+
+def format_curvature(timings):
+    torch_hvp = timings.get("PyTorch HVP, double backward")
+    header = f"{'one batch of 30':34s} {'ms':>8s} {'x PyTorch HVP':>14s}"
+    lines = [header, "-" * len(header)]
+    for name, ms in timings.items():
+        ratio = f"{ms / torch_hvp:14.2f}" if torch_hvp else f"{'':14s}"
+        lines.append(f"{name:34s} {ms:8.3f} {ratio}")
+    return "\n".join(lines)
+
+
 PEAK_RSS_WRAPPER = """
 import runpy, sys
 sys.argv = sys.argv[1:]
@@ -423,6 +508,9 @@ def parse_args(argv):
     parser.add_argument("--baseline", type=path, default=None, metavar="DIR",
                         help="another checkout of the project (e.g. a git worktree of an "
                              "earlier commit) whose reference is timed beside this one's")
+    parser.add_argument("--curvature", action="store_true",
+                        help="only time the second derivatives (Hessian-vector products beside "
+                             "PyTorch's, in under a minute) and print their table")
     parser.add_argument("--no-memory", action="store_true",
                         help="skip the peak-memory runs of main_cnn.py")
     return parser.parse_args(argv)
@@ -440,6 +528,9 @@ def _run(args):
     batches, source = training_data(args.data_dir, 30)
     keep_freed_memory()  # (speed.memory) for every method alike, PyTorch included
     weights = initial_weights(0)
+    if args.curvature:
+        print(format_curvature(curvature(batches, weights, args.repeats)))
+        return 0
     repeats = 1 if args.quick else args.repeats
     print("timing the schedule ...", file=sys.stderr)
     results = run_timings(batches, weights, args.quick, repeats)
@@ -453,6 +544,7 @@ def _run(args):
                      "data": source, "quick": args.quick},
         "training": results,
         "micro": micro(batches, weights),
+        "curvature_ms": curvature(batches, weights, 1 if args.quick else 5),
         "forward_mode_growth": forward_mode_growth(batches, weights),
         "layers_us_per_iteration": layer_times(batches, weights, 100 if args.quick else 2000),
         "scaling_ms_per_iteration": scale,
@@ -474,6 +566,8 @@ def _run(args):
                              results[NUMPY_FLOOR]["ms_per_iteration"]))
     print()
     print(format_tricks(report["speed_tricks"]))
+    print()
+    print(format_curvature(report["curvature_ms"]))
     print()
     for name, value in report["micro"].items():
         print(f"{name}: {value:.3f}")

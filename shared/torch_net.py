@@ -91,3 +91,65 @@ def torch_train(mini_batch_x, mini_batch_y, w_conv, b_conv, w_fc, b_fc, iteratio
             for p in params:
                 p -= lr / labels.shape[0] * p.grad
     return [p.detach().numpy() for p in params]
+
+
+def torch_leaves(params, requires_grad=False):
+    """The four parameters as float64 tensors in MATLAB shapes (leaves of a graph)."""
+    import torch
+    shapes = ((3, 3, 1, -1), (-1, 1), (10, -1), (-1, 1))
+    return [torch.tensor(reshape_f(np.asarray(p, dtype=float), s), requires_grad=requires_grad)
+            for p, s in zip(params, shapes)]
+
+
+def torch_hessian_vector_product(x, y, params, v):
+    """PyTorch's double backward: (loss, gradient, H v), each a tuple in MATLAB shapes, from
+    ``torch.autograd.grad`` of the gradient (built with create_graph=True) along v."""
+    import torch
+    images, labels = as_torch_batch(x, y)
+    leaves = torch_leaves(params, requires_grad=True)
+    loss = torch_loss(images, labels, *leaves)
+    gradient = torch.autograd.grad(loss, leaves, create_graph=True)
+    directions = [t.reshape(g.shape) for t, g in zip(torch_leaves(v), gradient)]
+    hv = torch.autograd.grad(gradient, leaves, grad_outputs=directions)
+    return (loss.item(), tuple(g.detach().numpy() for g in gradient),
+            tuple(h.numpy() for h in hv))
+
+
+def torch_jvp_hessian_vector_product(x, y, params, v):
+    """H v by torch.func: the jvp of the gradient function along v (forward-over-reverse)."""
+    import torch.func
+    images, labels = as_torch_batch(x, y)
+
+    def gradient(*leaves):
+        return torch.func.grad(lambda *p: torch_loss(images, labels, *p), argnums=(0, 1, 2, 3))(*leaves)
+
+    _, hv = torch.func.jvp(gradient, tuple(torch_leaves(params)), tuple(torch_leaves(v)))
+    return tuple(h.numpy() for h in hv)
+
+
+def torch_hessian(x, y, params, block=(0, 1)):
+    """torch.func.hessian of the loss with respect to the parameters of ``block``, each
+    flattened column-major (MATLAB's order), concatenated: n x n."""
+    import torch
+    import torch.func
+    images, labels = as_torch_batch(x, y)
+    leaves = torch_leaves(params)
+    block = tuple(block)
+
+    def loss(*chosen):
+        full = list(leaves)
+        for i, p in zip(block, chosen):
+            full[i] = p
+        return torch_loss(images, labels, *full)
+
+    blocks = torch.func.hessian(loss, argnums=tuple(range(len(block))))(*(leaves[i] for i in block))
+    sizes = [leaves[i].numel() for i in block]
+
+    def column_major(t, a, b):  # d2 loss / d leaf_a d leaf_b, both flattened column-major
+        t = t.numpy()
+        na, nb = leaves[block[a]].ndim, leaves[block[b]].ndim
+        t = np.transpose(t, tuple(range(na))[::-1] + tuple(range(na, na + nb))[::-1])
+        return np.reshape(t, (sizes[a], sizes[b]))
+
+    return np.block([[column_major(blocks[a][b], a, b) for b in range(len(block))]
+                     for a in range(len(block))])

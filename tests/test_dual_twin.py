@@ -565,7 +565,19 @@ def _errata_calls():
         "loss_cross_entropy_softmax": lambda e: dual.loss_cross_entropy_softmax(g["pred5"], g["y"],
                                                                                 errata=e),
         **_perceptron_errata_calls(),
+        **_curvature_errata_calls(),
     }
+
+
+def _curvature_errata_calls():
+    """dual.curvature's second derivatives, which are true derivatives too."""
+    from dual.curvature import hessian, hessian_vector_product
+
+    g = load_golden("case_bias")
+    params = [g[k] for k in ("w_conv", "b_conv", "w_fc", "b_fc")]
+    return {"hessian_vector_product": _with_errata(hessian_vector_product, g["x"], g["y"], params,
+                                                   params),
+            "hessian": _with_errata(hessian, g["x"], g["y"], params)}
 
 
 def _perceptron_errata_calls():

@@ -19,21 +19,22 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # file -> {function: how many code lines differ, removed from the reference plus added in the
 # twin}. Where a function takes errata, 4 of them say which it accepts: the def line (default
-# "keep" / "fix") and its check_errata line.
+# "keep" / "fix") and its check_errata line. Where seeds are read off, one line names them
+# (``seeded = ...``), so that the read-off (seeding.dual_part) takes their tag.
 MIRRORS = {
     "relu_backward.py": {"relu_backward": 2},  # dydx: the sign formula -> the dual part
     # the first maximum by index -> the dual part of the max over seeded positions; no E1 branch
     "pool2x2_backward.py": {"pool2x2_backward": 11},
     "flattening_backward.py": {"flattening_backward": 3},  # reshape -> times the Jacobian
     # dydx = w and dydw = x' -> FC run seeded; dldb = sum(dldy) -> dldy times dydb
-    "fc_backward.py": {"fc_backward": 7},
+    "fc_backward.py": {"fc_backward": 8},
     # the patches -> Conv run on a seeded filter; dldb = sum -> dldy times dydb
-    "conv_backward.py": {"conv_backward": 9},
+    "conv_backward.py": {"conv_backward": 10},
     # dldy = y_tilde - y -> the dual part of the loss run on seeded scores
-    "loss_cross_entropy_softmax.py": {"loss_cross_entropy_softmax": 9},
+    "loss_cross_entropy_softmax.py": {"loss_cross_entropy_softmax": 10},
     "train_cnn.py": {"forward_backward": 4},  # only which errata it accepts: the rest is equal
     # dldy = -2 (y - y_tilde) -> the dual part of the loss run on seeded predictions
-    "loss_euclidean.py": {"loss_euclidean": 6},
+    "loss_euclidean.py": {"loss_euclidean": 7},
     # the perceptrons' loop bodies: only which errata they accept (their backward layers are
     # dual/'s, imported under the same names)
     "train_slp_linear.py": {"slp_linear_forward_backward": 4},

@@ -6,7 +6,7 @@ Not in the original.
 import numpy as np
 
 from dual.extensions.gaussian_conv import check_gaussian_shapes, gaussian_patches
-from dual.seeding import patch_input_gradient, shared_filter_seeds
+from dual.seeding import dual_part, patch_input_gradient, shared_filter_seeds
 from shared.matlab import drop_batch_axis, reshape_f, with_batch_axis
 from shared.patches import backward_columns
 
@@ -29,7 +29,7 @@ def gaussian_conv_backward(dldy, x, w, b, gamma, y, need_dldx=True):
     x_cols, dldy_cols = backward_columns(dldy, x, f, c2)  # n x P x B, P x c2 x B
 
     seeded = shared_filter_seeds(w, reshape_f(b, (c2,)), reshape_f(gamma, (c2,)))
-    dydtheta = gaussian_patches(x_cols, *seeded).dual  # P x c2 x B x (n + 2): dy(p,k,b)/dtheta(q,k)
+    dydtheta = dual_part(gaussian_patches(x_cols, *seeded), seeded[0])  # P x c2 x B x (n + 2): dy(p,k,b)/dtheta(q,k)
     dldtheta = np.einsum("pkb,pkbq->kq", dldy_cols, dydtheta)  # c2 x (n + 2)
     dldw = reshape_f(dldtheta[:, :n].T, w.shape)
     dldb, dldgamma = dldtheta[:, n:n + 1].copy(), dldtheta[:, n + 1:].copy()

@@ -6,7 +6,7 @@ are replaced by the dual parts of the forward run on seeded parameters and seede
 
 import numpy as np
 
-from dual.seeding import patch_input_gradient, volterra_filter_gradients, volterra_filter_seeds
+from dual.seeding import dual_part, patch_input_gradient, volterra_filter_gradients, volterra_filter_seeds
 from reference.extensions.volterra_conv import check_volterra_shapes, volterra_patches
 from shared.matlab import drop_batch_axis, with_batch_axis
 from shared.patches import backward_columns
@@ -28,7 +28,8 @@ def volterra_conv_backward(dldy, x, w1, w2, b, y, need_dldx=True):
     x_cols, dldy_cols = backward_columns(dldy, x, f, c2)  # n x P x B, P x c2 x B
 
     # dy(p, 0, b)/dtheta(q, 0) x dL/dy(p, k, b), summed over p and b: c2 x (n + n(n+1)/2 + 1)
-    dydtheta = volterra_patches(x_cols, *volterra_filter_seeds(w1, w2, b)).dual[:, 0]  # P x B x K
+    seeded = volterra_filter_seeds(w1, w2, b)
+    dydtheta = dual_part(volterra_patches(x_cols, *seeded), seeded[0])[:, 0]  # P x B x K
     dldtheta = np.einsum("pkb,pbq->kq", dldy_cols, dydtheta)
     dldw1, dldw2, dldb = volterra_filter_gradients(dldtheta, w1.shape)
 

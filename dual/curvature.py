@@ -1,0 +1,132 @@
+"""Second derivatives of the CNN's loss by nested dual numbers (beyond the original).
+
+A dual number whose parts are dual numbers carries second derivatives. Here the parameters
+carry a direction v (K = 1 partial, one tag), and the gradient is computed on them as usual:
+its dual part at that tag is then d/dt gradient(params + t v) = H v.
+
+- ``mode="chain"``: the chain-mode gradient (``dual.train_cnn.forward_backward``, every backward
+  layer's local derivatives read off dual numbers of their own, newer tags) run on parameters
+  that carry v: forward-over-chain, the analogue of JAX's forward-over-reverse.
+- ``mode="forward"``: forward-over-forward, the forward-mode gradient (``forward_mode``: every
+  parameter seeded, in chunks) run on parameters that carry v. Simpler, and slower.
+
+Parameters and directions are tuples (w_conv (3,3,1,3), b_conv (3,1), w_fc (10,147),
+b_fc (10,1)); x is 14x14x1xB (or 196xB), y 10xB, the loss summed over the batch, as
+``forward_backward``. The perceptrons (``model="slp_linear"``, ``"slp"``, ``"mlp"``) have
+the same two functions, with their parameters (w, b) or (w1, b1, w2, b2) and x 196xB.
+"""
+
+import numpy as np
+from scipy.special import softmax
+
+from dual.dual_array import DualArray, tag_of
+from dual.seeding import dual_part, new_tag
+import dual.train_mlp
+import dual.train_slp
+import dual.train_slp_linear
+from dual.train_cnn import GRADIENTS, check_mode
+from reference.train_cnn import as_images, forward_pass
+from shared.errata import TRUE_DERIVATIVES, check_errata
+from shared.matlab import reshape_f
+
+PARAMETERS = ("w_conv", "b_conv", "w_fc", "b_fc")
+MODELS = {  # model -> its gradient functions by mode (chain, forward): what HVPs run on
+    "cnn": GRADIENTS, "slp_linear": dual.train_slp_linear.GRADIENTS,
+    "slp": dual.train_slp.GRADIENTS, "mlp": dual.train_mlp.GRADIENTS,
+}
+
+
+def check_model(model):
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {', '.join(map(repr, MODELS))}, got {model!r}")
+    return model
+
+
+def _carrying(params, directions, tag):
+    """The parameters as dual numbers of ``tag`` whose K partials are ``directions``: a list of
+    K-tuples of arrays shaped like the parameters (None: all zero)."""
+    k = len(directions)
+    carried = []
+    for i, p in enumerate(params):
+        p = np.asarray(p, dtype=float)
+        partials = np.zeros(p.shape + (k,))
+        for j, direction in enumerate(directions):
+            if direction[i] is not None:
+                partials[..., j] = np.reshape(direction[i], p.shape)
+        carried.append(DualArray(p, partials, tag))
+    return carried
+
+
+def _gradient_and_partials(x, y, params, directions, mode, errata, model):
+    """(loss, gradient, its partials along ``directions``: one tuple of arrays per direction)."""
+    check_errata(errata, TRUE_DERIVATIVES)
+    tag = new_tag()
+    carried = _carrying(params, directions, tag)
+    gradient_function = MODELS[check_model(model)][check_mode(mode)]
+    loss, *gradient = gradient_function(x, y, *carried, errata=errata)
+    values, partials = [], []
+    for g, p in zip(gradient, params):
+        if tag_of(g) == tag:
+            values.append(g.real)
+            partials.append(g.dual)
+        else:  # a gradient that does not depend on the parameters (zero curvature)
+            values.append(np.asarray(g))
+            partials.append(np.zeros(np.shape(g) + (len(directions),)))
+    loss = loss.real if tag_of(loss) == tag else loss
+    return loss, tuple(values), partials
+
+
+def hessian_vector_product(x, y, params, v, mode="chain", errata="fix", model="cnn"):
+    """(loss, gradient, H v): the loss of (x, y) under ``params``, its gradient and the Hessian
+    times ``v`` (a tuple shaped like params), each a tuple (w_conv, b_conv, w_fc, b_fc), or the
+    perceptron ``model``'s parameters."""
+    loss, gradient, partials = _gradient_and_partials(x, y, params, [tuple(v)], mode, errata,
+                                                      model)
+    return loss, gradient, tuple(t[..., 0] for t in partials)
+
+
+def hessian(x, y, params, block=(0, 1), mode="chain", errata="fix", chunk=64, model="cnn"):
+    """The dense Hessian of the loss with respect to the parameters named by ``block``
+    (0: w_conv, 1: b_conv, 2: w_fc, 3: b_fc; a perceptron's in its order), each flattened
+    column-major, concatenated in that order: n x n. Column j is H times unit vector j;
+    ``chunk`` columns are carried at once."""
+    block = tuple(block)
+    sizes = [int(np.size(params[i])) for i in block]
+    offsets = np.cumsum([0] + sizes)
+    n = int(offsets[-1])
+    columns = []
+    for start in range(0, n, chunk):
+        directions = []
+        for j in range(start, min(start + chunk, n)):
+            unit = [None] * len(params)
+            b = int(np.searchsorted(offsets, j, side="right")) - 1
+            e = np.zeros(sizes[b])
+            e[j - offsets[b]] = 1.0
+            unit[block[b]] = reshape_f(e, np.shape(params[block[b]]))
+            directions.append(tuple(unit))
+        _, _, partials = _gradient_and_partials(x, y, params, directions, mode, errata, model)
+        rows = [reshape_f(partials[i], (sizes[b], len(directions))) for b, i in enumerate(block)]
+        columns.append(np.concatenate(rows, axis=0))
+    return np.concatenate(columns, axis=1)
+
+
+def gauss_newton(x, y, params, block=(0, 1)):
+    """The Gauss-Newton matrix J' H_L J of the summed loss for the parameters of ``block``
+    (ordered as ``hessian``'s): J the Jacobian of the scores (pred5) by forward mode, every
+    entry of the block seeded; H_L = diag(p) - p p', the Hessian of the softmax cross-entropy in
+    the scores, image by image. Equal to the Hessian where the scores are linear in the block
+    (the conv block: ReLU and max pooling are piecewise linear, ReLU'' = 0)."""
+    block = tuple(block)
+    sizes = [int(np.size(params[i])) for i in block]
+    n, tag = sum(sizes), new_tag()
+    seeds, offset, seeded = np.eye(n), 0, list(params)
+    for i, size in zip(block, sizes):
+        shape = np.shape(params[i])
+        seeded[i] = DualArray(np.asarray(params[i], dtype=float),
+                              reshape_f(seeds[offset:offset + size], shape + (n,)), tag)
+        offset += size
+    scores = forward_pass(as_images(np.asarray(x, dtype=float)), *seeded)[-1]
+    jacobian = dual_part(scores, seeded[block[0]])  # (10, B, n)
+    p = softmax(scores.real if tag_of(scores) == tag else scores, axis=0)
+    curvature = np.einsum("ib,ij->ijb", p, np.eye(len(p))) - np.einsum("ib,jb->ijb", p, p)
+    return np.einsum("ibm,ijb,jbn->mn", jacobian, curvature, jacobian)
