@@ -109,9 +109,20 @@ def test_results_and_figure_are_written_all_or_nothing(tmp_path, monkeypatch):
 
 def test_speed_tricks_time_each_setting_and_a_baseline_in_its_own_process():
     tricks = benchmark.speed_tricks(ROOT, iterations=3, repeats=2)
-    assert len(tricks) == 3  # allocator kept, default allocator, the baseline checkout
+    # allocator kept, default allocator, the baseline's reference; the dual twin, here and there
+    assert len(tricks) == 5 and sum("dual (chain)" in name for name in tricks) == 2
     for row in tricks.values():
         assert row["runs"] == 2 and 0 < row["min"] <= row["ms_per_iteration"] <= row["max"]
+
+
+def test_curvature_table_has_ours_beside_pytorchs(capsys):
+    code, out, err = run_main(benchmark, ["--curvature", "--repeats", "1"], capsys)
+    assert code == 0, err
+    names = [line[:34].strip() for line in out.splitlines()[2:]]
+    assert names[:3] == ["dual chain gradient", "dual HVP, forward-over-chain",
+                         "dual HVP, forward-over-forward"]
+    if benchmark.torch_available():
+        assert "PyTorch HVP, double backward" in names
 
 
 def test_a_baseline_that_is_no_checkout_is_one_line(tmp_path, capsys):
