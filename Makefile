@@ -3,6 +3,7 @@
 #   make test   install (with the test tools), then run the whole test suite
 #   make check-original   fetch the original MATLAB and check it in GNU Octave (apt install
 #               octave octave-image); make golden   remake tests/golden from it (40 minutes)
+#   make notebooks / make student   the lessons (docs/lessons) as Jupyter notebooks, in build/
 # Both install into a virtual environment in the project (.venv), never into the system's
 # Python (Debian's refuses: PEP 668), and reinstall only when pyproject.toml changes.
 # PYTHON= picks the Python that makes the environment; VENV= another environment's folder.
@@ -10,7 +11,7 @@ PYTHON ?= python3
 VENV ?= .venv
 VPY := $(VENV)/bin/python
 
-.PHONY: install install-test run test data benchmark check-original golden
+.PHONY: install install-test run test data benchmark check-original golden notebooks student
 
 $(VPY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10) and "error: $(PYTHON) is Python %s; the project needs >= 3.10 (choose one: make PYTHON=python3.12 ...)" % sys.version.split()[0])'
@@ -49,3 +50,13 @@ check-original: install
 golden: install
 	@test -f data/matlab/TrainCNN.m || $(VPY) scripts/get_data.py --matlab
 	$(VPY) scripts/make_golden.py
+
+$(VENV)/.installed-lessons: pyproject.toml | $(VPY)
+	$(VPY) -m pip install -q -e ".[lessons]"
+	@touch $@ $(VENV)/.installed
+
+notebooks: $(VENV)/.installed-lessons
+	$(VPY) scripts/make_lessons.py notebooks
+
+student: $(VENV)/.installed-lessons
+	$(VPY) scripts/make_lessons.py student

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm  # the plain bar, also in a notebook (no widget warnings)
 
 from checker import layers, training
 from checker.engine import ENGINES, CallFailed, CallTimedOut, write_display_stubs

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import scipy.io
-from tqdm.auto import tqdm
+from tqdm import tqdm  # the plain bar, also in a notebook (no widget warnings)
 
 from checker.engine import CallFailed, CallTimedOut, Octave, write_display_stubs
 from checker.original import apply_patches, copy_m_files

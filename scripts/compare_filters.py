@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm  # the plain bar, also in a notebook (no widget warnings)
 
 import dual.extensions.network as dual_network
 from shared.cli import ArgumentParser, iterations, path, positive_float, positive_int, run_cli

@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm  # the plain bar, also in a notebook (no widget warnings)
 
 from mains.comparison import MODELS, SETTINGS, load_data, one_run, start_worker, summarise
 from mains.pipeline import PUBLISHED_ACCURACY

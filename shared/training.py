@@ -16,7 +16,7 @@ Each Train*.m module gives its loop body (its ``forward_backward``) and starting
 """
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm  # the plain bar, also in a notebook (no widget warnings)
 
 from shared.errors import DivergenceWatch
 from shared.matlab import reshape_f

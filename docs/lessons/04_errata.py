@@ -1,0 +1,176 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 4: how a gradient check found the errata
+#
+# The MATLAB original trains, and its CNN even reaches 80 % on the test set, so nothing looks
+# wrong. A **gradient check** says otherwise: compare each hand-derived gradient with central
+# finite differences of the loss, on one image, and three of them disagree.
+#
+# The port reproduces the original line for line with `errata="keep"` (the default) and
+# corrects it with `errata="fix"`; both are in `reference/`. Here we check both, find where
+# they part, and look at what the original computes instead (`docs/original.md` has the
+# MATLAB lines: `Pool2x2_backward.m`'s return value, `TrainCNN.m`'s conv weight step,
+# `TrainSLP_linear.m`'s weight step).
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+
+from mains.lessons import check, synthetic_images
+from reference.conv import conv
+from reference.pool2x2 import pool2x2
+from reference.pool2x2_backward import pool2x2_backward
+from reference.relu import relu
+from reference.train_cnn import conv_weight_step, forward_backward, initial_weights
+from reference.train_slp_linear import fc_weight_step, slp_linear_forward_backward
+from shared.gradcheck import finite_differences
+from shared.matlab import im2col_distinct, reshape_f
+
+# %% [markdown]
+# One image and TrainCNN's starting weights, with small non-zero biases so that no
+# pre-activation sits exactly on ReLU's kink and no pooling block is tied (where finite
+# differences and the original's conventions would part for a reason of their own).
+
+# %%
+rng = np.random.default_rng(4)
+x = reshape_f(synthetic_images(1, seed=4), (14, 14, 1))
+y = np.eye(10)[:, [3]]
+w_conv, b_conv, w_fc, b_fc = initial_weights(rng)
+b_conv = 0.1 * rng.standard_normal((3, 1))
+b_fc = 0.1 * rng.standard_normal((10, 1))
+
+
+def loss(w_conv, b_conv, w_fc, b_fc):
+    return forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="fix")[0]
+
+
+params = (w_conv, b_conv, w_fc, b_fc)
+some = {2: range(0, 1470, 49), 3: range(10)}  # of w_fc, 30 entries (finite differences cost)
+numeric = [finite_differences(lambda p, i=i: loss(*[p if j == i else q for j, q in
+                                                    enumerate(params)]),
+                              param, some.get(i))
+           for i, param in enumerate(params)]  # NaN where not computed
+
+
+def off(gradient, by_differences):
+    done = ~np.isnan(by_differences)
+    return np.max(np.abs(gradient[done] - by_differences[done])) / np.max(np.abs(by_differences[done]))
+
+
+for errata in ("keep", "fix"):
+    _, *gradients = forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata=errata)
+    errors = [off(g, n) for g, n in zip(gradients, numeric)]
+    print(f"errata={errata}: relative error against finite differences, "
+          + ", ".join(f"{name} {e:.1e}" for name, e in zip(("w_conv", "b_conv", "w_fc", "b_fc"),
+                                                           errors)))
+
+# %% [markdown]
+# As written, the FC layer's gradients are right (to the differences' own error, about
+# $10^{-10}$) and the conv layer's are off by order one. Fixed, all four agree.
+#
+# ## E1: `Pool2x2_backward` returns the wrong array
+#
+# It builds the 14x14x3 gradient at the end, but returns `dLdx_rv`, its 4x49x3 **block
+# layout** (each column the four entries of one 2x2 block, as `im2col(..., 'distinct')` lists
+# them). The next function, `ReLu_backward`, reads those 588 numbers as if they were the 14x14x3
+# array. Drawn as the original hands it on, beside the true gradient:
+
+# %%
+pred1 = conv(x[..., None], w_conv, b_conv)[..., 0]
+pred2 = relu(pred1)
+dldy_pool = rng.standard_normal((7, 7, 3))
+pred3 = pool2x2(pred2)
+true = pool2x2_backward(dldy_pool, pred2, pred3, errata="fix")
+as_written = pool2x2_backward(dldy_pool, pred2, pred3, errata="keep")
+print("as written:", as_written.shape, " true:", true.shape)
+
+fig, axes = plt.subplots(1, 2, figsize=(6, 3))
+axes[0].imshow(reshape_f(as_written, (14, 14, 3))[:, :, 0], cmap="coolwarm")
+axes[0].set_title("as written, read as 14x14", fontsize=9)
+axes[1].imshow(true[:, :, 0], cmap="coolwarm")
+axes[1].set_title("the gradient (channel 1)", fontsize=9)
+for ax in axes:
+    ax.set_xticks([]), ax.set_yticks([])
+plt.show()
+
+# %% tags=["check"]
+check("E1: the block layout of the true gradient", as_written, im2col_distinct(true, 2), 0.0)
+
+# %% [markdown]
+# ## E2: `TrainCNN` reads the conv weight gradient in the wrong order
+#
+# `Conv_backward` returns a 1x27 row: the 3x9 product `dLdy_reshaped * x_row_version'` read
+# column-major, so the **channel** index runs fastest. `TrainCNN` reshapes it straight to
+# 3x3x1x3, where the **kernel row** runs fastest: the 27 numbers land on the wrong weights.
+#
+# **Exercise.** Given the 1x27 row `dldw_conv`, return the 3x3x1x3 step with every number on
+# its own weight. (Hint: undo the channel-fastest reading first: `reshape_f(row, (3, 9))`.)
+
+# %% tags=["exercise"]
+def conv_step(dldw_conv):
+    """Conv_backward's 1x27 row (channel fastest) -> the 3x3x1x3 gradient of w_conv."""
+    raise NotImplementedError("your code here")  # TODO
+
+
+# %% tags=["solution"]
+def conv_step(dldw_conv):
+    """Conv_backward's 1x27 row (channel fastest) -> the 3x3x1x3 gradient of w_conv."""
+    return reshape_f(reshape_f(dldw_conv, (3, 9)).T, (3, 3, 1, 3))
+
+
+# %% tags=["check"]
+row = np.arange(1.0, 28.0)[None, :]  # entry k + 3 (q - 1): channel k, kernel position q
+check("your step against the port's errata='fix'", conv_step(row),
+      conv_weight_step(row, (3, 3, 1, 3), errata="fix"), 0.0)
+check("and the true gradient of w_conv", conv_step(
+    reshape_f(reshape_f(numeric[0], (9, 3)).T, (1, 27))), numeric[0], 1e-12)
+
+# %% [markdown]
+# ## E3: the perceptrons scramble their weight step
+#
+# `FC_backward` returns $dL/dw$ (10x196) as a 1x1960 row, **row after row** (its `kron`).
+# `TrainCNN` reads it back with `reshape(dldw, [147 10])'`; the three perceptrons with
+# `reshape(dldw, [10 196])`, column-major. Each step then moves weight $(i, j)$ by the
+# gradient of another weight. The step for the digit of row 1, drawn as a 14x14 image:
+
+# %%
+xs = synthetic_images(30, seed=5)
+ys = np.eye(10)[:, rng.integers(10, size=30)]
+w, b = rng.standard_normal((10, 196)), np.zeros((10, 1))
+_, step_written, _ = slp_linear_forward_backward(xs, ys, w, b, errata="keep")
+_, step_fixed, _ = slp_linear_forward_backward(xs, ys, w, b, errata="fix")
+
+fig, axes = plt.subplots(1, 2, figsize=(6, 3))
+for ax, step, title in zip(axes, (step_written, step_fixed), ("as written (E3)", "fixed")):
+    ax.imshow(reshape_f(step[0], (14, 14)), cmap="coolwarm")
+    ax.set_title(f"weight step of row 1, {title}", fontsize=9)
+    ax.set_xticks([]), ax.set_yticks([])
+plt.show()
+print("correlation of the two steps:",
+      f"{np.corrcoef(step_written.ravel(), step_fixed.ravel())[0, 1]:.3f}")
+
+# %% tags=["check"]
+check("E3 is a column-major reading of a row-major row", step_written,
+      fc_weight_step(reshape_f(step_fixed.T, (1, -1)), (10, 196), errata="keep"), 1e-14)
+
+# %% [markdown]
+# The fixed step is the image-like picture of a digit's evidence; the scrambled one is noise.
+# So as written the three perceptrons train to chance (about 10 %), and the accuracies printed
+# on the original's result images (0.804, 0.8855, 0.915) cannot come from its code; fixed, they
+# reach them (`python scripts/compare_models.py`, the README's table).
+#
+# **Question.** The study behind this project compared its own dual-number gradient with the
+# original's and found them far apart. Which of the two was right? (Both were wrong: its dual
+# backward dropped the upstream gradient of the pooling layer. `python
+# scripts/compare_dldw_conv.py` puts the seven ways side by side.)

@@ -1,0 +1,98 @@
+"""The lessons (docs/lessons/NN_*.py): each runs, as a notebook in a real kernel, in a few
+seconds, with no failing cell and no widget warning; the student's version fails at its check
+until the exercise is done; make_lessons.py writes both. Skipped without the lesson tools
+(pip install -e '.[lessons]')."""
+
+import re
+import time
+
+import pytest
+
+from conftest import ROOT, assert_one_line_error, load_script, run_main
+
+jupytext = pytest.importorskip("jupytext")
+nbclient = pytest.importorskip("nbclient")
+pytest.importorskip("ipykernel")
+nbformat = pytest.importorskip("nbformat")
+
+make_lessons = load_script("make_lessons")
+LESSONS = make_lessons.lesson_files()
+SECONDS = 30  # per lesson: they read long results from committed files instead of computing them
+
+
+def execute(notebook):
+    """Run ``notebook`` in a Python kernel started in the checkout (so that it imports this
+    checkout's code); raises nbclient's CellExecutionError at a failing cell."""
+    client = nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
+                                     resources={"metadata": {"path": str(ROOT)}})
+    client.execute()
+    return notebook
+
+
+def outputs(notebook):
+    texts = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            texts.append(output.get("text", "") + str(output.get("data", {}).get("text/plain", "")))
+    return "\n".join(texts)
+
+
+def test_there_are_lessons_numbered_in_order():
+    numbers = [int(p.name[:2]) for p in LESSONS]
+    assert numbers == sorted(set(numbers)) and len(numbers) >= 2
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
+def test_a_lesson_is_a_percent_file_with_a_title_and_known_tags(lesson):
+    notebook = jupytext.read(lesson)
+    assert notebook.metadata["kernelspec"]["name"] == "python3"
+    first = notebook.cells[0]
+    assert first.cell_type == "markdown"
+    assert re.match(rf"# Lesson {int(lesson.name[:2])}: ", first.source)
+    tags = [t for c in notebook.cells for t in c.metadata.get("tags", [])]
+    assert set(tags) <= set(make_lessons.TAGS)
+    assert tags.count("exercise") == tags.count("solution")
+    assert "../" not in lesson.read_text()  # data through the package, not relative paths
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
+def test_a_lesson_runs_in_a_kernel_in_seconds(lesson):
+    start = time.perf_counter()
+    notebook = execute(jupytext.read(lesson))
+    took = time.perf_counter() - start
+    assert took < SECONDS, f"{lesson.name} took {took:.1f} s"
+    text = outputs(notebook)
+    assert "IProgress" not in text and "Traceback" not in text
+    checks = [c for c in notebook.cells if "check" in c.metadata.get("tags", [])]
+    assert checks and all(": ok (relative error" in "".join(o.get("text", "") for o in c.outputs)
+                          for c in checks if "check(" in c.source)
+
+
+@pytest.mark.parametrize("lesson", [p for p in LESSONS if "tags=[\"exercise\"]" in p.read_text()],
+                         ids=lambda p: p.stem)
+def test_the_students_version_fails_at_the_check_until_the_exercise_is_done(lesson):
+    notebook = make_lessons.student(jupytext.read(lesson))
+    assert not any("solution" in c.metadata.get("tags", []) for c in notebook.cells)
+    with pytest.raises(nbclient.exceptions.CellExecutionError) as failure:
+        execute(notebook)
+    assert "NotImplementedError" in str(failure.value) and "your code here" in str(failure.value)
+    failed = next(c for c in notebook.cells if c.cell_type == "code" and any(
+        o.get("output_type") == "error" for o in c.get("outputs", [])))
+    assert "check" in failed.metadata.get("tags", [])
+
+
+@pytest.mark.parametrize("version", ["notebooks", "student"])
+def test_make_lessons_writes_a_notebook_per_lesson(tmp_path, capsys, version):
+    code, out, err = run_main(make_lessons, [version, "--out-dir", tmp_path], capsys)
+    assert code == 0, err
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == [f"{p.stem}.ipynb" for p in LESSONS]
+    for name in written:
+        notebook = nbformat.read(tmp_path / name, as_version=4)
+        has_solution = any("solution" in c.metadata.get("tags", []) for c in notebook.cells)
+        assert has_solution == (version == "notebooks" and "exercise" in str(notebook))
+
+
+def test_make_lessons_bad_version_is_one_line(capsys):
+    code, _, err = run_main(make_lessons, ["teacher"], capsys)
+    assert_one_line_error(code, err, "invalid choice")
