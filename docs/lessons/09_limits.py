@@ -1,0 +1,152 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 9: where dual numbers stop
+#
+# Dual numbers give exact derivatives of whatever code runs on them, but only of what runs on
+# them, only where a derivative exists, and at a cost that grows with the number of partials.
+# Four places they stop, and one where they go further than first derivatives.
+
+# %%
+import numpy as np
+
+from dual import DualArray, derivative, hessian_vector_product
+from dual.dual_array import _UFUNCS
+from mains.lessons import check, synthetic_images
+from reference.train_cnn import forward_backward, initial_weights
+
+# %% [markdown]
+# ## 1. Kinks and ties: a derivative that does not exist is a convention
+#
+# $\max(0, x)$ has no derivative at 0. The MATLAB original's `ReLu_backward` takes 0.5 there,
+# and `DualArray`'s `np.maximum` splits a tie 1/2 : 1/2, which gives the same. A pooling block
+# of equal values passes its gradient to the first maximum in column-major order, MATLAB's
+# `max`. Central differences split ties; PyTorch takes ReLU'(0) = 0. None of them is "right":
+# compare methods away from kinks and ties.
+
+# %%
+relu = lambda z: np.maximum(z, 0.0)  # noqa: E731
+print("ReLU' at -1, 0, 1:", derivative(relu, np.array([-1.0, 0.0, 1.0])))
+block = DualArray(np.array([[2.0, 2.0], [1.0, 2.0]]), np.eye(4).reshape(2, 2, 4, order="F"))
+print("d max / d entry (column-major):", np.max(np.reshape(block, -1, order="F")).dual)
+
+# %% [markdown]
+# ## 2. Writing into a plain array drops the dual part: so it is refused
+#
+# ForwardDiff.jl's best-known pitfall: a buffer made with `np.zeros` holds floats, and writing a
+# dual number into it would keep the value and lose the derivative, silently. `DualArray`
+# refuses; build buffers with `np.zeros_like(dual_array)`.
+
+# %%
+x = DualArray(np.arange(3.0), np.eye(3))
+buffer = np.zeros(3)
+try:
+    buffer[0] = x[0]
+except (TypeError, ValueError) as error:  # (numpy wraps the TypeError for one element)
+    print("refused:", error.__cause__ or error)
+good = np.zeros_like(x)
+good[0] = x[0]
+print(good.dual[0])
+
+# %% [markdown]
+# ## 3. The cost grows with K
+#
+# Each of the K partials is carried through every operation, so a pass with K seeds costs
+# about K + 1 passes. Forward mode pays that for every parameter it seeds: the 27 conv weights
+# are cheap, all 1,510 parameters of the CNN are not. The benchmark (`scripts/benchmark.py`,
+# committed in `benchmarks/results.json`) measured one batch with all 1,510 parameters seeded in
+# chunks of K:
+
+# %%
+import json  # noqa: E402
+
+from mains.lessons import ROOT  # noqa: E402
+
+growth = json.loads((ROOT / "benchmarks" / "results.json").read_text())["forward_mode_growth"]
+for k, seconds, per_pass in zip(growth["partials"], growth["seconds"], growth["seconds_per_pass"]):
+    print(f"K = {k:5d}: {seconds * 1000:8.1f} ms for the whole gradient, {per_pass * 1000:7.2f} ms a pass")
+
+# %% [markdown]
+# ## 4. Only the rules in the table
+#
+# A numpy function without a rule raises `TypeError`, naming it. `np.logaddexp` is one:
+# $\log(e^x + e^y)$, whose derivatives are the softmax weights
+# $\partial/\partial x = e^x/(e^x + e^y)$, $\partial/\partial y = e^y/(e^x + e^y)$.
+#
+# **Exercise.** Write its rule: it takes `(x, dx, y, dy)`, the values and the dual parts (a
+# dual part may be `None`: that operand is a constant), and returns (value, dual part). The
+# helpers `_scale(t, s)` (partials `t` times a derivative `s`, None stays None) and `_plus` (a
+# sum that skips None) are `dual/dual_array.py`'s. Write it with numpy calls only, so that it
+# also works on nested dual numbers.
+
+# %%
+from dual.dual_array import _plus, _scale  # noqa: E402
+
+try:
+    np.logaddexp(DualArray(0.0, [1.0]), 1.0)
+except TypeError as error:
+    print(error)
+
+
+# %% tags=["exercise"]
+def logaddexp_rule(x, dx, y, dy):
+    """np.logaddexp on dual numbers: (value, dual part)."""
+    raise NotImplementedError("your code here")  # TODO
+
+
+# %% tags=["solution"]
+def logaddexp_rule(x, dx, y, dy):
+    """np.logaddexp on dual numbers: (value, dual part)."""
+    value = np.logaddexp(x, y)
+    return value, _plus(_scale(dx, np.exp(x - value)), _scale(dy, np.exp(y - value)))
+
+
+# %% tags=["check"]
+_UFUNCS[np.logaddexp] = logaddexp_rule  # registered, as the table at the end of dual_array.py does
+try:
+    a, b, h = 0.3, -1.2, 1e-6
+    central = (np.logaddexp(a + h, b) - np.logaddexp(a - h, b)) / (2 * h)
+    check("d/dx logaddexp(x, -1.2) at 0.3", derivative(lambda t: np.logaddexp(t, b), a), central, 1e-8)
+    second = (np.logaddexp(a + 1e-4, b) - 2 * np.logaddexp(a, b) + np.logaddexp(a - 1e-4, b)) / 1e-8
+    check("and its second derivative (nested)", derivative(
+        lambda s: derivative(lambda t: np.logaddexp(t, b), s), a), second, 1e-5)
+finally:
+    del _UFUNCS[np.logaddexp]  # the lesson leaves the table as it found it
+
+# %% [markdown]
+# ## Beyond: second derivatives, by nesting
+#
+# A dual number whose parts are dual numbers carries second derivatives. `dual/curvature.py`
+# runs the chain-mode gradient on parameters that carry a direction v: the dual part of the
+# gradient is then $Hv$, the Hessian times v, never forming H. Tags keep the two seedings
+# apart (`docs/dual_numbers.md`). Against central differences of the gradient along v:
+
+# %%
+rng = np.random.default_rng(9)
+params = list(initial_weights(rng))
+params[1], params[3] = 0.1 * rng.standard_normal((3, 1)), 0.1 * rng.standard_normal((10, 1))
+images = synthetic_images(30, seed=9)
+labels = np.eye(10)[:, rng.integers(10, size=30)]
+v = [rng.standard_normal(np.shape(p)) for p in params]
+loss, gradient, hv = hessian_vector_product(images, labels, params, v)
+h = 1e-6
+up = forward_backward(images, labels, *[p + h * d for p, d in zip(params, v)], errata="fix")[1:]
+down = forward_backward(images, labels, *[p - h * d for p, d in zip(params, v)], errata="fix")[1:]
+for name, got, a, b in zip(("w_conv", "b_conv", "w_fc", "b_fc"), hv, up, down):
+    check(f"(Hv) of {name}", got, (a - b) / (2 * h), 1e-8)
+
+# %% [markdown]
+# **Question.** The curvature along v is $v^\top H v$. Why is it never negative when v moves the
+# conv weights only? (Before the softmax the network is piecewise linear in them: H is then
+# $J^\top H_L J$, and the softmax cross-entropy's $H_L$ is positive semi-definite.
+# `python scripts/curvature.py` checks it on a trained network.)
