@@ -1,0 +1,131 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 6: forward mode and chain mode
+#
+# The dual twin gets the CNN's gradient two ways (`dual/train_cnn.py`):
+#
+# - **forward mode**: seed the parameters and run only the forward pass; the dual part of the
+#   loss is the gradient. One pass carries K partials, so the 1,510 parameters take
+#   $\lceil 1510 / K \rceil$ passes of cost about $K + 1$ each.
+# - **chain mode**: the original's backward pass, line for line, where each layer's local
+#   derivative is read off dual numbers seeded by the layer's structure (one seed per value of
+#   an elementwise layer, four per pooling block, one filter, one FC row), then chained as the
+#   hand-derived code chains them. Its cost hardly depends on the number of parameters.
+#
+# Which is cheaper is a question of the Jacobian's shape. The loss is a function
+# $\mathbb{R}^{1510} \to \mathbb{R}$: a **wide** Jacobian (one row, 1,510 columns). Forward mode
+# builds a Jacobian column by column (K columns a pass); reverse mode (and the chain rule run
+# backward) row by row. For a **tall** one (few inputs, many outputs), forward mode wins.
+
+# %%
+import json
+import math
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from dual.train_cnn import forward_backward, forward_mode_gradient
+from mains.lessons import ROOT, check, synthetic_images
+from reference.train_cnn import as_images, initial_weights
+
+rng = np.random.default_rng(6)
+params = initial_weights(rng)
+x = as_images(synthetic_images(30, seed=6))
+y = np.eye(10)[:, rng.integers(10, size=30)]
+
+# %% [markdown]
+# Both give the same gradient, to rounding:
+
+# %%
+chain = forward_backward(x, y, *params)
+loss, forward = forward_mode_gradient(x, y, params, range(4), chunk=302)
+for name, a, b in zip(("w_conv", "b_conv", "w_fc", "b_fc"), chain[1:], forward.values()):
+    check(f"chain against forward mode, {name}", a, b, 1e-13)
+
+# %% [markdown]
+# **Exercise.** How many forward passes does forward mode need for n parameters seeded K at a
+# time?
+
+# %% tags=["exercise"]
+def passes(n, k):
+    """Forward passes to seed n parameters, k partials per pass."""
+    raise NotImplementedError("your code here")  # TODO
+
+
+# %% tags=["solution"]
+def passes(n, k):
+    """Forward passes to seed n parameters, k partials per pass."""
+    return math.ceil(n / k)
+
+
+# %% tags=["check"]
+check("passes for the CNN, K = 128", passes(1510, 128), 12, 0.0)
+check("passes for the conv weights alone, K = 27", passes(27, 27), 1, 0.0)
+
+# %% [markdown]
+# ## The cost, measured
+#
+# Timed here, one batch of 30: the conv weights alone (27 partials, one pass) and the whole
+# gradient at a few chunk sizes, beside chain mode.
+
+# %%
+def ms(call, repeats=5):
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        call()
+        best = min(best, time.perf_counter() - start)
+    return 1000 * best
+
+
+chain_ms = ms(lambda: forward_backward(x, y, *params))
+conv_only = ms(lambda: forward_mode_gradient(x, y, params, [0], chunk=27))
+print(f"chain mode, the whole gradient:       {chain_ms:7.2f} ms")
+print(f"forward mode, the 27 conv weights:    {conv_only:7.2f} ms")
+for k in (64, 302):
+    print(f"forward mode, all 1,510 in K = {k:4d}: {ms(lambda: forward_mode_gradient(x, y, params, range(4), chunk=k), 2):7.2f} ms"
+          f"  ({passes(1510, k)} passes)")
+
+# %% [markdown]
+# The benchmark (`python scripts/benchmark.py`, its results committed in
+# `benchmarks/results.json`) timed the full range, and the whole training schedule:
+
+# %%
+results = json.loads((ROOT / "benchmarks" / "results.json").read_text())
+growth = results["forward_mode_growth"]
+training = results["training"]
+
+fig, ax = plt.subplots(figsize=(6, 3.5))
+ax.loglog(growth["partials"], np.array(growth["seconds"]) * 1000, "o-",
+          label="forward mode, the whole gradient")
+ax.axhline(training["dual, chain mode"]["ms_per_iteration"], color="k", ls="--",
+           label="chain mode (one iteration of training)")
+ax.set_xlabel("partials per pass, K")
+ax.set_ylabel("ms")
+ax.legend(fontsize=8)
+plt.show()
+for name in ("reference, errata fix", "dual, chain mode", "dual, forward mode", "PyTorch eager"):
+    if name in training:
+        print(f"{name:24s} {training[name]['ms_per_iteration']:8.2f} ms per training iteration")
+
+# %% [markdown]
+# Forward mode suits few inputs: the study's question was $dL/dw_{\text{conv}}$, 27 numbers, one
+# pass of 28 partials. For all 1,510 parameters, chain mode is tens of times cheaper, which is
+# why the twin trains in chain mode and the study's forward-only version would have needed 19
+# hours.
+#
+# **Question.** Small K means many passes, large K means wide partials in every operation. Why
+# is the whole gradient in one pass (K = 1,510) the slowest in the plot, although it is a single
+# pass?
