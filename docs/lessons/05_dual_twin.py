@@ -1,0 +1,118 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 5: the dual twin
+#
+# `reference/` has the original's backward functions, derived by hand. `dual/` has a twin of
+# each, line for line the same, except where a hand-derived local derivative becomes the dual
+# part of the forward layer run on **seeded** inputs. The trick that keeps it cheap: a layer's
+# Jacobian is mostly zeros, and its structure says which seeds can share a partial.
+#
+# | layer | its Jacobian | seeds (partials per pass) |
+# |---|---|---|
+# | ReLu (elementwise) | diagonal | 1: every value carries the same seed |
+# | Pool2x2 | each output sees one 2x2 block | 4: one per position in the block |
+# | Conv | filter k acts on channel k as filter 1 on channel 1 | 10: one filter, and its bias |
+# | FC | row i acts on output i as row 1 on output 1 | 148: one row, and its bias |
+#
+# These are *compressed Jacobians*: columns that never overlap share one partial.
+
+# %%
+import difflib
+import inspect
+
+import numpy as np
+import scipy.special
+
+import dual.relu_backward
+import reference.relu_backward
+from dual.seeding import dual_part, elementwise_derivative, seed_identity
+from mains.lessons import check
+from reference.relu import relu
+
+# %% [markdown]
+# ## One seed for a diagonal Jacobian
+#
+# Seed every entry of x with the same partial: since output $i$ depends on input $i$ only, the
+# one partial of output $i$ is $\partial y_i / \partial x_i$, the diagonal. Seeding each entry
+# with a partial of its own (`seed_identity`) gives the whole Jacobian, at K = n times the cost:
+
+# %%
+rng = np.random.default_rng(5)
+x = rng.standard_normal((4, 3))
+diagonal = elementwise_derivative(relu, x)
+seeded = seed_identity(x)  # 12 partials, one per entry (column-major)
+full = dual_part(relu(seeded), seeded).reshape(12, 12, order="F")
+print("the full Jacobian is diagonal:", np.count_nonzero(full - np.diag(np.diag(full))) == 0)
+check("one seed gives its diagonal", diagonal.reshape(-1, order="F"), np.diag(full), 0.0)
+
+# %% [markdown]
+# ## The twin beside the reference
+#
+# The two `ReLu_backward`s differ in one line: the reference writes the derivative as a formula,
+# the twin reads it off the dual number (docstrings aside):
+
+# %%
+def code(function):
+    source = inspect.getsource(function)
+    body = source.split('"""')[-1] if '"""' in source else source
+    return [line for line in body.splitlines() if line.strip()]
+
+
+for line in difflib.unified_diff(code(reference.relu_backward.relu_backward),
+                                 code(dual.relu_backward.relu_backward), lineterm="", n=0):
+    if not line.startswith(("---", "+++", "@@")):
+        print(line)
+
+dldy = rng.standard_normal(x.shape)
+check("the twin equals the reference away from the kink",
+      dual.relu_backward.relu_backward(dldy, x, relu(x)),
+      reference.relu_backward.relu_backward(dldy, x, relu(x)), 0.0)
+
+# %% [markdown]
+# `tests/test_mirror.py` diffs every pair this way and counts the lines that differ; the README
+# has the table (2 lines for ReLu_backward, 11 for Pool2x2_backward, ...).
+#
+# ## A new activation, written forward only
+#
+# With the twin, a new layer needs only its forward pass: its backward comes from the dual
+# number. Softplus, $\log(1 + e^x)$, is a smooth ReLU.
+#
+# **Exercise.** Write softplus with numpy calls (numerically safe for large $x$: use
+# `np.logaddexp(0, x)` or `np.log1p(np.exp(-|x|)) + max(x, 0)`, the second with rules
+# `DualArray` has: `np.log1p`, `np.exp`, `np.abs`, `np.maximum`).
+
+# %% tags=["exercise"]
+def softplus(x):
+    """log(1 + exp(x)), elementwise."""
+    raise NotImplementedError("your code here")  # TODO
+
+
+# %% tags=["solution"]
+def softplus(x):
+    """log(1 + exp(x)), elementwise."""
+    return np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0.0)
+
+
+# %% tags=["check"]
+z = np.linspace(-30.0, 30.0, 13)
+check("softplus itself", softplus(z), np.log1p(np.exp(z)), 1e-15)
+# its derivative, from dual numbers alone, is the logistic sigmoid
+check("its derivative, read off a dual number", elementwise_derivative(softplus, z),
+      scipy.special.expit(z), 1e-15)
+
+# %% [markdown]
+# **Question.** `np.maximum(x, 0)` has a kink at 0, but softplus does not. What does the dual
+# number give for softplus'(0), and why is the tie convention of `np.maximum` (split 1/2 : 1/2)
+# the reason it comes out right? (`docs/extensions.md` has the network with other activations;
+# `main_cnn.py --activation sigmoid` trains one.)
