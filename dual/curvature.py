@@ -20,7 +20,7 @@ import numpy as np
 from scipy.special import softmax
 
 from dual.dual_array import DualArray, tag_of
-from dual.seeding import dual_part, new_tag
+from dual.seeding import dual_part, new_tag, partials_at
 import dual.train_mlp
 import dual.train_slp
 import dual.train_slp_linear
@@ -64,14 +64,9 @@ def _gradient_and_partials(x, y, params, directions, mode, errata, model):
     carried = _carrying(params, directions, tag)
     gradient_function = MODELS[check_model(model)][check_mode(mode)]
     loss, *gradient = gradient_function(x, y, *carried, errata=errata)
-    values, partials = [], []
-    for g, p in zip(gradient, params):
-        if tag_of(g) == tag:
-            values.append(g.real)
-            partials.append(g.dual)
-        else:  # a gradient that does not depend on the parameters (zero curvature)
-            values.append(np.asarray(g))
-            partials.append(np.zeros(np.shape(g) + (len(directions),)))
+    # (a gradient that does not carry the tag does not depend on the parameters: zero curvature)
+    partials = [partials_at(g, tag, len(directions)) for g in gradient]
+    values = [g.real if tag_of(g) == tag else np.asarray(g) for g in gradient]
     loss = loss.real if tag_of(loss) == tag else loss
     return loss, tuple(values), partials
 
@@ -111,7 +106,7 @@ def hessian(x, y, params, block=(0, 1), mode="chain", errata="fix", chunk=64, mo
 
 
 def gauss_newton(x, y, params, block=(0, 1)):
-    """The Gauss-Newton matrix J' H_L J of the summed loss for the parameters of ``block``
+    """The CNN's Gauss-Newton matrix J' H_L J of the summed loss for the parameters of ``block``
     (ordered as ``hessian``'s): J the Jacobian of the scores (pred5) by forward mode, every
     entry of the block seeded; H_L = diag(p) - p p', the Hessian of the softmax cross-entropy in
     the scores, image by image. Equal to the Hessian where the scores are linear in the block

@@ -24,6 +24,13 @@ the values. Anything not in the tables raises TypeError naming the operation, an
 anything that would turn a DualArray into a plain array (``np.asarray``, ``float``, ``bool``,
 writing into a plain ndarray): a dual part is never dropped silently; take ``.real`` explicitly.
 
+Dual numbers nest by **tags** (ForwardDiff.jl's design): the value and dual part of a DualArray
+of tag t may be DualArrays of older tags; every seeding (dual/seeding.py) takes a fresh tag,
+one made by hand has tag 0; an operation works at the newest tag among its operands, the
+older-tagged ones being constants there, so each rule below, written once, serves every order.
+What depends on the value only (comparisons, sign, the first maximum) is taken on the
+innermost values (``innermost``).
+
 Conventions at kinks (they follow the MATLAB original, see docs/dual_numbers.md):
 
 * ``np.maximum``/``np.minimum``: on a tie the partials are split 1/2 : 1/2 (as in JAX), so
@@ -44,14 +51,7 @@ from dual.partials import (kfirst, klast, matrix_at_partials, partial_major, par
                            zeros)
 from shared.matlab import max_with_index, min_with_index
 
-
-def innermost(x):
-    """The plain values inside a (possibly nested) DualArray."""
-    while type(x) is DualArray:
-        x = x.real
-    return x
-
-__all__ = ["DualArray"]
+__all__ = ["DualArray", "innermost", "tag_of"]
 
 
 class DualArray(NDArrayOperatorsMixin):
@@ -83,8 +83,12 @@ class DualArray(NDArrayOperatorsMixin):
 
     @classmethod
     def constant(cls, x, k, tag=0):
-        """``x`` with K = ``k`` zero partials: a value that does not depend on the seeds."""
+        """``x`` with K = ``k`` zero partials: a value that does not depend on the seeds (``x``
+        may be a dual number of an older tag)."""
         real = x if isinstance(x, DualArray) else np.asarray(x, dtype=np.float64)
+        if tag_of(real) >= tag:
+            raise ValueError(f"DualArray.constant: a value of tag {tag_of(real)} cannot sit inside "
+                             f"one of the older or equal tag {tag}")
         return _new(real, zeros(real.shape, k), tag)
 
     # ---- properties -----------------------------------------------------------------
@@ -101,7 +105,7 @@ class DualArray(NDArrayOperatorsMixin):
     def __iter__(self):
         return (self[i] for i in range(len(self)))
 
-    def copy(self, order="K"):
+    def copy(self, order="K"):  # (order: numpy's signature; the copy keeps the layout)
         return _new(self.real.copy(order="K"), klast(kfirst(self.dual).copy(order="K")), self.tag)
 
     def __repr__(self):
@@ -157,15 +161,20 @@ class DualArray(NDArrayOperatorsMixin):
 
     def __setitem__(self, index, value):
         """Plain values, and dual numbers of an older tag, get zero partials (they are
-        constants at this tag); one of a newer tag cannot be written into this array."""
-        if isinstance(value, DualArray) and value.tag == self.tag:
-            _level((self, value))
-            self.real[index] = value.real
-            self.dual[_dual_index(index)] = value.dual
-        elif isinstance(value, DualArray) and value.tag > self.tag:
+        constants at this tag); one of a newer tag cannot be written into this array. A value
+        or dual part that carries older tags where this array's holds plain numbers makes this
+        array's a dual number of those tags first (with zero partials: nothing is lost)."""
+        if isinstance(value, DualArray) and value.tag > self.tag:
             raise TypeError(f"writing a DualArray of tag {value.tag} into one of the older tag "
                             f"{self.tag} would drop its dual part")
+        if isinstance(value, DualArray) and value.tag == self.tag:
+            _level((self, value))
+            self.real = _able_to_hold(self.real, value.real)
+            self.dual = _able_to_hold(self.dual, value.dual)
+            self.real[index] = value.real
+            self.dual[_dual_index(index)] = value.dual
         else:
+            self.real = _able_to_hold(self.real, value)
             self.real[index] = value
             self.dual[_dual_index(index)] = 0.0
 
@@ -205,7 +214,8 @@ class DualArray(NDArrayOperatorsMixin):
 def _new(real, dual, tag):
     """A DualArray without validation (the hot path); numpy scalars become 0-d arrays."""
     out = object.__new__(DualArray)
-    out.real = real if type(real) is np.ndarray or type(real) is DualArray else np.asarray(real, dtype=np.float64)
+    plain_or_dual = type(real) is np.ndarray or type(real) is DualArray
+    out.real = real if plain_or_dual else np.asarray(real, dtype=np.float64)
     out.dual = dual
     out.tag = tag
     return out
@@ -214,6 +224,13 @@ def _new(real, dual, tag):
 def tag_of(x):
     """The tag of a DualArray; -1 for a plain value (older than every tag)."""
     return x.tag if type(x) is DualArray else -1
+
+
+def innermost(x):
+    """The plain values inside a (possibly nested) DualArray."""
+    while type(x) is DualArray:
+        x = x.real
+    return x
 
 
 def _real(x):
@@ -695,10 +712,21 @@ def _add_at(a, indices, b):
     if tag_of(a) < tag_of(b):
         raise TypeError("numpy.add.at into a plain array (or a DualArray of an older tag) would "
                         "drop the dual part of the values")
+    a.real = _able_to_hold(a.real, _value_at(b, a.tag))
     np.add.at(a.real, indices, _value_at(b, a.tag))
     if tag_of(b) == a.tag:
         _level((a, b))
+        a.dual = _able_to_hold(a.dual, b.dual)
         np.add.at(a.dual, _dual_index(indices), b.dual)
+
+
+def _able_to_hold(part, value):
+    """``part`` (a value or dual part of a DualArray), or, where ``value`` carries a newer tag
+    than part (part plain, or of an older tag), part as a constant of value's tag: zero
+    partials, sharing part's numbers, so that value can be written into it."""
+    if tag_of(value) <= tag_of(part):
+        return part
+    return _new(part, zeros(np.shape(part), value.n_partials), value.tag)
 
 
 # ---- the tables ---------------------------------------------------------------------------------
@@ -714,10 +742,10 @@ _UFUNCS = {
     np.reciprocal: _reciprocal, np.hypot: _hypot, np.arctan2: _arctan2,
     scipy.special.erf: _erf, scipy.special.expit: _expit,
 }
+# Functions of the value only (piecewise constant): a plain result from the innermost values,
+# so their derivatives, of any order, are 0 (ReLU'' = 0).
 _PLAIN_UFUNCS = {np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
                  np.isfinite, np.isnan, np.sign}
-"""Functions of the value only (piecewise constant): a plain result from the innermost values,
-so their derivatives, of any order, are 0 (ReLU'' = 0)."""
 _FUNCTIONS = {
     np.sum: _sum, np.mean: _mean, np.max: _max, np.amax: _max, np.min: _min, np.amin: _min,
     np.reshape: _reshape, np.ravel: _ravel, np.transpose: _transpose, np.swapaxes: _swapaxes,

@@ -50,9 +50,19 @@ def dual_part(out, seeded):
     """The partials of ``out`` along the seeds of ``seeded`` (a DualArray a seeding made): its
     dual part at their tag, or zeros (shape + (K,)) where ``out`` does not carry that tag, i.e.
     does not depend on those seeds."""
-    if tag_of(out) == seeded.tag:
+    return partials_at(out, seeded.tag, seeded.n_partials)
+
+
+def partials_at(out, tag, k):
+    """``out``'s K = ``k`` partials at ``tag``: its dual part, or zeros where it carries only
+    older tags. A result that carries a newer tag must be read off at that one first (its
+    partials at ``tag`` sit inside it): a ValueError, as ForwardDiff.jl refuses it."""
+    if tag_of(out) == tag:
         return out.dual
-    return np.zeros(np.shape(out) + (seeded.n_partials,))
+    if tag_of(out) > tag:
+        raise ValueError(f"a dual number of tag {tag_of(out)} read off at the older tag {tag}: "
+                         "read off the newer seeding first")
+    return np.zeros(np.shape(out) + (k,))
 
 
 def derivative(f, x):
@@ -181,8 +191,8 @@ def gradient(f, params, wrt=None, chunk=128):
                 args[i] = DualArray(params[i], np.reshape(seeds, params[i].shape + (k,), order="F"),
                                     tag)
         out = f(*args)
+        chunks.append(np.reshape(partials_at(out, tag, k), -1))
         value = out.real[()] if tag_of(out) == tag else out  # a scalar, like the reference's loss
-        chunks.append(np.reshape(out.dual, -1) if tag_of(out) == tag else np.zeros(k))
     flat_gradient = np.concatenate(chunks) if chunks else np.zeros(0)
     return value, {i: np.reshape(flat_gradient[o:o + params[i].size], params[i].shape, order="F")
                    for i, o in offsets.items()}

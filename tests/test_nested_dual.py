@@ -43,7 +43,9 @@ def test_mixing_tags_in_one_expression():
     assert out.tag == b.tag and innermost(out.dual).tolist() == [2.0, 0.0]  # d/db: a number of a
     assert dual_part(out.dual[0], a).tolist() == [1.0]  # d/da d/db (a b + a) = 1
     assert dual_part(out.real, a).tolist() == [4.0]  # d/da (a b + a) = b + 1
-    assert dual_part(np.exp(b.real), a).tolist() == [0.0]  # b's value does not depend on a
+    assert dual_part(np.exp(b.real) * a, a).tolist() == [np.exp(3.0)]  # b's value: a constant
+    with pytest.raises(ValueError, match="read off the newer seeding first"):
+        dual_part(out, a)  # out carries b's newer tag: its partials along a sit inside it
 
 
 def test_a_k_mismatch_within_one_tag_is_a_clear_error():
@@ -58,6 +60,26 @@ def test_nesting_by_hand_without_a_newer_tag_is_refused():
     inner = DualArray(1.0, [1.0])
     with pytest.raises(ValueError, match="older tag"):
         DualArray(inner, [1.0])  # both tag 0: that would confuse them
+
+
+@pytest.mark.parametrize("fill", ["setitem", "add.at", "+="])
+def test_buffers_filled_in_place_give_second_derivatives(fill):
+    """A buffer made at first order (plain parts) takes values carrying older tags: its parts
+    become dual numbers of those tags, so nothing is dropped. d2/dx2 of sum(x^3) = 6 sum x."""
+    def f(a):
+        if fill == "setitem":
+            z = np.zeros_like(a)
+            z[1:3] = a[1:3] ** 3
+            return z.sum() + (a[0] ** 3 + a[3] ** 3)
+        if fill == "add.at":
+            z = np.zeros_like(a)
+            np.add.at(z, [0, 1, 2, 3], a ** 3)
+            return z.sum()
+        z = a * 0.0
+        z += a ** 3
+        return z.sum()
+    x = np.array([0.5, 1.0, 2.0, 3.0])
+    assert derivative(lambda t: derivative(f, t), x) == pytest.approx(6 * x.sum(), rel=1e-14)
 
 
 def test_a_newer_tag_cannot_be_written_into_an_older_array():
@@ -112,6 +134,11 @@ def test_each_binary_rule_to_second_order_in_both_arguments(ufunc, s, t):
     mixed = derivative(lambda x: derivative(lambda y: ufunc(x, y), b), a)
     assert mixed == pytest.approx(central(lambda x: derivative(lambda y: ufunc(x, y), b), a, 1e-6),
                                   rel=1e-7, abs=1e-7)
+
+
+def test_a_constant_inside_an_older_tag_is_refused():
+    with pytest.raises(ValueError, match="cannot sit inside"):
+        DualArray.constant(DualArray(1.0, [1.0], new_tag()), 1, tag=0)
 
 
 def test_relu_second_derivative_is_zero_and_its_first_is_half_at_the_kink():
