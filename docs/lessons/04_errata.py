@@ -27,7 +27,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from mains.lessons import check, synthetic_images
+from mains.lessons import check, mnist, synthetic_images
 from reference.conv import conv
 from reference.pool2x2 import pool2x2
 from reference.pool2x2_backward import pool2x2_backward
@@ -145,9 +145,12 @@ check("and the true gradient of w_conv", conv_step(
 # gradient of another weight. The step for the digit of row 1, drawn as a 14x14 image:
 
 # %%
-xs = synthetic_images(30, seed=5)
-ys = np.eye(10)[:, rng.integers(10, size=30)]
-w, b = rng.standard_normal((10, 196)), np.zeros((10, 1))
+data = mnist("train")  # 30 real digits if they are there, else synthetic images
+if data is not None:
+    xs, ys = data[0][:, :30], np.eye(10)[:, data[1][0, :30]]
+else:
+    xs, ys = synthetic_images(30, seed=5), np.eye(10)[:, rng.integers(10, size=30)]
+w, b = 0.01 * rng.standard_normal((10, 196)), np.zeros((10, 1))
 _, step_written, _ = slp_linear_forward_backward(xs, ys, w, b, errata="keep")
 _, step_fixed, _ = slp_linear_forward_backward(xs, ys, w, b, errata="fix")
 
@@ -165,7 +168,8 @@ check("E3 is a column-major reading of a row-major row", step_written,
       fc_weight_step(reshape_f(step_fixed.T, (1, -1)), (10, 196), errata="keep"), 1e-14)
 
 # %% [markdown]
-# The fixed step is the image-like picture of a digit's evidence; the scrambled one is noise.
+# On real digits the fixed step of a row is a picture: the strokes that speak for or against
+# its digit. The scrambled one puts each of those numbers on another pixel (and another row).
 # So as written the three perceptrons train to chance (about 10 %), and the accuracies printed
 # on the original's result images (0.804, 0.8855, 0.915) cannot come from its code; fixed, they
 # reach them (`python scripts/compare_models.py`, the README's table).
