@@ -209,13 +209,13 @@ def pool_tie_note(dldx, dldy):
     """Where a function sends a tied block's gradient (the TIED_BLOCKS of the tie case), and
     whether that is a derivative of max at a tie at all: shares of the tied maxima only, that
     sum to 1 (a subgradient). -> (note, is a subgradient)."""
-    note = _pool_tie_description(dldx, dldy)
-    return note, _subgradient(dldx, dldy)
+    shares = [np.round(reshape_f(dldx[2 * r:2 * r + 2, 2 * s:2 * s + 2, k], 4) / dldy[r, s, k], 12)
+              for (r, s, k) in TIED_BLOCKS]  # each block's shares, in column-major order
+    return _pool_tie_description(*shares), _subgradient(shares)
 
 
-def _subgradient(dldx, dldy):
-    for (r, s, k), values in TIED_BLOCKS.items():
-        block = reshape_f(dldx[2 * r:2 * r + 2, 2 * s:2 * s + 2, k], 4) / dldy[r, s, k]
+def _subgradient(shares):
+    for block, values in zip(shares, TIED_BLOCKS.values()):
         maxima = np.array(values) == max(values)
         if np.any(block < -1e-12) or np.any(np.abs(block[~maxima]) > 1e-12) \
                 or abs(block.sum() - 1) > 1e-12:
@@ -223,12 +223,7 @@ def _subgradient(dldx, dldy):
     return True
 
 
-def _pool_tie_description(dldx, dldy):
-    shares = []
-    for (r, s, k) in TIED_BLOCKS:
-        block = reshape_f(dldx[2 * r:2 * r + 2, 2 * s:2 * s + 2, k], 4) / dldy[r, s, k]
-        shares.append(np.round(block, 12))
-    all_four, two = shares  # the shares of the block's values, in column-major order
+def _pool_tie_description(all_four, two):
     if all_four.tolist() == [1, 0, 0, 0] and two.tolist() == [0, 1, 0, 0]:
         return ("a tied pooling block passes its gradient to its first maximum in column-major "
                 "order, the original's convention")

@@ -657,14 +657,11 @@ def _take_along_axis(arr, indices, axis):
 
 def _zeros_like(a, dtype=None, order="K", subok=True, shape=None):
     """A DualArray of zeros with zero partials (same K and tag): writing duals into it keeps
-    them (a value of older tags too: then the value is such a DualArray of zeros)."""
+    them (values of older tags too: ``__setitem__`` makes its parts able to hold them)."""
     if dtype is not None and np.dtype(dtype) != np.float64:
         raise TypeError(f"a DualArray is float64; zeros_like got dtype={dtype!r}")
     shape = a.shape if shape is None else tuple(np.atleast_1d(shape))
-    real = np.zeros_like(a.real, shape=shape) if type(a.real) is DualArray else np.zeros(shape)
-    dual = (np.zeros_like(a.dual, shape=shape + (a.n_partials,)) if type(a.dual) is DualArray
-            else zeros(shape, a.n_partials))
-    return _new(real, dual, a.tag)
+    return _new(np.zeros(shape), zeros(shape, a.n_partials), a.tag)
 
 
 def _ones_like(a, dtype=None, order="K", subok=True, shape=None):

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from shared.data import SPLITS, load_split
+from shared.gradcheck import relative_error
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = ROOT / "data"
@@ -35,8 +36,7 @@ def check(name, got, want, tolerance):
     got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
     if got.shape != want.shape:
         raise AssertionError(f"{name}: shape {got.shape}, expected {want.shape}")
-    scale = max(float(np.max(np.abs(want))), 1e-300)
-    error = float(np.max(np.abs(got - want))) / scale
+    error = relative_error(got, want)
     if not error <= tolerance:
         raise AssertionError(f"{name}: off by {error:.2g} (relative), more than {tolerance:g}")
     print(f"{name}: ok (relative error {error:.1e} <= {tolerance:g})")

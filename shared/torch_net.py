@@ -65,8 +65,7 @@ def torch_forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, activation="relu"):
     dLdb_fc (10,1)) for one image or a batch, as forward_backward returns them."""
     import torch
     images, labels = as_torch_batch(x, y)
-    leaves = [torch.tensor(np.asarray(p, dtype=float), requires_grad=True)
-              for p in (w_conv, reshape_f(b_conv, (-1, 1)), w_fc, reshape_f(b_fc, (-1, 1)))]
+    leaves = torch_leaves((w_conv, b_conv, w_fc, b_fc), requires_grad=True)
     loss = torch_loss(images, labels, *leaves, activation=activation)
     loss.backward()
     return (loss.item(), *(leaf.grad.numpy() for leaf in leaves))
