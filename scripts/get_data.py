@@ -1,7 +1,8 @@
 """Download the original MNIST .mat files and the perceptrons' published weights (and, with
---matlab, the original's .m files), and check their SHA-256.
+--matlab, the original's .m files; with --mathjax, the MathJax the docs site serves), and check
+their SHA-256.
 
-    python scripts/get_data.py [--data-dir data] [--matlab] [--force] [--timeout S]
+    python scripts/get_data.py [--data-dir data] [--matlab] [--mathjax] [--force] [--timeout S]
 """
 
 import hashlib
@@ -15,7 +16,8 @@ from pathlib import Path
 # from any working directory, and never pick up another checkout's editable install
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from shared.data import CHECKSUMS, MATLAB_DIR, MATLAB_FILES, PUBLISHED_WEIGHTS, SOURCE_URL, source
+from shared.data import (CHECKSUMS, MATHJAX, MATLAB_DIR, MATLAB_FILES, PUBLISHED_WEIGHTS,
+                         SOURCE_URL, source, url)
 from shared.cli import ArgumentParser, path, positive_float, run_cli
 from shared.errors import DataError, Interrupted
 from shared.outputs import atomic_write
@@ -35,14 +37,14 @@ def download(url, timeout, opener=urllib.request.urlopen):
 def fetch(name, data_dir, force=False, timeout=60.0, opener=urllib.request.urlopen):
     """Make sure `data_dir`/`name` is the original file; download it when absent or wrong.
 
-    name: a key of CHECKSUMS or PUBLISHED_WEIGHTS (shared.data.source). Returns "present" (kept) or "downloaded". A present file with a
+    name: a file of shared.data (see shared.data.source). Returns "present" (kept) or "downloaded". A present file with a
     wrong checksum is reported on stdout and replaced. Raises DataError when the download
     fails or its checksum is wrong; then nothing is written.
     """
     data_dir = Path(data_dir)
     path = data_dir / name
-    remote, expected = source(name)
-    url = SOURCE_URL + remote
+    expected = source(name)[1]
+    remote = url(name)
     if path.is_dir():
         raise DataError(f"{path} is a directory, not the data file; move it away and run "
                         "again")
@@ -55,17 +57,17 @@ def fetch(name, data_dir, force=False, timeout=60.0, opener=urllib.request.urlop
             return "present"
         print(f"{path}: SHA-256 {got} is not the original's; downloading it again")
     try:
-        content = download(url, timeout, opener)
+        content = download(remote, timeout, opener)
     except (OSError, http.client.HTTPException) as exc:
         raise DataError(
             f"could not download {name} ({_reason(exc)}); put the file into {data_dir} by hand, "
-            f"from {url}"
+            f"from {remote}"
         ) from None
     got = hashlib.sha256(content).hexdigest()
     if got != expected:
         raise DataError(
             f"downloaded {name} has SHA-256 {got}, expected {expected}; nothing was written "
-            f"(the file at {url} is not the original)"
+            f"(the file at {remote} is not the original)"
         )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -110,6 +112,11 @@ def parse_args(argv):
              "original has no licence)",
     )
     parser.add_argument(
+        "--mathjax", action="store_true",
+        help=f"also fetch {MATHJAX} (from npm's registry) into DATA_DIR, for make docs: the "
+             "site serves its own MathJax, so that it renders with no network",
+    )
+    parser.add_argument(
         "--force", action="store_true",
         help="download again even when a file with the right checksum is present",
     )
@@ -130,23 +137,24 @@ def main(argv=None, opener=urllib.request.urlopen):
     return 0
 
 
-def names(matlab=False):
+def names(matlab=False, mathjax=False):
     """The files get_data fetches, in order: the MNIST data, the published weights, then (with
-    ``matlab``) the original's .m files, as matlab/<file>.m."""
+    ``matlab``) the original's .m files, as matlab/<file>.m, and (with ``mathjax``) MathJax."""
     return [*CHECKSUMS, *PUBLISHED_WEIGHTS,
-            *([f"{MATLAB_DIR}/{file}" for file in MATLAB_FILES] if matlab else [])]
+            *([f"{MATLAB_DIR}/{file}" for file in MATLAB_FILES] if matlab else []),
+            *([MATHJAX] if mathjax else [])]
 
 
 def _run(args, opener):
 
     done = []
     try:
-        for name in names(args.matlab):
+        for name in names(args.matlab, args.mathjax):
             status = fetch(name, args.data_dir, args.force, args.timeout, opener)
             done.append(name)
             print(f"{args.data_dir / name}: {status}, SHA-256 ok")
     except KeyboardInterrupt as exc:  # each file is written whole or not at all
-        rest = [name for name in names(args.matlab) if name not in done]
+        rest = [name for name in names(args.matlab, args.mathjax) if name not in done]
         left = (f"{', '.join(done)} in place in {args.data_dir}, {', '.join(rest)} not written"
                 if done else "nothing was written")
         raise Interrupted(getattr(exc, "how", "interrupted"), left,

@@ -65,10 +65,30 @@ MATLAB_FILES = {  # the original's .m files, at its repository's root -> SHA-256
 the repository has no licence), which the checker and make_golden.py run in Octave."""
 
 
+MATHJAX = "mathjax-3.2.2.tgz"
+DOCS_FILES = {  # file name here -> (its URL, SHA-256)
+    MATHJAX: ("https://registry.npmjs.org/mathjax/-/mathjax-3.2.2.tgz",
+              "1b9c0a1c44df864e915690558e72adb9cc5203360daefd385084ced3b6c64c09"),
+}
+"""What ``make docs`` needs beyond Python packages, for ``get_data.py --mathjax``: MathJax 3.2.2
+(Apache-2.0) as npm publishes it; the site serves its ``es5/tex-svg.js`` itself, so that its
+math renders with no network and no web fonts (SVG output)."""
+
+
+def url(name):
+    """Where get_data.py downloads data file ``name`` from (see source)."""
+    if name in DOCS_FILES:
+        return DOCS_FILES[name][0]
+    return SOURCE_URL + source(name)[0]
+
+
 def source(name):
     """(the path of data file ``name`` in the original repository, its SHA-256): a key of
     CHECKSUMS (the MNIST files, at the repository's root), of PUBLISHED_WEIGHTS, or
-    ``matlab/<file>.m`` for a file of MATLAB_FILES."""
+    ``matlab/<file>.m`` for a file of MATLAB_FILES; for a key of DOCS_FILES, (its URL, SHA-256).
+    """
+    if name in DOCS_FILES:
+        return DOCS_FILES[name]
     if name in PUBLISHED_WEIGHTS:
         return PUBLISHED_WEIGHTS[name]
     folder, _, file = name.rpartition("/")

@@ -1,0 +1,81 @@
+"""Sphinx configuration of the project's site: the lessons (docs/lessons/NN_*.py, executed by
+myst-nb at build time, so that a failing lesson fails ``make docs``, which builds with -W) and
+the notes (docs/*.md).
+
+    make docs        # or: python -m sphinx -W -b html docs build/site
+
+The math is rendered by MathJax 3.2.2 served with the site (its SVG output: no web fonts, no
+CDN), so that a page renders with no network; ``python scripts/get_data.py --mathjax`` fetches
+it into data/, checksum-verified.
+"""
+
+import hashlib
+import os
+import sys
+import tarfile
+from pathlib import Path
+
+from sphinx.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+# the lessons' kernels import this checkout's code (reference, dual, mains), installed or not
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+
+from shared.data import DOCS_FILES, MATHJAX  # noqa: E402
+
+project = "cnn-dual"
+author = "the cnn-dual authors"
+copyright = "the cnn-dual authors"
+
+extensions = ["myst_nb", "sphinx.ext.mathjax"]
+exclude_patterns = ["conf.py", "lessons/results", "Thumbs.db", ".DS_Store"]
+source_suffix = {".md": "myst-nb", ".py": "myst-nb"}
+nb_custom_formats = {".py": ["jupytext.reads", {"fmt": "py:percent"}]}
+
+myst_enable_extensions = ["dollarmath", "amsmath"]
+myst_heading_anchors = 3
+
+nb_execution_mode = "force"  # every lesson runs at every build: the site shows computed numbers
+nb_execution_timeout = 120
+nb_execution_raise_on_error = True  # a failing cell fails the build
+nb_merge_streams = True
+
+html_theme = "alabaster"
+html_title = "cnn-dual"
+html_theme_options = {"description": "a MATLAB CNN, its Python port, and its dual-number twin",
+                      "page_width": "1280px", "sidebar_width": "230px"}
+
+# MathJax from data/, copied into the site (_static/mathjax/) when the build is done
+MATHJAX_ARCHIVE = ROOT / "data" / MATHJAX
+MATHJAX_FILES = {"package/es5/tex-svg.js": "tex-svg.js", "package/LICENSE": "LICENSE"}
+mathjax_path = "mathjax/tex-svg.js"
+mathjax3_config = {"svg": {"fontCache": "global"}}
+
+
+def _mathjax_archive():
+    """The bytes of MATHJAX_ARCHIVE, checked against its SHA-256."""
+    if not MATHJAX_ARCHIVE.is_file():
+        raise ConfigError(f"{MATHJAX_ARCHIVE} is absent: python scripts/get_data.py --mathjax "
+                          "fetches it (the site serves its own MathJax)")
+    content = MATHJAX_ARCHIVE.read_bytes()
+    if hashlib.sha256(content).hexdigest() != DOCS_FILES[MATHJAX][1]:
+        raise ConfigError(f"{MATHJAX_ARCHIVE} is not MathJax 3.2.2 as npm publishes it (its "
+                          "SHA-256 differs): python scripts/get_data.py --mathjax --force")
+    return MATHJAX_ARCHIVE
+
+
+def copy_mathjax(app, exception):
+    """Unpack MathJax's single-file TeX-to-SVG build and its licence into _static/mathjax/."""
+    if exception is not None or app.builder.format != "html":
+        return
+    target = Path(app.outdir) / "_static" / "mathjax"
+    target.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(_mathjax_archive()) as archive:
+        for member, name in MATHJAX_FILES.items():
+            (target / name).write_bytes(archive.extractfile(member).read())
+
+
+def setup(app):
+    _mathjax_archive()  # before the lessons run: a missing MathJax fails at once
+    app.connect("build-finished", copy_mathjax)
