@@ -4,9 +4,9 @@ inputs drawn here and judge it in isolation (``checker.layers``, ``checker.train
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from tqdm import tqdm  # the plain bar, also in a notebook (no widget warnings)

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from checker.judging import (TRAINING_TOLERANCE, Judgement, Verdict, matlab_shape, numeric,
+from checker.judging import (TRAINING_TOLERANCE, Judgement, matlab_shape, numeric,
                              shape_text)
 from reference.train_cnn import forward_backward as cnn_forward_backward
 from reference.train_cnn import train_cnn

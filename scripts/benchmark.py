@@ -353,7 +353,7 @@ def curvature(batches, weights, repeats=5, calls=20):
         table.update(torch_curvature(x, y, weights, v))
     times = {name: [] for name in table}
     with torch_threads(1):  # PyTorch's fastest setting for these small operations, here
-        for round_ in range(repeats):
+        for _round in range(repeats):
             for name, call in table.items():
                 n = 2 if "forward-over-forward" in name else calls
                 start = time.perf_counter()

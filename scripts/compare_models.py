@@ -36,7 +36,7 @@ LABELS = {"keep": "as written (keep)", "fix": "errata fixed (fix)", "dual": "dua
 
 
 def format_table(table, iterations, seeds):
-    lines = [f"| model | parameters | published | "
+    lines = ["| model | parameters | published | "
              + " | ".join(LABELS.values())
              + f" | training s ({iterations} it.; keep / fix / dual) |",
              "|---|---|---|---|---|---|---|"]

@@ -63,7 +63,6 @@ def as_torch_batch(x, y):
 def torch_forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, activation="relu"):
     """PyTorch autograd's (loss, dLdw_conv (3,3,1,3), dLdb_conv (3,1), dLdw_fc (10,147),
     dLdb_fc (10,1)) for one image or a batch, as forward_backward returns them."""
-    import torch
     images, labels = as_torch_batch(x, y)
     leaves = torch_leaves((w_conv, b_conv, w_fc, b_fc), requires_grad=True)
     loss = torch_loss(images, labels, *leaves, activation=activation)
