@@ -4,6 +4,7 @@
 #   make check-original   fetch the original MATLAB and check it in GNU Octave (apt install
 #               octave octave-image); make golden   remake tests/golden from it (40 minutes)
 #   make notebooks / make student   the lessons (docs/lessons) as Jupyter notebooks, in build/
+#   make docs   the site (Sphinx + myst-nb, every lesson executed) in build/site/index.html
 # Both install into a virtual environment in the project (.venv), never into the system's
 # Python (Debian's refuses: PEP 668), and reinstall only when pyproject.toml changes.
 # PYTHON= picks the Python that makes the environment; VENV= another environment's folder.
@@ -11,7 +12,7 @@ PYTHON ?= python3
 VENV ?= .venv
 VPY := $(VENV)/bin/python
 
-.PHONY: install install-test run test data benchmark check-original golden notebooks student
+.PHONY: install install-test run test data benchmark check-original golden notebooks student docs
 
 $(VPY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10) and "error: $(PYTHON) is Python %s; the project needs >= 3.10 (choose one: make PYTHON=python3.12 ...)" % sys.version.split()[0])'
@@ -24,7 +25,7 @@ $(VENV)/.installed: pyproject.toml | $(VPY)
 
 $(VENV)/.installed-test: pyproject.toml | $(VPY)
 	$(VPY) -m pip install -q -e ".[test]"
-	@touch $@ $(VENV)/.installed
+	@touch $@ $(VENV)/.installed-docs $(VENV)/.installed-lessons $(VENV)/.installed
 
 install: $(VENV)/.installed
 
@@ -60,3 +61,13 @@ notebooks: $(VENV)/.installed-lessons
 
 student: $(VENV)/.installed-lessons
 	$(VPY) scripts/make_lessons.py student
+
+$(VENV)/.installed-docs: pyproject.toml | $(VPY)
+	$(VPY) -m pip install -q -e ".[docs]"
+	@touch $@ $(VENV)/.installed-lessons $(VENV)/.installed
+
+# -W: a warning, or a lesson's failing cell, fails the build; the site serves its own MathJax
+docs: $(VENV)/.installed-docs
+	@test -f data/mathjax-3.2.2.tgz || $(VPY) scripts/get_data.py --mathjax
+	$(VPY) -m sphinx -W --keep-going -q -b html docs build/site
+	@echo "the site: build/site/index.html"

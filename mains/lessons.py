@@ -32,7 +32,8 @@ def synthetic_images(n, seed=0):
 
 def check(name, got, want, tolerance):
     """A lesson's check: prints what was compared and passes, or raises AssertionError saying
-    by how much ``got`` is off (relative to max |want|)."""
+    by how much ``got`` is off (relative to max |want|). Returns nothing (a notebook shows a
+    cell's last value)."""
     got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
     if got.shape != want.shape:
         raise AssertionError(f"{name}: shape {got.shape}, expected {want.shape}")
@@ -40,4 +41,3 @@ def check(name, got, want, tolerance):
     if not error <= tolerance:
         raise AssertionError(f"{name}: off by {error:.2g} (relative), more than {tolerance:g}")
     print(f"{name}: ok (relative error {error:.1e} <= {tolerance:g})")
-    return error

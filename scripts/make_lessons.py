@@ -22,9 +22,10 @@ from shared.outputs import write_output_set
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = ROOT / "docs" / "lessons"
-TAGS = ("exercise", "solution", "check")
+TAGS = ("exercise", "solution", "check", "hide-input")
 """The cell tags a lesson may use: an exercise (the student's to fill in), its solution (left
-out of the student's notebooks), and a check that passes only when the exercise is done."""
+out of the student's notebooks), and a check that passes only when the exercise is done; and
+hide-input, which folds a cell's code on the site (myst-nb), as it does every solution's."""
 
 
 def lesson_files():

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import tarfile
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 

@@ -37,8 +37,12 @@ from mains.lessons import check
 # %% [markdown]
 # ## By hand
 #
-# Multiply two dual numbers: $(a + b\varepsilon)(c + d\varepsilon) = ac + (ad + bc)\varepsilon
-# + bd\,\varepsilon^2 = ac + (ad + bc)\varepsilon$. The dual part follows the product rule.
+# Multiply two dual numbers:
+#
+# $$(a + b\varepsilon)(c + d\varepsilon) = ac + (ad + bc)\varepsilon + bd\,\varepsilon^2
+# = ac + (ad + bc)\varepsilon .$$
+#
+# The dual part follows the product rule.
 #
 # **Exercise.** Write the product as a pair (value, dual part).
 
@@ -48,7 +52,7 @@ def dual_multiply(a, b, c, d):
     raise NotImplementedError("your code here")  # TODO: two numbers
 
 
-# %% tags=["solution"]
+# %% tags=["solution", "hide-input"]
 def dual_multiply(a, b, c, d):
     """(a + b eps)(c + d eps) -> (value, dual part)."""
     return a * c, a * d + b * c

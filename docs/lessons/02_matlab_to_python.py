@@ -26,7 +26,7 @@ import numpy as np
 
 import reference.conv
 from mains.lessons import DATA_DIR, check
-from shared.matlab import im2col_distinct, im2col_sliding, pad_zeros, reshape_f
+from shared.matlab import im2col_distinct, im2col_sliding, reshape_f
 
 # %% [markdown]
 # ## Column-major order
@@ -48,7 +48,7 @@ def colon(A):
     raise NotImplementedError("your code here")  # TODO
 
 
-# %% tags=["solution"]
+# %% tags=["solution", "hide-input"]
 def colon(A):
     """MATLAB's A(:): an n x 1 column, first index fastest."""
     return np.reshape(A, (-1, 1), order="F")

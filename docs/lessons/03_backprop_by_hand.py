@@ -126,7 +126,7 @@ def euclidean_gradient(y_tilde, y):
     raise NotImplementedError("your code here")  # TODO
 
 
-# %% tags=["solution"]
+# %% tags=["solution", "hide-input"]
 def euclidean_gradient(y_tilde, y):
     """dL/dy_tilde of L = sum((y - y_tilde).^2): a 1 x m row."""
     return np.transpose(-2 * (y - y_tilde))

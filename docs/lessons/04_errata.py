@@ -123,7 +123,7 @@ def conv_step(dldw_conv):
     raise NotImplementedError("your code here")  # TODO
 
 
-# %% tags=["solution"]
+# %% tags=["solution", "hide-input"]
 def conv_step(dldw_conv):
     """Conv_backward's 1x27 row (channel fastest) -> the 3x3x1x3 gradient of w_conv."""
     return reshape_f(reshape_f(dldw_conv, (3, 9)).T, (3, 3, 1, 3))

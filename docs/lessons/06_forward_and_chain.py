@@ -64,7 +64,7 @@ def passes(n, k):
     raise NotImplementedError("your code here")  # TODO
 
 
-# %% tags=["solution"]
+# %% tags=["solution", "hide-input"]
 def passes(n, k):
     """Forward passes to seed n parameters, k partials per pass."""
     return math.ceil(n / k)
@@ -95,7 +95,7 @@ conv_only = ms(lambda: forward_mode_gradient(x, y, params, [0], chunk=27))
 print(f"chain mode, the whole gradient:       {chain_ms:7.2f} ms")
 print(f"forward mode, the 27 conv weights:    {conv_only:7.2f} ms")
 for k in (64, 302):
-    print(f"forward mode, all 1,510 in K = {k:4d}: {ms(lambda: forward_mode_gradient(x, y, params, range(4), chunk=k), 2):7.2f} ms"
+    print(f"forward mode, all 1,510 in K = {k:4d}: {ms(lambda k=k: forward_mode_gradient(x, y, params, range(4), chunk=k), 2):7.2f} ms"
           f"  ({passes(1510, k)} passes)")
 
 # %% [markdown]

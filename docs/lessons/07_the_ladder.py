@@ -86,7 +86,7 @@ def fraction_right(predicted, true):
     raise NotImplementedError("your code here")  # TODO
 
 
-# %% tags=["solution"]
+# %% tags=["solution", "hide-input"]
 def fraction_right(predicted, true):
     """predicted (N,) and true (N,) digits -> the fraction equal."""
     return float(np.mean(np.asarray(predicted) == np.asarray(true)))

@@ -68,7 +68,7 @@ def gaussian_response(patch, centre, gamma):
     raise NotImplementedError("your code here")  # TODO
 
 
-# %% tags=["solution"]
+# %% tags=["solution", "hide-input"]
 def gaussian_response(patch, centre, gamma):
     """exp(-gamma ||patch - centre||^2) for one patch and one filter (no bias)."""
     return np.exp(-gamma * np.sum((patch - centre) ** 2))
