@@ -247,3 +247,33 @@ def test_without_matlab_no_m_file_is_fetched(tmp_path):
 def test_the_matlab_checksums_name_every_original_file():
     assert len(shared.data.MATLAB_FILES) == 22
     assert {"Conv.m", "TrainCNN.m", "main_mlp.m", "SoftMax.m"} <= set(shared.data.MATLAB_FILES)
+
+
+def test_mathjax_is_fetched_from_npm_with_its_checksum_and_a_wrong_one_is_refused(
+        tmp_path, monkeypatch, capsys):
+    archive = b"fake mathjax tarball"
+    npm = "https://registry.npmjs.org/mathjax/-/mathjax-3.2.2.tgz"
+    assert shared.data.url(shared.data.MATHJAX) == npm
+    monkeypatch.setitem(shared.data.DOCS_FILES, shared.data.MATHJAX,
+                        (npm, hashlib.sha256(archive).hexdigest()))
+    by_url = {**{URLS[name]: p for name, p in PAYLOADS.items()}, npm: archive}
+
+    def opener(url, timeout):
+        return io.BytesIO(by_url[url])
+
+    assert get_data.main(["--data-dir", str(tmp_path), "--mathjax"], opener=opener) == 0
+    assert (tmp_path / "mathjax-3.2.2.tgz").read_bytes() == archive
+    assert "mathjax-3.2.2.tgz: downloaded, SHA-256 ok" in capsys.readouterr().out
+    by_url[npm] = b"something else"
+    (tmp_path / "mathjax-3.2.2.tgz").unlink()
+    with pytest.raises(SystemExit):
+        get_data.main(["--data-dir", str(tmp_path), "--mathjax"], opener=opener)
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "downloaded mathjax-3.2.2.tgz has SHA-256" in err
+    assert not (tmp_path / "mathjax-3.2.2.tgz").exists()
+
+
+def test_without_mathjax_it_is_not_fetched(tmp_path):
+    opener = FakeOpener()
+    assert get_data.main(["--data-dir", str(tmp_path)], opener=opener) == 0
+    assert all("npmjs" not in url for url, _ in opener.calls)

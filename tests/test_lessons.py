@@ -99,3 +99,25 @@ def test_make_lessons_writes_a_notebook_per_lesson(tmp_path, capsys, version):
 def test_make_lessons_bad_version_is_one_line(capsys):
     code, _, err = run_main(make_lessons, ["teacher"], capsys)
     assert_one_line_error(code, err, "invalid choice")
+
+
+def test_a_check_says_what_passed_and_by_how_much_a_wrong_answer_is_off(capsys):
+    from mains.lessons import check
+    assert check("x * x at x = 3", (9.0, 6.0), (9.0, 6.0), 0.0) is None  # no stray cell value
+    assert capsys.readouterr().out == "x * x at x = 3: ok (relative error 0.0e+00 <= 0)\n"
+    with pytest.raises(AssertionError, match=r"^x \* x at x = 3: off by 0\.33 \(relative\), "
+                                             r"more than 0$"):
+        check("x * x at x = 3", (9.0, 3.0), (9.0, 6.0), 0.0)
+    with pytest.raises(AssertionError, match=r"^step: shape \(27,\), expected \(3, 3, 1, 3\)$"):
+        check("step", range(27), [[[[0.0] * 3]] * 3] * 3, 1e-12)
+    with pytest.raises(AssertionError, match="off by nan"):
+        check("nan", [float("nan")], [1.0], 1e-3)
+
+
+def test_without_mnist_a_lesson_is_told_how_to_get_it(tmp_path, monkeypatch, capsys):
+    import mains.lessons
+    monkeypatch.setattr(mains.lessons, "DATA_DIR", tmp_path)
+    assert mains.lessons.mnist() is None
+    assert "python scripts/get_data.py fetches it" in capsys.readouterr().out
+    images = mains.lessons.synthetic_images(5)
+    assert images.shape == (196, 5) and images.min() >= 0 and images.max() <= 1
