@@ -36,15 +36,21 @@ nb_custom_formats = {".py": ["jupytext.reads", {"fmt": "py:percent"}]}
 myst_enable_extensions = ["dollarmath", "amsmath"]
 myst_heading_anchors = 3
 
-nb_execution_mode = "force"  # every lesson runs at every build: the site shows computed numbers
+nb_execution_mode = "force"  # a lesson runs whenever its page is built (make docs: every build, -E)
 nb_execution_timeout = 120
 nb_execution_raise_on_error = True  # a failing cell fails the build
 nb_merge_streams = True
+nb_code_prompt_show = "Show the solution"  # only the solutions are folded (tag hide-input)
+nb_code_prompt_hide = "Hide the solution"
 
 html_theme = "alabaster"
 html_title = "cnn-dual"
 html_theme_options = {"description": "a MATLAB CNN, its Python port, and its dual-number twin",
-                      "page_width": "1280px", "sidebar_width": "230px"}
+                      # wide enough for the lessons' 100-column code, narrow enough for a
+                      # 1200-pixel window (below page_width alabaster drops the sidebar)
+                      "page_width": "1160px", "sidebar_width": "220px", "body_max_width": "none",
+                      "font_size": "16px", "code_font_size": "0.85em", "show_relbars": True}
+html_static_path = ["_static"]  # custom.css
 
 # MathJax from data/, copied into the site (_static/mathjax/) when the build is done
 MATHJAX_ARCHIVE = ROOT / "data" / MATHJAX

@@ -84,6 +84,11 @@ def format_table(table, iterations):
     return "\n".join(lines)
 
 
+DRAWN = {"linear": "linear: w_conv", "volterra": "volterra: w_conv\n(its linear part)",
+         "gaussian": "gaussian: w_conv\n(the centres)"}
+"""What a filter kind's w_conv is, as the figure labels it."""
+
+
 def plot(path, runs):
     """Accuracy per seed (left); the first seed's learned w_conv of each kind as images."""
     from matplotlib.figure import Figure
@@ -108,9 +113,11 @@ def plot(path, runs):
             image_ax.set_xticks([])
             image_ax.set_yticks([])
             if k == 0:
-                image_ax.set_ylabel(conv)
+                image_ax.set_ylabel(DRAWN.get(conv, conv), fontsize=9)
             if row == 0:
-                image_ax.set_title(f"w_conv, filter {k + 1}", fontsize=9)
+                image_ax.set_title(f"filter {k + 1}", fontsize=9)
+    fig.suptitle(f"the 3x3 filters learned with seed {runs[kinds[0]][0]['seed']} (gray scale: "
+                 "each image's own range)", x=0.7, fontsize=9)
     with atomic_write(path) as f:
         fig.savefig(f, format="png", dpi=100)
 

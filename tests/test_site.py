@@ -59,15 +59,16 @@ def test_every_page_is_built_and_every_lesson_ran(site):
         assert ": ok (relative error" in html, f"{name}: no check ran"
         assert "Traceback" not in html and "IProgress" not in html, name
         folded = (DOCS / "lessons" / f"{name}.py").read_text().count('"hide-input"')
-        assert html.count("Show code cell source") == folded, f"{name}: solutions not folded"
+        assert html.count("Show the solution") == folded, f"{name}: solutions not folded"
 
 
 class Resources(HTMLParser):
-    """The URLs a page loads by itself: scripts, style sheets, images, icons."""
+    """The URLs a page loads by itself (scripts, style sheets, images, icons), the links it
+    shows, and the ids it has."""
 
     def __init__(self):
         super().__init__()
-        self.urls = []
+        self.urls, self.links, self.ids = [], [], set()
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -75,13 +76,22 @@ class Resources(HTMLParser):
             self.urls.append(attrs["src"])
         if tag == "link" and attrs.get("href"):
             self.urls.append(attrs["href"])
+        if tag == "a" and attrs.get("href"):
+            self.links.append(attrs["href"])
+        if attrs.get("id"):
+            self.ids.add(attrs["id"])
+
+
+def parsed(path):
+    parser = Resources()
+    parser.feed(path.read_text())
+    return parser
 
 
 def test_the_site_loads_nothing_from_the_network_and_serves_its_mathjax(site):
     for page in PAGES:
         path = site / f"{page}.html"
-        parser = Resources()
-        parser.feed(path.read_text())
+        parser = parsed(path)
         for url in parser.urls:
             assert "://" not in url and not url.startswith("//"), f"{page} loads {url}"
             local = (path.parent / url.split("?")[0].split("#")[0]).resolve()
@@ -91,6 +101,19 @@ def test_the_site_loads_nothing_from_the_network_and_serves_its_mathjax(site):
     assert (site / "_static" / "mathjax" / "tex-svg.js").read_bytes() == want
     assert "Apache License" in (site / "_static" / "mathjax" / "LICENSE").read_text()
     assert 'src="../_static/mathjax/tex-svg.js' in (site / "lessons" / f"{LESSONS[0]}.html").read_text()
+
+
+def test_every_link_within_the_site_leads_to_a_page_and_a_heading_there(site):
+    for page in PAGES:
+        path = site / f"{page}.html"
+        for link in parsed(path).links:
+            if "://" in link or link.startswith(("mailto:", "#")):
+                continue
+            target, _, fragment = link.partition("#")
+            target = (path.parent / target).resolve()
+            assert target.is_file(), f"{page} links to {link}, which is not in the site"
+            if fragment and target.suffix == ".html":
+                assert fragment in parsed(target).ids, f"{page} links to {link}: no such id"
 
 
 def test_without_mathjax_the_build_fails_at_once_saying_how_to_get_it(tmp_path):

@@ -25,7 +25,7 @@ import shutil
 import numpy as np
 
 import reference.conv
-from mains.lessons import DATA_DIR, check
+from mains.lessons import DATA_DIR, ROOT, check
 from shared.matlab import im2col_distinct, im2col_sliding, reshape_f
 
 # %% [markdown]
@@ -64,7 +64,8 @@ check("A(:) read back with reshape(v, size(A))", reshape_f(colon(A), A.shape), A
 #
 # MATLAB's `x(r, c)` is numpy's `x[r - 1, c - 1]`; `1:n` is `range(1, n + 1)` as values, or
 # `slice(0, n)` as indices. The port keeps MATLAB's names and comments with MATLAB's indices
-# (`docs/original.md`, "Where the port's lines depart").
+# ([original.md](../original.md#where-the-ports-lines-are-not-the-matlabs-and-why), "Where the
+# port's lines are not the MATLAB's, and why").
 #
 # ## im2col
 #
@@ -99,7 +100,8 @@ original = DATA_DIR / "matlab" / "Conv.m"
 if original.is_file():
     print(original.read_text())
 else:
-    print(f"{original} is absent: python scripts/get_data.py --matlab fetches the original")
+    print(f"{original.relative_to(ROOT)} is absent: python scripts/get_data.py --matlab "
+          "fetches the original")
 
 # %% [markdown]
 # ## The same input in Octave
@@ -130,7 +132,7 @@ else:
             if folder == SOLUTION:
                 shutil.copy(SOLUTION / "conv_patches.m", Path(work) / "conv_patches.m")
             (y_octave,) = octave.call(work, "Conv", [x, w_conv, b_conv], 1, timeout=60)
-        print(f"{folder / 'Conv.m'} in {octave.version}: y is {y_octave.shape}")
+        print(f"{folder.name}/Conv.m in {octave.version}: y is {y_octave.shape}")
         check("reference.conv against Octave", reference.conv.conv(x, w_conv, b_conv),
               y_octave, 1e-13)
     except EngineUnavailable as error:

@@ -15,13 +15,13 @@
 #
 # The MATLAB original trains, and its CNN even reaches 80 % on the test set, so nothing looks
 # wrong. A **gradient check** says otherwise: compare each hand-derived gradient with central
-# finite differences of the loss, on one image, and three of them disagree.
+# finite differences of the loss, on one image, and the conv layer's two disagree.
 #
 # The port reproduces the original line for line with `errata="keep"` (the default) and
 # corrects it with `errata="fix"`; both are in `reference/`. Here we check both, find where
-# they part, and look at what the original computes instead (`docs/original.md` has the
-# MATLAB lines: `Pool2x2_backward.m`'s return value, `TrainCNN.m`'s conv weight step,
-# `TrainSLP_linear.m`'s weight step).
+# they part, and look at what the original computes instead ([original.md](../original.md#the-errata)
+# has the MATLAB lines: `Pool2x2_backward.m`'s return value, `TrainCNN.m`'s conv weight step,
+# `TrainSLP_linear.m`'s weight step; [the patches](../errata/README.md) fix them).
 
 # %%
 import matplotlib.pyplot as plt
@@ -68,12 +68,11 @@ def off(gradient, by_differences):
     return np.max(np.abs(gradient[done] - by_differences[done])) / np.max(np.abs(by_differences[done]))
 
 
+print("relative error against finite differences:")
+print(" " * 13 + "".join(f"{name:>9s}" for name in ("w_conv", "b_conv", "w_fc", "b_fc")))
 for errata in ("keep", "fix"):
     _, *gradients = forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata=errata)
-    errors = [off(g, n) for g, n in zip(gradients, numeric)]
-    print(f"errata={errata}: relative error against finite differences, "
-          + ", ".join(f"{name} {e:.1e}" for name, e in zip(("w_conv", "b_conv", "w_fc", "b_fc"),
-                                                           errors)))
+    print(f"errata={errata:5s}" + "".join(f"{off(g, n):9.1e}" for g, n in zip(gradients, numeric)))
 
 # %% [markdown]
 # As written, the FC layer's gradients are right (to the differences' own error, about
@@ -84,7 +83,8 @@ for errata in ("keep", "fix"):
 # It builds the 14x14x3 gradient at the end, but returns `dLdx_rv`, its 4x49x3 **block
 # layout** (each column the four entries of one 2x2 block, as `im2col(..., 'distinct')` lists
 # them). The next function, `ReLu_backward`, reads those 588 numbers as if they were the 14x14x3
-# array. Drawn as the original hands it on, beside the true gradient:
+# array. Drawn as the original hands it on, beside the true gradient: the same values (each
+# block's upstream value, at its maximum), but on the wrong pixels.
 
 # %%
 pred1 = conv(x[..., None], w_conv, b_conv)[..., 0]
@@ -95,14 +95,20 @@ true = pool2x2_backward(dldy_pool, pred2, pred3, errata="fix")
 as_written = pool2x2_backward(dldy_pool, pred2, pred3, errata="keep")
 print("as written:", as_written.shape, " true:", true.shape)
 
-fig, axes = plt.subplots(1, 2, figsize=(6, 3))
-axes[0].imshow(reshape_f(as_written, (14, 14, 3))[:, :, 0], cmap="coolwarm")
-axes[0].set_title("as written, read as 14x14", fontsize=9)
-axes[1].imshow(true[:, :, 0], cmap="coolwarm")
-axes[1].set_title("the gradient (channel 1)", fontsize=9)
-for ax in axes:
-    ax.set_xticks([]), ax.set_yticks([])
-plt.show()
+def show(axes, images, titles):
+    """Images side by side on one colour scale centred on 0 (white), blue < 0 < red."""
+    top = max(np.abs(image).max() for image in images)
+    for ax, image, title in zip(axes, images, titles):
+        shown = ax.imshow(image, cmap="RdBu_r", vmin=-top, vmax=top)
+        ax.set_title(title, fontsize=9)
+        ax.set_xticks([]), ax.set_yticks([])
+    plt.colorbar(shown, ax=axes, shrink=0.8)
+    plt.show()
+
+
+fig, axes = plt.subplots(1, 2, figsize=(7, 3))
+show(axes, [reshape_f(as_written, (14, 14, 3))[:, :, 0], true[:, :, 0]],
+     ["as written, read as 14x14 (channel 1)", "the true gradient (channel 1)"])
 
 # %% tags=["check"]
 check("E1: the block layout of the true gradient", as_written, im2col_distinct(true, 2), 0.0)
@@ -142,7 +148,8 @@ check("and the true gradient of w_conv", conv_step(
 # `FC_backward` returns $dL/dw$ (10x196) as a 1x1960 row, **row after row** (its `kron`).
 # `TrainCNN` reads it back with `reshape(dldw, [147 10])'`; the three perceptrons with
 # `reshape(dldw, [10 196])`, column-major. Each step then moves weight $(i, j)$ by the
-# gradient of another weight. The step for the digit of row 1, drawn as a 14x14 image:
+# gradient of another weight. The step of row 1 (the weights of digit 0), drawn as a 14x14
+# image:
 
 # %%
 data = mnist("train")  # 30 real digits if they are there, else synthetic images
@@ -154,12 +161,9 @@ w, b = 0.01 * rng.standard_normal((10, 196)), np.zeros((10, 1))
 _, step_written, _ = slp_linear_forward_backward(xs, ys, w, b, errata="keep")
 _, step_fixed, _ = slp_linear_forward_backward(xs, ys, w, b, errata="fix")
 
-fig, axes = plt.subplots(1, 2, figsize=(6, 3))
-for ax, step, title in zip(axes, (step_written, step_fixed), ("as written (E3)", "fixed")):
-    ax.imshow(reshape_f(step[0], (14, 14)), cmap="coolwarm")
-    ax.set_title(f"weight step of row 1, {title}", fontsize=9)
-    ax.set_xticks([]), ax.set_yticks([])
-plt.show()
+fig, axes = plt.subplots(1, 2, figsize=(7, 3))
+show(axes, [reshape_f(step_written[0], (14, 14)), reshape_f(step_fixed[0], (14, 14))],
+     ["weight step of row 1, as written (E3)", "weight step of row 1, fixed"])
 print("correlation of the two steps:",
       f"{np.corrcoef(step_written.ravel(), step_fixed.ravel())[0, 1]:.3f}")
 
@@ -172,7 +176,7 @@ check("E3 is a column-major reading of a row-major row", step_written,
 # its digit. The scrambled one puts each of those numbers on another pixel (and another row).
 # So as written the three perceptrons train to chance (about 10 %), and the accuracies printed
 # on the original's result images (0.804, 0.8855, 0.915) cannot come from its code; fixed, they
-# reach them (`python scripts/compare_models.py`, the README's table).
+# reach them (`python scripts/compare_models.py`; lesson 7 shows its table).
 #
 # **Question.** The study behind this project compared its own dual-number gradient with the
 # original's and found them far apart. Which of the two was right? (Both were wrong: its dual

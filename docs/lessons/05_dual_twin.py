@@ -59,8 +59,9 @@ check("one seed gives its diagonal", diagonal.reshape(-1, order="F"), np.diag(fu
 # %% [markdown]
 # ## The twin beside the reference
 #
-# The two `ReLu_backward`s differ in one line: the reference writes the derivative as a formula,
-# the twin reads it off the dual number (docstrings aside):
+# The two `ReLu_backward`s differ in one line, taken out of the reference (`-`) and put into the
+# twin (`+`): the reference writes the derivative as a formula, the twin reads it off the dual
+# number (docstrings aside):
 
 # %%
 def code(function):
@@ -80,17 +81,18 @@ check("the twin equals the reference away from the kink",
       reference.relu_backward.relu_backward(dldy, x, relu(x)), 0.0)
 
 # %% [markdown]
-# `tests/test_mirror.py` diffs every pair this way and counts the lines that differ; the README
-# has the table (2 lines for ReLu_backward, 11 for Pool2x2_backward, ...).
+# `tests/test_mirror.py` diffs every pair this way and counts the lines that differ, taken out
+# plus put in: 2 for `ReLu_backward`, 11 for `Pool2x2_backward`, ...
 #
 # ## A new activation, written forward only
 #
 # With the twin, a new layer needs only its forward pass: its backward comes from the dual
 # number. Softplus, $\log(1 + e^x)$, is a smooth ReLU.
 #
-# **Exercise.** Write softplus with numpy calls (numerically safe for large $x$: use
-# `np.logaddexp(0, x)` or `np.log1p(np.exp(-|x|)) + max(x, 0)`, the second with rules
-# `DualArray` has: `np.log1p`, `np.exp`, `np.abs`, `np.maximum`).
+# **Exercise.** Write softplus with numpy calls that `DualArray` has rules for, numerically safe
+# for large $x$: e.g. $\log(1 + e^{-|x|}) + \max(x, 0)$, with `np.log1p`, `np.exp`, `np.abs` and
+# `np.maximum`. (Not `np.logaddexp(0, x)`: `DualArray` has no rule for it, and says so; lesson 9
+# writes one.)
 
 # %% tags=["exercise"]
 def softplus(x):
@@ -114,5 +116,5 @@ check("its derivative, read off a dual number", elementwise_derivative(softplus,
 # %% [markdown]
 # **Question.** `np.maximum(x, 0)` has a kink at 0, but softplus does not. What does the dual
 # number give for softplus'(0), and why is the tie convention of `np.maximum` (split 1/2 : 1/2)
-# the reason it comes out right? (`docs/extensions.md` has the network with other activations;
-# `main_cnn.py --activation sigmoid` trains one.)
+# the reason it comes out right? ([extensions.md](../extensions.md) has the network with other
+# activations; `python scripts/main_cnn.py --activation sigmoid` trains one.)

@@ -17,7 +17,8 @@
 #
 # - **forward mode**: seed the parameters and run only the forward pass; the dual part of the
 #   loss is the gradient. One pass carries K partials, so the 1,510 parameters take
-#   $\lceil 1510 / K \rceil$ passes of cost about $K + 1$ each.
+#   $\lceil 1510 / K \rceil$ passes, each costing about $K + 1$ plain passes in the layers its
+#   seeds reach (while its arrays fit in the cache: lesson 9).
 # - **chain mode**: the original's backward pass, line for line, where each layer's local
 #   derivative is read off dual numbers seeded by the layer's structure (one seed per value of
 #   an elementwise layer, four per pooling block, one filter, one FC row), then chained as the
@@ -95,8 +96,14 @@ conv_only = ms(lambda: forward_mode_gradient(x, y, params, [0], chunk=27))
 print(f"chain mode, the whole gradient:       {chain_ms:7.2f} ms")
 print(f"forward mode, the 27 conv weights:    {conv_only:7.2f} ms")
 for k in (64, 302):
-    print(f"forward mode, all 1,510 in K = {k:4d}: {ms(lambda k=k: forward_mode_gradient(x, y, params, range(4), chunk=k), 2):7.2f} ms"
-          f"  ({passes(1510, k)} passes)")
+    took = ms(lambda k=k: forward_mode_gradient(x, y, params, range(4), chunk=k), 2)
+    print(f"forward mode, all 1,510 in K = {k:4d}: {took:7.2f} ms  ({passes(1510, k)} passes)")
+
+# %% [markdown]
+# A pass of the 27 conv weights costs more than the average pass of 64: the conv weights enter
+# at the first layer, so their partials ride through every layer; the FC weights enter at the
+# last one, and theirs ride only through it and the loss. (These are timed as the page is
+# built, on whatever machine builds it: expect them to move between runs.)
 
 # %% [markdown]
 # The benchmark (`python scripts/benchmark.py`, its results committed in
@@ -113,18 +120,20 @@ ax.loglog(growth["partials"], np.array(growth["seconds"]) * 1000, "o-",
 ax.axhline(training["dual, chain mode"]["ms_per_iteration"], color="k", ls="--",
            label="chain mode (one iteration of training)")
 ax.set_xlabel("partials per pass, K")
-ax.set_ylabel("ms")
+ax.set_ylabel("ms for one batch's gradient")
 ax.legend(fontsize=8)
 plt.show()
 for name in ("reference, errata fix", "dual, chain mode", "dual, forward mode", "PyTorch eager"):
     if name in training:
-        print(f"{name:24s} {training[name]['ms_per_iteration']:8.2f} ms per training iteration")
+        each = training[name]["ms_per_iteration"]
+        print(f"{name:24s} {each:8.2f} ms per training iteration: "
+              f"10,000 iterations in {each * 10:6.0f} s")
 
 # %% [markdown]
 # Forward mode suits few inputs: the study's question was $dL/dw_{\text{conv}}$, 27 numbers, one
-# pass of 28 partials. For all 1,510 parameters, chain mode is tens of times cheaper, which is
-# why the twin trains in chain mode and the study's forward-only version would have needed 19
-# hours.
+# pass carrying 27 partials. For all 1,510 parameters, chain mode is tens of times cheaper, which
+# is why the twin trains in chain mode. (The study's own forward-only version, written with a
+# dual-number class of its own, took 7 s a batch: about 19 hours for the 10,000 iterations.)
 #
 # **Question.** Small K means many passes, large K means wide partials in every operation. Why
 # is the whole gradient in one pass (K = 1,510) the slowest in the plot, although it is a single

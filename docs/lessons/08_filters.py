@@ -15,7 +15,7 @@
 #
 # The study behind this project asked what dual numbers buy when a layer's derivative is
 # tedious or unknown. Two non-linear filters take the conv layer's place
-# (`docs/extensions.md`):
+# ([extensions.md](../extensions.md#non-linear-filters)):
 #
 # - **Volterra** (second order): per 3x3 patch $x_1 \dots x_9$ and channel $k$,
 #   $y = \sum_i w^{(1)}_{ik} x_i + \sum_{i \le j} w^{(2)}_{ijk} x_i x_j + b_k$. Its backward can
@@ -98,9 +98,10 @@ check("Gaussian dL/dgamma against finite differences", dldgamma,
 # ## Trained
 #
 # `python scripts/compare_filters.py --seeds 5` trained the CNN with each filter (10,000
-# iterations, 5 seeds, minutes each). Its results, as `docs/extensions.md` records them:
-# linear 0.7787 ± 0.0911, Volterra 0.8558 ± 0.0530, Gaussian 0.8281 ± 0.0248 (test accuracy),
-# and the filters it learned:
+# iterations, 5 seeds, minutes each). Its results, as [extensions.md](../extensions.md) records
+# them: linear 0.7787 ± 0.0911, Volterra 0.8558 ± 0.0530, Gaussian 0.8281 ± 0.0248 (test
+# accuracy), and the filters seed 0 learned (for Volterra its linear part, for the Gaussian layer
+# the centres):
 
 # %%
 from IPython.display import Image, display  # noqa: E402

@@ -61,11 +61,11 @@ print(good.dual[0])
 # %% [markdown]
 # ## 3. The cost grows with K
 #
-# Each of the K partials is carried through every operation, so a pass with K seeds costs
-# about K + 1 passes. Forward mode pays that for every parameter it seeds: the 27 conv weights
-# are cheap, all 1,510 parameters of the CNN are not. The benchmark (`scripts/benchmark.py`,
-# committed in `benchmarks/results.json`) measured one batch with all 1,510 parameters seeded in
-# chunks of K:
+# Each of the K partials is carried through every operation after its seed enters, so a pass
+# with K seeds costs about K + 1 plain passes in the layers its seeds reach. Forward mode pays
+# that for every parameter it seeds: the 27 conv weights are cheap, all 1,510 parameters of the
+# CNN are not. The benchmark (`scripts/benchmark.py`, committed in `benchmarks/results.json`)
+# measured one batch with all 1,510 parameters seeded in chunks of K (the conv weights first):
 
 # %%
 import json  # noqa: E402
@@ -75,6 +75,16 @@ from mains.lessons import ROOT  # noqa: E402
 growth = json.loads((ROOT / "benchmarks" / "results.json").read_text())["forward_mode_growth"]
 for k, seconds, per_pass in zip(growth["partials"], growth["seconds"], growth["seconds_per_pass"]):
     print(f"K = {k:5d}: {seconds * 1000:8.1f} ms for the whole gradient, {per_pass * 1000:7.2f} ms a pass")
+megabytes = 14 * 14 * 3 * 30 * 1510 * 8 / 1e6
+print(f"at K = 1510, the conv layer's output alone: 14x14x3x30 values x 1510 partials = "
+      f"{megabytes:.0f} MB")
+
+# %% [markdown]
+# Up to K = 100 the whole gradient costs about the same: the first pass, with the conv weights,
+# carries its partials through every layer; the others seed FC weights, whose partials ride
+# only through the last layer and the loss. Then the cost runs away, far faster than K: a pass's
+# dual parts outgrow the cache and then the memory bandwidth, and every operation becomes a
+# walk through hundreds of megabytes. "About K + 1" holds only while the partials fit.
 
 # %% [markdown]
 # ## 4. Only the rules in the table
@@ -88,6 +98,10 @@ for k, seconds, per_pass in zip(growth["partials"], growth["seconds"], growth["s
 # helpers `_scale(t, s)` (partials `t` times a derivative `s`, None stays None) and `_plus` (a
 # sum that skips None) are `dual/dual_array.py`'s. Write it with numpy calls only, so that it
 # also works on nested dual numbers.
+#
+# (`_scale`, `_plus` and the table `_UFUNCS` are the module's internals, underscored as such: in
+# the project a new rule is written in `dual/dual_array.py` beside the others and added to the
+# table at its end, with a test. Here the lesson puts its rule into the table for a moment.)
 
 # %%
 from dual.dual_array import _plus, _scale  # noqa: E402
@@ -129,7 +143,8 @@ finally:
 # A dual number whose parts are dual numbers carries second derivatives. `dual/curvature.py`
 # runs the chain-mode gradient on parameters that carry a direction v: the dual part of the
 # gradient is then $Hv$, the Hessian times v, never forming H. Tags keep the two seedings
-# apart (`docs/dual_numbers.md`). Against central differences of the gradient along v:
+# apart ([dual_numbers.md](../dual_numbers.md#nested-dual-numbers-tags-and-second-derivatives)).
+# Against central differences of the gradient along v:
 
 # %%
 rng = np.random.default_rng(9)
