@@ -69,6 +69,6 @@ $(VENV)/.installed-docs: pyproject.toml | $(VPY)
 # -W: a warning, or a lesson's failing cell, fails the build; -E: every page (and so every
 # lesson) is built again, though its source did not change; the site serves its own MathJax
 docs: $(VENV)/.installed-docs
-	@test -f data/mathjax-3.2.2.tgz || $(VPY) scripts/get_data.py --mathjax
+	$(VPY) scripts/get_data.py --mathjax
 	$(VPY) -m sphinx -W --keep-going -E -q -b html -d build/doctrees docs build/site
 	@echo "the site: build/site/index.html"

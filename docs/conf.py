@@ -15,12 +15,11 @@ import sys
 import tarfile
 from pathlib import Path
 
-from sphinx.errors import ConfigError
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 # the lessons' kernels import this checkout's code (reference, dual, mains), installed or not
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+os.environ.setdefault("JUPYTER_PREFER_ENV_PATH", "1")  # this Python's kernel, not a user's
 
 from shared.data import DOCS_FILES, MATHJAX  # noqa: E402
 
@@ -40,6 +39,7 @@ nb_execution_mode = "force"  # a lesson runs whenever its page is built (make do
 nb_execution_timeout = 120
 nb_execution_raise_on_error = True  # a failing cell fails the build
 nb_merge_streams = True
+nb_output_stderr = "warn"  # a lesson that warns (or writes to stderr) fails the build too (-W)
 nb_code_prompt_show = "Show the solution"  # only the solutions are folded (tag hide-input)
 nb_code_prompt_hide = "Hide the solution"
 
@@ -59,15 +59,18 @@ mathjax_path = "mathjax/tex-svg.js"
 mathjax3_config = {"svg": {"fontCache": "global"}}
 
 
+FETCH = f"make docs fetches it, or in {ROOT}: python scripts/get_data.py --mathjax"
+
+
 def _mathjax_archive():
-    """The bytes of MATHJAX_ARCHIVE, checked against its SHA-256."""
+    """MATHJAX_ARCHIVE, checked against its SHA-256. When it is absent or another file: one
+    line and exit 1 (a SystemExit, which Sphinx lets through without its crash report)."""
     if not MATHJAX_ARCHIVE.is_file():
-        raise ConfigError(f"{MATHJAX_ARCHIVE} is absent: python scripts/get_data.py --mathjax "
-                          "fetches it (the site serves its own MathJax)")
-    content = MATHJAX_ARCHIVE.read_bytes()
-    if hashlib.sha256(content).hexdigest() != DOCS_FILES[MATHJAX][1]:
-        raise ConfigError(f"{MATHJAX_ARCHIVE} is not MathJax 3.2.2 as npm publishes it (its "
-                          "SHA-256 differs): python scripts/get_data.py --mathjax --force")
+        raise SystemExit(f"error: {MATHJAX_ARCHIVE} is absent ({FETCH}); the site serves its own "
+                         "MathJax")
+    if hashlib.sha256(MATHJAX_ARCHIVE.read_bytes()).hexdigest() != DOCS_FILES[MATHJAX][1]:
+        raise SystemExit(f"error: {MATHJAX_ARCHIVE} is not {MATHJAX} as npm publishes it (its "
+                         f"SHA-256 differs): {FETCH} again")
     return MATHJAX_ARCHIVE
 
 

@@ -17,7 +17,8 @@ def mnist(split="train"):
     to get it (python scripts/get_data.py), so that a lesson can go on without it."""
     path = DATA_DIR / SPLITS[split][0]
     if not path.is_file():
-        print(f"{path} is absent: python scripts/get_data.py fetches it; "
+        shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+        print(f"{shown} is absent: python scripts/get_data.py fetches it; "
               "this lesson goes on with synthetic images")
         return None
     images, labels = load_split(path, split)

@@ -97,7 +97,8 @@ def parse_args(argv):
             "Download mnist_train.mat and mnist_test.mat (the data of the original MATLAB CNN) "
             "and the weights the original published for its perceptrons (Outputs/slp_linear.mat, "
             "slp.mat, mlp.mat, saved as original_*.mat) "
-            f"from {SOURCE_URL} and check their SHA-256. Files already present with the right "
+            f"from {SOURCE_URL} (with --mathjax: MathJax alone, from npm's registry) and check "
+            "their SHA-256. Files already present with the right "
             "checksum are kept; a present file with a wrong checksum is replaced."
         )
     )
@@ -113,8 +114,8 @@ def parse_args(argv):
     )
     parser.add_argument(
         "--mathjax", action="store_true",
-        help=f"also fetch {MATHJAX} (from npm's registry) into DATA_DIR, for make docs: the "
-             "site serves its own MathJax, so that it renders with no network",
+        help=f"fetch {MATHJAX} (from npm's registry) into DATA_DIR instead of the data, for "
+             "make docs: the site serves its own MathJax, so that it renders with no network",
     )
     parser.add_argument(
         "--force", action="store_true",
@@ -138,11 +139,11 @@ def main(argv=None, opener=urllib.request.urlopen):
 
 
 def names(matlab=False, mathjax=False):
-    """The files get_data fetches, in order: the MNIST data, the published weights, then (with
-    ``matlab``) the original's .m files, as matlab/<file>.m, and (with ``mathjax``) MathJax."""
-    return [*CHECKSUMS, *PUBLISHED_WEIGHTS,
-            *([f"{MATLAB_DIR}/{file}" for file in MATLAB_FILES] if matlab else []),
-            *([MATHJAX] if mathjax else [])]
+    """The files get_data fetches, in order: the MNIST data and the published weights (with
+    ``mathjax``: MathJax instead), then (with ``matlab``) the original's .m files, as
+    matlab/<file>.m."""
+    return [*([MATHJAX] if mathjax else [*CHECKSUMS, *PUBLISHED_WEIGHTS]),
+            *([f"{MATLAB_DIR}/{file}" for file in MATLAB_FILES] if matlab else [])]
 
 
 def _run(args, opener):

@@ -262,6 +262,7 @@ def test_mathjax_is_fetched_from_npm_with_its_checksum_and_a_wrong_one_is_refuse
         return io.BytesIO(by_url[url])
 
     assert get_data.main(["--data-dir", str(tmp_path), "--mathjax"], opener=opener) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mathjax-3.2.2.tgz"]  # it alone
     assert (tmp_path / "mathjax-3.2.2.tgz").read_bytes() == archive
     assert "mathjax-3.2.2.tgz: downloaded, SHA-256 ok" in capsys.readouterr().out
     by_url[npm] = b"something else"

@@ -5,6 +5,7 @@ TeX left in its text. Skipped without Sphinx and myst-nb (pip install -e '.[docs
 the MathJax archive (python scripts/get_data.py --mathjax), and the browser part without
 Chromium (Debian: apt install chromium); CI installs all three."""
 
+import html
 import json
 import os
 import re
@@ -26,9 +27,8 @@ pytest.importorskip("jupytext")
 DOCS = ROOT / "docs"
 MATHJAX_ARCHIVE = ROOT / "data" / MATHJAX
 LESSONS = sorted(p.stem for p in (DOCS / "lessons").glob("[0-9][0-9]_*.py"))
-NOTES = ["index", "lessons/README", "original", "dual_numbers", "checker", "errata/README",
-         "extensions"]
-PAGES = NOTES + [f"lessons/{name}" for name in LESSONS]
+PAGES = sorted(p.relative_to(DOCS).with_suffix("").as_posix() for p in DOCS.rglob("*.md")) + [
+    f"lessons/{name}" for name in LESSONS]  # every page of the site (docs/*.md and the lessons)
 BUILD_SECONDS = 600
 
 
@@ -117,17 +117,21 @@ def test_every_link_within_the_site_leads_to_a_page_and_a_heading_there(site):
 
 
 def test_without_mathjax_the_build_fails_at_once_saying_how_to_get_it(tmp_path):
-    # (make docs fetches it first; Sphinx itself reports a configuration error in its own
-    # format, a report that ends in our line)
     (tmp_path / "docs").mkdir()
     shutil.copy(DOCS / "conf.py", tmp_path / "docs" / "conf.py")
     (tmp_path / "docs" / "index.md").write_text("# A page\n\n$x$\n")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     built = sphinx(tmp_path / "docs", tmp_path / "html", env)
     assert built.returncode != 0
-    assert (f"ConfigError: {tmp_path / 'data' / MATHJAX} is absent: python scripts/get_data.py "
-            "--mathjax fetches it") in built.stderr
+    assert built.stderr == (f"error: {tmp_path / 'data' / MATHJAX} is absent (make docs fetches "
+                            f"it, or in {tmp_path}: python scripts/get_data.py --mathjax); the "
+                            "site serves its own MathJax\n")
     assert not (tmp_path / "html" / "index.html").exists()
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / MATHJAX).write_bytes(b"not MathJax")
+    built = sphinx(tmp_path / "docs", tmp_path / "html", env)
+    assert built.returncode != 0 and built.stderr.count("\n") == 1
+    assert f"is not {MATHJAX} as npm publishes it (its SHA-256 differs)" in built.stderr
 
 
 # --- in a real browser ---------------------------------------------------------------------
@@ -136,7 +140,9 @@ CHROMIUM = next(filter(None, map(shutil.which, ("chromium", "chromium-browser",
                                                 "google-chrome", "google-chrome-stable"))), None)
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-extensions", "--disable-dev-shm-usage", "--virtual-time-budget=30000"]
+         "--disable-extensions", "--disable-dev-shm-usage", "--virtual-time-budget=30000",
+         # no network at all: whatever a page would fetch from outside fails, so it must not
+         "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND"]
 
 PROBE = """<script>
 // written by tests/test_site.py: when the page and its MathJax are done, say what rendered
@@ -189,7 +195,7 @@ def rendered(page_path, profile):
     assert done.returncode == 0, done.stderr[-2000:]
     report = re.search(r'data-probe="([^"]*)"', done.stdout)
     assert report, f"{page_path.name}: the page did not finish loading"
-    return done.stdout, json.loads(report.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+    return done.stdout, json.loads(html.unescape(report.group(1)))
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="no Chromium (Debian: apt install chromium)")
