@@ -2,7 +2,7 @@
 myst-nb at build time, so that a failing lesson fails ``make docs``, which builds with -W) and
 the notes (docs/*.md).
 
-    make docs        # or: python -m sphinx -W -b html docs build/site
+    make docs        # python -m sphinx -W --keep-going -E -b html -d build/doctrees docs build/site
 
 The math is rendered by MathJax 3.2.2 served with the site (its SVG output: no web fonts, no
 CDN), so that a page renders with no network; ``python scripts/get_data.py --mathjax`` fetches
