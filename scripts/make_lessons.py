@@ -4,8 +4,8 @@
     python scripts/make_lessons.py student [--out-dir build/student]
 
 notebooks: each lesson as it is (the teacher's version: exercises with their solutions).
-student: the same without the cells tagged "solution"; each exercise is left to do, and the
-check after it fails until it is done. No outputs are written in either: run them in Jupyter
+student: the same without the cells tagged "solution" or "answer"; each exercise is left to
+do, and the check after it fails until it is done. No outputs are written in either: run them in Jupyter
 (or Colab) from the project's folder, where `import reference, dual, mains` finds the code.
 """
 
@@ -22,10 +22,13 @@ from shared.outputs import write_output_set
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = ROOT / "docs" / "lessons"
-TAGS = ("exercise", "solution", "check", "hide-input")
+TAGS = ("exercise", "solution", "check", "hide-input", "answer")
 """The cell tags a lesson may use: an exercise (the student's to fill in), its solution (left
-out of the student's notebooks), and a check that passes only when the exercise is done; and
-hide-input, which folds a cell's code on the site (myst-nb), as it does every solution's."""
+out of the student's notebooks), and a check that passes only when the exercise is done;
+hide-input, which folds a cell's code on the site (myst-nb), as it does every solution's; and
+answer, a markdown cell answering a question, folded (<details>) and left out of the student's
+notebooks."""
+HIDDEN_FROM_STUDENTS = ("solution", "answer")
 
 
 def lesson_files():
@@ -42,17 +45,18 @@ def read_lesson(path):
 
 
 def student(notebook):
-    """``notebook`` without its solution cells (a copy)."""
+    """``notebook`` without its solution and answer cells (a copy)."""
     import copy
     notebook = copy.deepcopy(notebook)
-    notebook.cells = [c for c in notebook.cells if "solution" not in c.metadata.get("tags", [])]
+    notebook.cells = [c for c in notebook.cells
+                      if not set(HIDDEN_FROM_STUDENTS) & set(c.metadata.get("tags", []))]
     return notebook
 
 
 def parse_args(argv):
     parser = ArgumentParser(prog="make_lessons.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("version", choices=("notebooks", "student"),
-                        help="notebooks: the lessons as they are; student: without solutions")
+                        help="notebooks: the lessons as they are; student: without solutions and answers")
     parser.add_argument("--out-dir", type=path, default=None,
                         help="where the .ipynb files go (default: build/notebooks or "
                              "build/student)")

@@ -55,6 +55,9 @@ def test_a_lesson_is_a_percent_file_with_a_title_and_known_tags(lesson):
     for cell in notebook.cells:  # a solution is folded on the site (myst-nb's hide-input), and
         tags = cell.metadata.get("tags", [])  # only a solution ("Show the solution")
         assert ("solution" in tags) == ("hide-input" in tags)
+        if "answer" in tags:  # folded in Jupyter and on the site alike
+            assert cell.cell_type == "markdown"
+            assert cell.source.startswith("<details><summary>") and cell.source.endswith("</details>")
     for cell in notebook.cells:  # data through the package, not paths relative to the lesson
         assert cell.cell_type == "markdown" or "../" not in cell.source  # (links to pages may)
 
@@ -76,7 +79,7 @@ def test_a_lesson_runs_in_a_kernel_in_seconds(lesson):
                          ids=lambda p: p.stem)
 def test_the_students_version_fails_at_the_check_until_the_exercise_is_done(lesson):
     notebook = make_lessons.student(jupytext.read(lesson))
-    assert not any("solution" in c.metadata.get("tags", []) for c in notebook.cells)
+    assert not any({"solution", "answer"} & set(c.metadata.get("tags", [])) for c in notebook.cells)
     with pytest.raises(nbclient.exceptions.CellExecutionError) as failure:
         execute(notebook)
     assert "NotImplementedError" in str(failure.value) and "your code here" in str(failure.value)

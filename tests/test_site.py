@@ -55,11 +55,12 @@ def test_every_page_is_built_and_every_lesson_ran(site):
     for page in PAGES:
         assert (site / f"{page}.html").is_file(), page
     for name in LESSONS:
-        html = (site / "lessons" / f"{name}.html").read_text()
-        assert ": ok (relative error" in html, f"{name}: no check ran"
-        assert "Traceback" not in html and "IProgress" not in html, name
-        folded = (DOCS / "lessons" / f"{name}.py").read_text().count('"hide-input"')
-        assert html.count("Show the solution") == folded, f"{name}: solutions not folded"
+        built = (site / "lessons" / f"{name}.html").read_text()
+        assert ": ok (relative error" in built, f"{name}: no check ran"
+        assert "Traceback" not in built and "IProgress" not in built, name
+        source = (DOCS / "lessons" / f"{name}.py").read_text()
+        assert built.count("Show the solution") == source.count('"hide-input"'), name
+        assert built.count("<summary>An answer</summary>") == source.count('tags=["answer"]'), name
 
 
 class Resources(HTMLParser):

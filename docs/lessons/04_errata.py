@@ -179,6 +179,13 @@ check("E3 is a column-major reading of a row-major row", step_written,
 # reach them (`python scripts/compare_models.py`; lesson 7 shows its table).
 #
 # **Question.** The study behind this project compared its own dual-number gradient with the
-# original's and found them far apart. Which of the two was right? (Both were wrong: its dual
-# backward dropped the upstream gradient of the pooling layer. `python
-# scripts/compare_dldw_conv.py` puts the seven ways side by side.)
+# original's and found them far apart. Which of the two was right?
+
+# %% [markdown] tags=["answer"]
+# <details><summary>An answer</summary>
+#
+# Neither: the original because of E1 and E2, the study because its dual backward dropped the
+# upstream gradient of the pooling layer. `python scripts/compare_dldw_conv.py` puts the seven
+# ways side by side.
+#
+# </details>

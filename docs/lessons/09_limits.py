@@ -162,6 +162,14 @@ for name, got, a, b in zip(("w_conv", "b_conv", "w_fc", "b_fc"), hv, up, down):
 
 # %% [markdown]
 # **Question.** The curvature along v is $v^\top H v$. Why is it never negative when v moves the
-# conv weights only? (Before the softmax the network is piecewise linear in them: H is then
-# $J^\top H_L J$, and the softmax cross-entropy's $H_L$ is positive semi-definite.
-# `python scripts/curvature.py` checks it on a trained network.)
+# conv weights only?
+
+# %% [markdown] tags=["answer"]
+# <details><summary>An answer</summary>
+#
+# Before the softmax the network is piecewise linear in the conv weights: the conv layer is
+# linear in them, ReLU and pooling are piecewise linear, and so is the FC layer in its input.
+# So H is $J^\top H_L J$, and the softmax cross-entropy's $H_L$ is positive semi-definite.
+# `python scripts/curvature.py` checks it on a trained network.
+#
+# </details>
