@@ -62,16 +62,15 @@ mathjax3_config = {"svg": {"fontCache": "global"}}
 FETCH = f"make docs fetches it, or in {ROOT}: python scripts/get_data.py --mathjax"
 
 
-def _mathjax_archive():
-    """MATHJAX_ARCHIVE, checked against its SHA-256. When it is absent or another file: one
-    line and exit 1 (a SystemExit, which Sphinx lets through without its crash report)."""
+def check_mathjax():
+    """Check MATHJAX_ARCHIVE against its SHA-256. When it is absent or another file: one line
+    and exit 1 (a SystemExit, which Sphinx lets through without its crash report)."""
     if not MATHJAX_ARCHIVE.is_file():
         raise SystemExit(f"error: {MATHJAX_ARCHIVE} is absent ({FETCH}); the site serves its own "
                          "MathJax")
     if hashlib.sha256(MATHJAX_ARCHIVE.read_bytes()).hexdigest() != DOCS_FILES[MATHJAX][1]:
         raise SystemExit(f"error: {MATHJAX_ARCHIVE} is not {MATHJAX} as npm publishes it (its "
                          f"SHA-256 differs): {FETCH} again")
-    return MATHJAX_ARCHIVE
 
 
 def copy_mathjax(app, exception):
@@ -80,11 +79,11 @@ def copy_mathjax(app, exception):
         return
     target = Path(app.outdir) / "_static" / "mathjax"
     target.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(_mathjax_archive()) as archive:
+    with tarfile.open(MATHJAX_ARCHIVE) as archive:  # checked by setup, before the build
         for member, name in MATHJAX_FILES.items():
             (target / name).write_bytes(archive.extractfile(member).read())
 
 
 def setup(app):
-    _mathjax_archive()  # before the lessons run: a missing MathJax fails at once
+    check_mathjax()  # before the lessons run: a missing or wrong MathJax fails at once
     app.connect("build-finished", copy_mathjax)
