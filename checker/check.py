@@ -1,6 +1,8 @@
-"""Check a folder of the assignment's MATLAB functions: run each in Octave (or MATLAB) on
-inputs drawn here and judge it in isolation (``checker.layers``, ``checker.training``)."""
+"""Check a folder of the assignment's MATLAB functions: run each in its own sandboxed Octave
+(or MATLAB) on inputs drawn here and judge it (``checker.layers``, ``checker.minibatch``,
+``checker.training``)."""
 
+import re
 import shutil
 import tempfile
 import time
@@ -11,47 +13,77 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm  # the plain bar, also in a notebook (no widget warnings)
 
-from checker import layers, training
-from checker.engine import ENGINES, CallFailed, CallTimedOut, write_display_stubs
-from checker.judging import Verdict
+from checker import layers, minibatch, training
+from checker.engine import ENGINES, write_display_stubs
+from checker.judging import FAULTS, Verdict
 from shared.cli import describe
 from shared.errors import CnnDualError
 
 SOLUTION = Path(__file__).resolve().parent / "solution"
-"""The checker's own layer functions, in MATLAB: what a function under check calls."""
+"""The checker's own layer functions, in MATLAB: what replaces a wrong one in a Train*.m."""
+
+
+def flip_dldy(args):
+    """The same call with dLdy (the first argument, a row) as a column."""
+    return [np.asarray(args[0]).T, *args[1:]]
+
+
+def relu_column(args):
+    """ReLu_backward as a 1x30 dLdy case with dLdy in x's shape (a column)."""
+    dldy, x, y = args
+    return [np.reshape(dldy, np.shape(x), order="F"), x, y] if np.ndim(dldy) == 2 and \
+        np.shape(dldy)[0] == 1 else None
 
 
 @dataclass(frozen=True)
 class Check:
     """How one assignment function is checked: called with ``nargout`` results on each
-    argument list of ``cases(rng)``; ``judge(cases, results, rng)`` (and the normrnd table,
-    for a Train*.m: ``trains``) gives the Verdict."""
+    argument list of ``cases(rng)`` (and, where the first fails, on ``alternative(args)``:
+    dLdy in the other orientation); ``judge(cases, results, rng)`` gives the Verdict."""
 
     nargout: int
     cases: Callable
     judge: Callable
-    trains: bool = False
+    alternative: Callable | None = None
+    orientation: str = ""
 
 
 FUNCTIONS = {  # the assignment's functions, in the order they are checked and reported
     "Conv": Check(1, layers.conv_cases, layers.conv_judge),
     "Conv_backward": Check(2, layers.conv_backward_cases, layers.conv_backward_judge),
     "ReLu": Check(1, layers.relu_cases, layers.relu_judge),
-    "ReLu_backward": Check(1, layers.relu_backward_cases, layers.relu_backward_judge),
+    "ReLu_backward": Check(1, layers.relu_backward_cases, layers.relu_backward_judge,
+                           relu_column, "takes a 1x30 dLdy in x's shape, 30x1"),
     "Pool2x2": Check(1, layers.pool2x2_cases, layers.pool2x2_judge),
     "Pool2x2_backward": Check(1, layers.pool2x2_backward_cases, layers.pool2x2_backward_judge),
     "Flattening": Check(1, layers.flattening_cases, layers.flattening_judge),
     "Flattening_backward": Check(1, layers.flattening_backward_cases,
-                                 layers.flattening_backward_judge),
+                                 layers.flattening_backward_judge, flip_dldy,
+                                 "takes dLdy as a 147x1 column; the assignment's is 1x147"),
     "FC": Check(1, layers.fc_cases, layers.fc_judge),
-    "FC_backward": Check(3, layers.fc_backward_cases, layers.fc_backward_judge),
+    "FC_backward": Check(3, layers.fc_backward_cases, layers.fc_backward_judge, flip_dldy,
+                         "takes dLdy as a 10x1 column; the assignment's is 1x10"),
     "Loss_cross_entropy_softmax": Check(2, layers.loss_cases,
                                         layers.loss_cross_entropy_softmax_judge),
     "Loss_euclidean": Check(2, layers.loss_cases, layers.loss_euclidean_judge),
-    "GetMiniBatch": Check(2, training.get_mini_batch_cases, training.get_mini_batch_judge),
-    **{name: Check(len(results), training.training_cases, training.training_judge(name), True)
-       for name, (_, results) in training.TRAININGS.items()},
+    "GetMiniBatch": Check(2, minibatch.get_mini_batch_cases, minibatch.get_mini_batch_judge),
+    **{name: None for name in training.TRAININGS},
 }
+TRAINERS = tuple(training.TRAININGS)
+
+MATLAB_ONLY = {  # functions GNU Octave lacks -> where MATLAB has them
+    "dlarray": "the Deep Learning Toolbox", "extractdata": "the Deep Learning Toolbox",
+    "onehotencode": "the Deep Learning Toolbox", "onehotdecode": "the Deep Learning Toolbox",
+    "gpuArray": "the Parallel Computing Toolbox", "gather": "the Parallel Computing Toolbox",
+    "categorical": "MATLAB", "tiledlayout": "MATLAB", "nexttile": "MATLAB", "string": "MATLAB",
+    "strings": "MATLAB", "contains": "MATLAB", "xline": "MATLAB", "yline": "MATLAB",
+}
+UNSUPPORTED = (
+    (re.compile(r"'(\w+)' undefined"), lambda m: m.group(1) in MATLAB_ONLY,
+     lambda m: f"calls {m.group(1)} ({MATLAB_ONLY[m.group(1)]}), which GNU Octave lacks"),
+    (re.compile(r"classdef|class definition", re.I), lambda m: True,
+     lambda m: "a classdef GNU Octave cannot run (MATLAB-only property types or syntax)"),
+)
 
 
 @dataclass
@@ -63,12 +95,15 @@ class Report:
     seed: int
     verdicts: dict = field(default_factory=dict)
     seconds: float = 0.0
+    strict: bool = False
 
     @property
     def ok(self):
-        """Every function present is correct (and at least one is present)."""
+        """Every function present is correct (a layout too, unless strict), and at least one
+        is present."""
+        faults = FAULTS + (("layout",) if self.strict else ())
         present = [v for v in self.verdicts.values() if v.status != "missing"]
-        return bool(present) and all(v.status == "correct" for v in present)
+        return bool(present) and not any(v.status in faults for v in present)
 
     def as_dict(self):
         return {"ok": self.ok, "folder": str(self.folder), "engine": self.engine,
@@ -78,89 +113,222 @@ class Report:
 
 def check_names(names):
     """``names`` (MATLAB function names), each one of FUNCTIONS, else a ValueError."""
+    names = list(names)
+    if not names:
+        raise ValueError(f"no function named (choose from {', '.join(FUNCTIONS)})")
     unknown = [n for n in names if n not in FUNCTIONS]
     if unknown:
         raise ValueError(f"not a function of the assignment: {', '.join(unknown)} "
                          f"(choose from {', '.join(FUNCTIONS)})")
-    return list(names)
+    return names
+
+
+def m_files(folder):
+    """The folder's .m files by name (the first that holds any, searching subfolders too:
+    a submission's files may sit one level down). {stem: path}."""
+    folder = Path(folder)
+    candidates = [folder] + sorted(p for p in folder.rglob("*") if p.is_dir()
+                                   and not any(part.startswith((".", "__")) for part in
+                                               p.relative_to(folder).parts))
+    for candidate in candidates:
+        files = {f.stem: f for f in sorted(candidate.glob("*.m")) if f.is_file()}
+        if any(name in files or name.lower() in {s.lower() for s in files}
+               for name in FUNCTIONS):
+            return candidate, files
+    return folder, {}
 
 
 def check_folder(folder, engine="octave", functions=None, seed=0, timeout=120.0,
-                 progress=False, engine_options=None):
-    """Check the functions ``folder`` defines (each ``Name.m``) among ``functions`` (default:
-    all of FUNCTIONS). Returns a Report. Raises CnnDualError when the folder is not there or
-    has none of them, EngineUnavailable when there is no interpreter to run them in.
-    ``timeout``: the seconds one call may take before it is stopped (and reported as an
-    error). Nothing is written into ``folder``."""
+                 progress=False, engine_options=None, strict=False):
+    """Check the functions ``folder`` defines (each ``Name.m``, in it or a subfolder) among
+    ``functions`` (default: all of FUNCTIONS). Returns a Report. Raises CnnDualError when the
+    folder is not there or has none of them, EngineUnavailable (or SandboxUnavailable) when
+    there is nothing to run them in. ``timeout``: the seconds one run may take before it is
+    stopped (and reported as an error). Nothing is written into ``folder``."""
     folder = Path(folder)
     if not folder.is_dir():
         raise CnnDualError(f"{folder}: no such folder")
     names = check_names(functions or list(FUNCTIONS))
-    present = [n for n in names if (folder / f"{n}.m").is_file()]
-    miscased = {n: f.name for n in names if n not in present
-                for f in folder.glob("*.m") if f.name.lower() == f"{n}.m".lower()}
-    if not present and not miscased:
+    where, files = m_files(folder)
+    present = [n for n in FUNCTIONS if n in files]
+    miscased = {n: f.name for n in names if n not in files
+                for stem, f in files.items() if stem.lower() == n.lower()}
+    if not any(n in present for n in names) and not miscased:
         raise CnnDualError(f"{folder} defines none of the assignment's functions "
                            f"({', '.join(f'{n}.m' for n in names)})")
     start = time.perf_counter()
-    with ENGINES[engine](folder, **(engine_options or {})) as interpreter, \
+    with ENGINES[engine](where, **(engine_options or {})) as interpreter, \
             tempfile.TemporaryDirectory(prefix="cnn-dual-check-") as root:
-        report = Report(folder, interpreter.version, seed)
+        session = Session(interpreter, where, Path(root), seed, timeout, present)
+        report = Report(folder, interpreter.version, seed, strict=strict)
         bar = tqdm(names, desc="checking", unit="function", disable=not progress)
         for name in bar:
             bar.set_postfix_str(name)
             if name in miscased:
                 report.verdicts[name] = Verdict("error", None, f"found {miscased[name]}: MATLAB's "
                                                 f"names are case-sensitive, rename it {name}.m")
-                continue
-            if name not in present:
+            elif name not in present:
                 report.verdicts[name] = Verdict("missing")
-                continue
-            workdir = Path(root) / name
-            prepare(workdir, folder / f"{name}.m")
-            rng = np.random.default_rng([seed, list(FUNCTIONS).index(name)])
-            verdict = check_one(interpreter, workdir, name, rng, timeout)
-            verdict.note = " ".join(whose_file(verdict.note, workdir, folder, name).split())
-            report.verdicts[name] = verdict
+            else:
+                report.verdicts[name] = session.verdict(name)
     report.seconds = time.perf_counter() - start
     return report
 
 
-def prepare(workdir, function_file):
-    """A call's work folder: the checker's layer functions, the display and normrnd stubs,
-    and the function under check (a copy, in place of the checker's own)."""
-    workdir.mkdir()
-    for solution in SOLUTION.glob("*.m"):
-        shutil.copy(solution, workdir / solution.name)
-    write_display_stubs(workdir)
-    shutil.copy(function_file, workdir / function_file.name)
+class Session:
+    """The checks of one folder: each function in a run of its own; the layer verdicts kept,
+    for the Train*.m that use them."""
+
+    def __init__(self, interpreter, folder, root, seed, timeout, present):
+        self.interpreter = interpreter
+        self.folder = folder
+        self.root = root
+        self.seed = seed
+        self.timeout = timeout
+        self.present = present
+        self.verdicts = {}
+
+    def verdict(self, name):
+        if name not in self.verdicts:
+            rng = np.random.default_rng([self.seed, list(FUNCTIONS).index(name)])
+            try:
+                verdict = (self.check_trainer(name, rng) if name in TRAINERS
+                           else self.check_layer(name, rng))
+            except (ValueError, TypeError, IndexError, KeyError) as exc:  # unusable results
+                verdict = Verdict("wrong", None, f"its results could not be judged "
+                                                 f"({describe(exc)})")
+            verdict.note = " ".join(self.theirs(verdict.note).split())
+            self.verdicts[name] = verdict
+        return self.verdicts[name]
+
+    def scratch(self, name):
+        """A run's own folder, with the no-op display functions."""
+        folder = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=self.root))
+        write_display_stubs(folder, normrnd=False)
+        return folder
+
+    def check_layer(self, name, rng):
+        """A layer function (or GetMiniBatch): its cases in one run, judged; where they fail
+        and the check has one, the other orientation of dLdy."""
+        check = FUNCTIONS[name]
+        cases = check.cases(rng)
+        alternatives = [check.alternative(args) if check.alternative else None
+                        for args in cases]
+        extra = [a for a in alternatives if a is not None]
+        run = self.interpreter.run(self.scratch(name), name, cases + extra, check.nargout,
+                                   self.timeout)
+        if run.failure:
+            return Verdict("error", None, run.failure)
+        results, more = run.results[:len(cases)], iter(run.results[len(cases):])
+        primary = (judge(check, cases, results, rng) if None not in results
+                   else failed(run.messages[:len(cases)]))
+        if primary.status in ("correct", "layout") or not extra:
+            return primary
+        mixed = [next(more) if a is not None else r for r, a in zip(results, alternatives)]
+        if None in mixed:
+            return primary
+        other = judge(check, cases, mixed, rng)
+        if other.status not in ("correct", "layout"):
+            return primary
+        return Verdict("layout", other.max_rel_error,
+                       "; ".join(n for n in (check.orientation, other.note) if n))
+
+    def check_trainer(self, name, rng):
+        """A Train*.m, followed through its own layer functions (the checker's where its
+        are wrong or missing), with the cell arrays in the orientation that works."""
+        network = training.TRAININGS[name]
+        replaced = {layer: "checker" for layer in network.layers if self.replaced(layer)}
+        data, labels = training.tiny_data(rng)
+        rows = self.present_rows()
+        verdict = self.trace(name, data, labels, rows, replaced)
+        if verdict.status != "correct" and (training.FIRST_ONLY in verdict.note
+                                            or verdict.status == "error"):
+            other = self.trace(name, data, labels, not rows, replaced)
+            if other.status == "correct" or (verdict.status == "error"
+                                             and other.status != "error"):
+                other.note = "; ".join(n for n in (
+                    f"given the mini-batches as {'1 x K' if not rows else 'K x 1'} cell "
+                    "arrays (it counts them along the other dimension)", other.note) if n)
+                verdict = other
+        if replaced:
+            said = ", ".join(f"{layer} ({self.why_replaced(layer)})" for layer in replaced)
+            verdict.note = "; ".join(n for n in (verdict.note, "judged with the checker's "
+                                                 f"own {said} in place of yours") if n)
+        return verdict
+
+    def present_rows(self):
+        """Whether the folder's own GetMiniBatch makes 1 x K cell arrays."""
+        if "GetMiniBatch" not in self.present:
+            return False
+        return minibatch.ROW_CELLS in self.verdict("GetMiniBatch").note
+
+    def replaced(self, layer):
+        """Whether a Train*.m is run with the checker's ``layer`` in place of the student's:
+        theirs is missing, wrong or fails, or is an allowed variant of another function
+        (a leaky ReLU), whose gradient is not the assignment network's."""
+        return (layer not in self.present
+                or self.verdict(layer).status not in ("correct", "layout")
+                or self.verdict(layer).note.startswith(layers.LEAKY))
+
+    def why_replaced(self, layer):
+        if layer not in self.present:
+            return "yours is missing"
+        if self.verdict(layer).note.startswith(layers.LEAKY):
+            return "yours is a leaky ReLU"
+        return f"yours is {self.verdict(layer).status}"
+
+    def trace(self, name, data, labels, rows, replaced):
+        """One traced run of Train*.m ``name``, judged."""
+        network = training.TRAININGS[name]
+        scratch = self.scratch(name)
+        self.wrap(scratch, network.layers)
+        run = self.interpreter.run(
+            scratch, name, [[training.cells(data, rows), training.cells(labels, rows)]],
+            len(network.results), self.timeout, settings=training.settings(name, replaced))
+        if run.failure:
+            return Verdict("error", None, run.failure)
+        message = run.messages[0]
+        if message and "cnn-dual: enough steps recorded" not in message:
+            wrong = training.judge_network(name, run.traces[0])
+            if wrong is not None:
+                wrong.note += f"; then it fails: {message}"
+                return wrong
+            return failed([message])
+        return training.judge_trace(name, run.traces[0], data, labels, run.results[0])
+
+    def wrap(self, scratch, names):
+        """In ``scratch``: for each layer function, the wrapper that records its calls, the
+        student's own (a copy, renamed) and the checker's."""
+        for layer in names:
+            (scratch / f"{layer}.m").write_text(
+                f"% {layer}, wrapped by cnn-dual's checker: recorded, see cnn_dual_layer.\n"
+                f"function varargout = {layer}(varargin)\n"
+                f"    varargout = cell(1, max(nargout, 1));\n"
+                f"    [varargout{{:}}] = cnn_dual_layer('{layer}', nargout, varargin{{:}});\n"
+                "end\n")
+            if layer in self.present:
+                shutil.copy(self.folder / f"{layer}.m", scratch / f"cnn_dual_student_{layer}.m")
+            shutil.copy(SOLUTION / f"{layer}.m", scratch / f"cnn_dual_checker_{layer}.m")
+        shutil.copy(SOLUTION / "conv_patches.m", scratch / "conv_patches.m")
+
+    def theirs(self, note):
+        """A note naming the run's copies of the student's files as the student's own."""
+        note = re.sub(r"\S*/cnn_dual_student_(\w+)\.m", lambda m: str(self.folder / f"{m.group(1)}.m"),
+                      note)
+        note = re.sub(r"\S*/cnn_dual_checker_(\w+)\.m", r"the checker's own \1.m", note)
+        return re.sub(re.escape(str(self.root)) + r"/[^/\s]+/", "", note)
 
 
-def check_one(interpreter, workdir, name, rng, timeout):
-    """The Verdict on function ``name`` (its file in ``workdir``)."""
-    check = FUNCTIONS[name]
-    cases = check.cases(rng)
-    table = training.normrnd_table(rng) if check.trains else None
-    results = []
-    for args in cases:
-        try:
-            results.append(interpreter.call(workdir, name, args, check.nargout, timeout, table))
-        except (CallFailed, CallTimedOut) as exc:
-            return Verdict("error", None, str(exc))
-    extra = [table] if check.trains else []
-    try:
-        return check.judge(cases, results, rng, *extra)
-    except (ValueError, TypeError, IndexError, KeyError) as exc:  # results of unusable shapes
-        return Verdict("wrong", None, f"its results could not be judged ({describe(exc)})")
+def judge(check, cases, results, rng):
+    return check.judge(cases, results, rng)
 
 
-def whose_file(note, workdir, folder, name):
-    """An Octave message naming files of the work folder, made to name the user's own file
-    (the copy of ``name``.m) or say that the line is in one of the checker's functions."""
-    note = note.replace(str(workdir / f"{name}.m"), str(folder / f"{name}.m"))
-    prefix = str(workdir) + "/"
-    while prefix in note:
-        start = note.index(prefix)
-        file = note[start + len(prefix):].split(",")[0].split(")")[0]
-        note = note.replace(prefix + file, f"the checker's own {file}, called by yours")
-    return note
+def failed(messages):
+    """The Verdict on a function whose call raised: error, or unsupported where the error is
+    a MATLAB feature GNU Octave lacks."""
+    message = next(m for m in messages if m)
+    for pattern, applies, says in UNSUPPORTED:
+        match = pattern.search(message)
+        if match and applies(match):
+            return Verdict("unsupported", None, f"{says(match)}: {message}")
+    return Verdict("error", None, message)

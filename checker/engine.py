@@ -1,30 +1,27 @@
-"""The bridge to Octave (or MATLAB): one interpreter per check, arguments and results as .mat.
+"""The bridge to Octave (or MATLAB): a fresh interpreter per run, in the sandbox.
 
-Why a plain ``octave-cli`` on a pipe and not oct2py: the project already reads and writes
-MATLAB's .mat files with ``scipy.io``, which is all a call needs (arguments in, results out);
-oct2py would add three packages (oct2py, octave_kernel, metakernel) for the same pipe, and a
-time limit on a call that hangs, which we need, is a kill and a restart either way.
+A run: the cases (argument lists) are saved to ``in.mat`` in the run's scratch folder (a
+temporary one, never the folder under check), where a copy of the checker's own MATLAB
+(``octave/``) is put; ``octave-cli --eval "cnn_dual_run('in.mat', 'out.mat')"`` runs in the
+box of ``checker.sandbox`` (the folder under check read-only, nothing else writable, no
+network, limits on time, memory and output) and saves each case's results, or the error it
+raised, and the calls the layer wrappers recorded, to ``out.mat``. One interpreter per run:
+nothing a function does (``restoredefaultpath``, ``clear all``, globals) reaches another.
 
-A call: the arguments are saved to ``in.mat`` in the call's own work folder (a temporary one,
-never the folder under check), the interpreter is told to ``cd`` there and run
-``cnn_dual_call`` (``octave/cnn_dual_call.m``), which saves ``out`` (a cell of the results) or
-``message`` (the error, one line) to ``out.mat``. Then a sentinel line on stdout says it is done.
+Why a plain ``octave-cli`` and not oct2py: the project already reads and writes MATLAB's .mat
+files with ``scipy.io``, which is all a run needs; oct2py would add three packages for the same
+pipe, and keep one interpreter for every call, which is what must not be shared.
 """
 
-import collections
-import os
-import queue
 import shutil
-import signal
-import subprocess
-import threading
-import time
-import uuid
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import scipy.io
 
+from checker import sandbox
 from shared.errors import CnnDualError
 
 HERE = Path(__file__).resolve().parent
@@ -34,18 +31,20 @@ STUBS = DRIVER / "stubs"
 DISPLAY_FUNCTIONS = ("plot", "pause", "title", "xlabel", "ylabel", "legend", "drawnow", "hold",
                      "grid", "subplot", "clf", "imagesc", "colorbar", "axis", "semilogy", "set",
                      "saveas", "savefig", "print", "close", "colormap", "text", "line", "bar",
-                     "histogram", "scatter", "sgtitle", "xlim", "ylim", "waitbar")
+                     "histogram", "scatter", "sgtitle", "xlim", "ylim", "waitbar", "imshow")
 """Graphics calls a Train*.m may make (the originals plot their loss): each is shadowed in a
-call's work folder by a function that does nothing (``figure`` returns a struct, so that
+run's folder by a function that does nothing (``figure`` returns a struct, so that
 ``f.Name = ...`` works; ``stubs/``)."""
 
 INSTALL_OCTAVE = ("GNU Octave is not installed (no octave-cli on the PATH): on Debian or Ubuntu, "
-                  "sudo apt install octave octave-image; elsewhere see https://octave.org/download")
+                  "sudo apt install octave octave-image octave-statistics; elsewhere see "
+                  "https://octave.org/download")
 INSTALL_IMAGE = ("Octave's image package is missing (it has im2col and col2im, which the "
                  "original's Conv and Pool2x2 call): on Debian or Ubuntu, sudo apt install "
                  "octave-image; elsewhere, in Octave: pkg install -forge image")
 INSTALL_MATLAB = ("the MATLAB Engine API for Python is not installed: pip install matlabengine "
                   "(MathWorks' package; it needs a local MATLAB of the matching release)")
+OCTAVE_FLAGS = ("--quiet", "--norc", "--no-history", "--no-window-system", "--no-gui")
 
 
 class EngineUnavailable(CnnDualError):
@@ -57,52 +56,61 @@ class CallFailed(Exception):
 
 
 class CallTimedOut(Exception):
-    """The function did not return within the time limit (the interpreter was restarted)."""
+    """The function did not return within the time limit (its interpreter was ended)."""
 
 
-def write_display_stubs(folder):
-    """The no-op graphics functions of DISPLAY_FUNCTIONS, and normrnd's and figure's stubs."""
+def write_display_stubs(folder, normrnd=True):
+    """The no-op graphics functions of DISPLAY_FUNCTIONS and figure's stub; with ``normrnd``
+    also the normrnd stub that hands out known starting weights (the golden files')."""
     for name in DISPLAY_FUNCTIONS:
         (folder / f"{name}.m").write_text(
             f"% {name}, shadowed by cnn-dual's checker: no display, nothing to draw.\n"
             f"function varargout = {name}(varargin)\n    varargout = cell(1, nargout);\nend\n")
     for stub in STUBS.glob("*.m"):
-        shutil.copy(stub, folder / stub.name)
+        if normrnd or stub.stem != "normrnd":
+            shutil.copy(stub, folder / stub.name)
 
 
 def to_matlab(value):
-    """A Python value as scipy.io.savemat writes it: a list is a column cell (k x 1), an array
-    stays as it is (at least 2-D: savemat makes a 1-D array a row)."""
+    """A Python value as scipy.io.savemat writes it: a list is a column cell (k x 1), an object
+    array a cell of its own shape, a dict a struct, a string a char array; any other value a
+    float array (at least 2-D: savemat makes a 1-D array a row)."""
     if isinstance(value, (list, tuple)):
         cell = np.empty((len(value), 1), dtype=object)
         for i, item in enumerate(value):
             cell[i, 0] = to_matlab(item)
         return cell
+    if isinstance(value, np.ndarray) and value.dtype == object:
+        cell = np.empty(value.shape, dtype=object)
+        for index, item in np.ndenumerate(value):
+            cell[index] = to_matlab(item)
+        return cell
     if isinstance(value, dict):
         return {key: to_matlab(item) for key, item in value.items()}
+    if isinstance(value, str):
+        return value
     return np.asarray(value, dtype=float)
 
 
-def save_arguments(path, args, normrnd_table=None):
-    """Save ``args`` (a list) as the 1 x n cell ``args`` that cnn_dual_call reads."""
-    cell = np.empty((1, len(args)), dtype=object)
-    for i, arg in enumerate(args):
-        cell[0, i] = to_matlab(arg)
-    contents = {"args": cell}
-    if normrnd_table:
-        contents["normrnd_table"] = to_matlab(normrnd_table)
-    scipy.io.savemat(path, contents, do_compression=False)
+def row_cell(items):
+    """A 1 x n MATLAB cell of ``items``."""
+    cell = np.empty((1, len(items)), dtype=object)
+    for i, item in enumerate(items):
+        cell[0, i] = to_matlab(item)
+    return cell
 
 
-def load_results(path):
-    """What cnn_dual_call saved: the list of results, or CallFailed with the message."""
-    try:
-        contents = scipy.io.loadmat(path, squeeze_me=False)
-    except (OSError, ValueError) as exc:  # absent or cut short: the interpreter died
-        raise CallFailed(f"no results came back ({exc})") from None
-    if "message" in contents:
-        raise CallFailed(str(np.atleast_1d(contents["message"])[0]).strip() or "an error")
-    return list(contents["out"][0])
+@dataclass
+class Run:
+    """What one run gave: per case, its results (a list) or None, and its error message; the
+    calls the layer wrappers recorded, per case; ``failure``: why the run itself ended early
+    (a time-out, the interpreter's death), None when it finished."""
+
+    results: list
+    messages: list
+    traces: list = field(default_factory=list)
+    failure: str | None = None
+    timed_out: bool = False
 
 
 class Interpreter:
@@ -118,136 +126,126 @@ class Interpreter:
 
 
 class Octave(Interpreter):
-    """One GNU Octave (octave-cli) with the image package loaded, fed commands on a pipe.
+    """GNU Octave (octave-cli) with the image package, a fresh one for each run, sandboxed.
 
-    ``folder``: the folder under check, put at the end of Octave's path (so that helper files
-    of its own are found, while each call's work folder comes first). Use as a context manager;
-    :meth:`call` restarts the interpreter after a call that hung.
+    ``folder``: the folder under check, put on Octave's path after the run's own folder (so
+    that its helper files are found, while the run's wrappers come first) and seen read-only.
+    ``sandbox=False`` runs Octave without bubblewrap (only the limits apply).
     """
 
     name = "octave"
 
-    def __init__(self, folder, executable=None, start_timeout=60.0):
+    def __init__(self, folder, executable=None, start_timeout=60.0, sandbox=True,
+                 limits=sandbox.Limits()):
         self.folder = Path(folder).resolve()
         self.executable = executable or shutil.which("octave-cli") or shutil.which("octave")
         if self.executable is None:
             raise EngineUnavailable(INSTALL_OCTAVE)
         self.start_timeout = start_timeout
-        self.process = None
+        self.sandbox = sandbox
+        self.limits = limits
         self.version = None
 
     def start(self):
-        """Start the interpreter, load the image package, put the driver and the folder on
-        the path. Raises EngineUnavailable when Octave does not start or has no image package."""
-        try:  # (its warnings on stderr go nowhere; what the code prints is read, any bytes)
-            self.process = subprocess.Popen(
-                [self.executable, "--quiet", "--norc", "--no-history", "--no-window-system"],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                text=True, encoding="utf-8", errors="replace", bufsize=1,
-                start_new_session=True)
-        except OSError as exc:
-            raise EngineUnavailable(f"could not start {self.executable} ({exc.strerror})") from None
-        self.lines = queue.Queue()
-        threading.Thread(target=self._read, args=(self.process.stdout, self.lines),
-                         daemon=True).start()
-        setup = (f"warning('off', 'all'); addpath('{_quoted(DRIVER)}'); "
-                 f"addpath('{_quoted(self.folder)}', '-end'); "
-                 "try, pkg load image; disp(['image ' version()]); "
+        """Check that Octave starts (in the box) with its image package and say which it is.
+        Raises EngineUnavailable (or SandboxUnavailable) when it does not."""
+        sandbox.available(self.sandbox)
+        probe = ("try, pkg load image; disp(['image ' version()]); "
                  "catch, disp(['noimage ' version()]); end")
-        try:
-            answer = self._run(setup, self.start_timeout)
-        except CallTimedOut:
-            self.stop()
-            raise EngineUnavailable(f"{self.executable} did not start within "
-                                    f"{self.start_timeout:g} s") from None
-        status = next((line for line in answer if line.startswith(("image ", "noimage "))), "")
+        with tempfile.TemporaryDirectory(prefix="cnn-dual-octave-") as scratch:
+            finished = self._octave(["--eval", probe], scratch, self.start_timeout)
+        status = next((line for line in finished.printed.splitlines()
+                       if line.startswith(("image ", "noimage "))), "")
         if not status:
-            self.stop()
-            raise EngineUnavailable(f"{self.executable} did not start: it answered "
-                                    f"{' '.join(answer)[:200]!r}")
+            answer = " ".join(finished.printed.split())[-200:]
+            why = (f"did not start within {self.start_timeout:g} s" if finished.timed_out
+                   else f"did not start (exit code {finished.returncode}"
+                        + (f": {answer}" if answer else "") + ")")
+            raise EngineUnavailable(f"{self.executable} {why}")
         if status.startswith("noimage"):
-            self.stop()
             raise EngineUnavailable(INSTALL_IMAGE)
         self.version = "GNU Octave " + status.split()[1]
 
     def stop(self):
-        """End the interpreter (killed if it does not quit at once)."""
-        if self.process is not None:
-            try:
-                self.process.stdin.close()
-                self.process.wait(timeout=2)
-            except (OSError, subprocess.TimeoutExpired):
-                self._kill()
-            self.process = None
+        """Nothing to end: each run's interpreter ends with it."""
+
+    def run(self, scratch, name, cases, nargout, timeout, settings=None, normrnd_table=None):
+        """Run ``name`` on each of ``cases`` (argument lists) in one fresh interpreter in
+        ``scratch`` (a folder holding what the run needs besides the folder under check).
+        Returns a Run; never raises for what the code does."""
+        scratch = Path(scratch).resolve()
+        driver = scratch / "cnn_dual"
+        if not driver.is_dir():
+            shutil.copytree(DRIVER, driver, ignore=shutil.ignore_patterns("stubs"))
+        contents = {"name": name, "nout": float(nargout), "folder": str(self.folder),
+                    "cases": row_cell([row_cell(args) for args in cases]),
+                    "settings": to_matlab(settings or {"none": 0})}
+        if normrnd_table:
+            contents["normrnd_table"] = to_matlab(normrnd_table)
+        scipy.io.savemat(scratch / "in.mat", contents, do_compression=False)
+        (scratch / "out.mat").unlink(missing_ok=True)
+        command = (f"addpath('{_quoted(driver)}'); "
+                   f"cnn_dual_run('{_quoted(scratch / 'in.mat')}', "
+                   f"'{_quoted(scratch / 'out.mat')}');")
+        finished = self._octave(["--eval", command], scratch, timeout)
+        if finished.timed_out:
+            return Run([None] * len(cases), [""] * len(cases),
+                       failure=f"did not return within {timeout:g} s", timed_out=True)
+        try:
+            out = scipy.io.loadmat(scratch / "out.mat", squeeze_me=False)
+        except (OSError, ValueError):  # absent or cut short: the interpreter died
+            why = finished.reason or "Octave exited (it crashed, or the code called exit)"
+            printed = " ".join(line for line in finished.printed.splitlines()
+                               if line.startswith(("error:", "parse error")))
+            return Run([None] * len(cases), [""] * len(cases),
+                       failure=why + (f": {printed[:300]}" if printed else ""))
+        results = [list(r[0]) if r.size else None for r in out["results"][0]]
+        messages = [_text(m) for m in out["messages"][0]]
+        traces = [_trace(t) for t in out["traces"][0]]
+        return Run([r if not m else None for r, m in zip(results, messages)], messages, traces)
 
     def call(self, workdir, name, args, nargout, timeout, normrnd_table=None):
-        """``[out{1:nargout}] = name(args{:})`` in ``workdir`` (a folder holding the function and
-        what it calls). Returns the list of results; raises CallFailed (its error) or
-        CallTimedOut (after ``timeout`` seconds; the interpreter is then started anew)."""
-        workdir = Path(workdir)
-        save_arguments(workdir / "in.mat", args, normrnd_table)
-        (workdir / "out.mat").unlink(missing_ok=True)
-        command = (f"cd('{_quoted(workdir)}'); clear functions; "
-                   f"cnn_dual_call('{name}', {nargout}, 'in.mat', 'out.mat');")
-        try:
-            self._run(command, timeout)
-        except CallTimedOut:
-            self._kill()
-            self.start()
-            raise
-        except CallFailed:  # the interpreter died: start another for the next call
-            self._kill()
-            self.start()
-            raise
-        return load_results(workdir / "out.mat")
+        """``[out{1:nargout}] = name(args{:})`` in ``workdir``: the list of results; raises
+        CallFailed (its error) or CallTimedOut."""
+        run = self.run(workdir, name, [args], nargout, timeout, normrnd_table=normrnd_table)
+        if run.timed_out:
+            raise CallTimedOut(run.failure)
+        if run.failure or run.messages[0]:
+            raise CallFailed(run.failure or run.messages[0])
+        return run.results[0]
 
-    def _run(self, command, timeout):
-        """Send one line, wait (``timeout`` seconds in all) for its sentinel, printed on a line
-        of its own even when the code leaves its last line open; the last lines printed before
-        it (the function's own output) are returned."""
-        token = f"cnn-dual-done-{uuid.uuid4().hex}"
-        try:
-            self.process.stdin.write(f"try, {command}; catch, end; "
-                                     f"fprintf('\\n%s\\n', '{token}'); fflush(stdout);\n")
-            self.process.stdin.flush()
-        except OSError:
-            raise CallFailed("Octave exited") from None
-        printed = collections.deque(maxlen=20)
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                raise CallTimedOut(f"did not return within {timeout:g} s") from None
-            if line is None:
-                raise CallFailed("Octave exited (it crashed, or the code called exit)")
-            if line.rstrip("\r\n") == token:
-                return list(printed)
-            printed.append(line.strip())
+    def _octave(self, arguments, scratch, timeout):
+        limits = sandbox.Limits(seconds=timeout, memory=self.limits.memory,
+                                output=self.limits.output)
+        return sandbox.run([self.executable, *OCTAVE_FLAGS, *arguments], scratch,
+                           readonly=[self.folder], limits=limits, sandbox=self.sandbox)
 
-    @staticmethod
-    def _read(stream, lines):
-        try:
-            for line in stream:
-                lines.put(line)
-        finally:  # the end of the stream (or a reader that failed) is never taken for a hang
-            lines.put(None)
 
-    def _kill(self):
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        self.process.wait()
+def _text(value):
+    """A MATLAB char array (possibly empty) as a str."""
+    array = np.atleast_1d(value)
+    return str(array[0]).strip() if array.size else ""
+
+
+def _trace(value):
+    """The recorded calls: [(name, [args], [results])]."""
+    calls = []
+    for call in np.atleast_1d(value).ravel():
+        name, args, results = (call.ravel()[i] for i in range(3))
+        calls.append((_text(name), list(np.atleast_1d(args).ravel()),
+                      list(np.atleast_1d(results).ravel())))
+    return calls
 
 
 class Matlab(Interpreter):
     """MATLAB through MathWorks' Engine API for Python (``matlabengine``), with the same
-    :meth:`call` as Octave. Not tested here (no MATLAB on CI)."""
+    :meth:`run` as Octave, but one engine for every run and no sandbox (MATLAB's own process
+    cannot be boxed from here). Not tested here (no MATLAB on CI)."""
 
     name = "matlab"
 
-    def __init__(self, folder, executable=None, start_timeout=None):
+    def __init__(self, folder, executable=None, start_timeout=None, sandbox=True,
+                 limits=None):
         try:
             import matlab.engine  # noqa: F401
         except ImportError:
@@ -260,8 +258,6 @@ class Matlab(Interpreter):
         import matlab.engine
 
         self.engine = matlab.engine.start_matlab("-nodisplay")
-        self.engine.addpath(str(DRIVER), nargout=0)
-        self.engine.addpath(str(self.folder), "-end", nargout=0)
         self.engine.warning("off", "all", nargout=0)
         self.version = "MATLAB " + str(self.engine.version())
 
@@ -270,22 +266,36 @@ class Matlab(Interpreter):
             self.engine.quit()
             self.engine = None
 
-    def call(self, workdir, name, args, nargout, timeout, normrnd_table=None):
-        workdir = Path(workdir)
-        save_arguments(workdir / "in.mat", args, normrnd_table)
-        (workdir / "out.mat").unlink(missing_ok=True)
-        self.engine.cd(str(workdir), nargout=0)
-        self.engine.eval("clear functions", nargout=0)
-        future = self.engine.cnn_dual_call(name, float(nargout), "in.mat", "out.mat",
-                                           nargout=0, background=True)
+    def run(self, scratch, name, cases, nargout, timeout, settings=None, normrnd_table=None):
+        scratch = Path(scratch).resolve()
+        driver = scratch / "cnn_dual"
+        if not driver.is_dir():
+            shutil.copytree(DRIVER, driver, ignore=shutil.ignore_patterns("stubs"))
+        contents = {"name": name, "nout": float(nargout), "folder": str(self.folder),
+                    "cases": row_cell([row_cell(args) for args in cases]),
+                    "settings": to_matlab(settings or {"none": 0})}
+        if normrnd_table:
+            contents["normrnd_table"] = to_matlab(normrnd_table)
+        scipy.io.savemat(scratch / "in.mat", contents, do_compression=False)
+        self.engine.cd(str(scratch), nargout=0)
+        self.engine.addpath(str(driver), nargout=0)
+        future = self.engine.cnn_dual_run(str(scratch / "in.mat"), str(scratch / "out.mat"),
+                                          nargout=0, background=True)
         try:
             future.result(timeout=timeout)
         except TimeoutError:
             future.cancel()
             self.stop()
             self.start()
-            raise CallTimedOut(f"did not return within {timeout:g} s") from None
-        return load_results(workdir / "out.mat")
+            return Run([None] * len(cases), [""] * len(cases),
+                       failure=f"did not return within {timeout:g} s", timed_out=True)
+        out = scipy.io.loadmat(scratch / "out.mat", squeeze_me=False)
+        results = [list(r[0]) if r.size else None for r in out["results"][0]]
+        messages = [_text(m) for m in out["messages"][0]]
+        return Run([r if not m else None for r, m in zip(results, messages)], messages,
+                   [_trace(t) for t in out["traces"][0]])
+
+    call = Octave.call
 
 
 ENGINES = {"octave": Octave, "matlab": Matlab}

@@ -20,10 +20,19 @@ DIFFERENCES_TOLERANCE = 1e-6
 used: if they do not, the checker itself is wrong and says so."""
 
 
+STATUSES = ("correct", "layout", "wrong", "error", "unsupported", "missing")
+"""A function's verdict: correct; layout (the values are right, the shape is not the
+assignment's); wrong; error (it raised, or did not return); unsupported (it needs a feature
+GNU Octave lacks, named in the note); missing (no file)."""
+
+FAULTS = ("wrong", "error")
+"""The statuses that make a check fail (``layout`` too, with ``--strict``)."""
+
+
 @dataclass
 class Verdict:
-    """``status``: correct, wrong, error or missing; ``max_rel_error``: the largest relative
-    error of the results (None when nothing numeric was compared); ``note``: why, in a line."""
+    """``status``: one of STATUSES; ``max_rel_error``: the largest relative error of the
+    results (None when nothing numeric was compared); ``note``: why, in a line."""
 
     status: str
     max_rel_error: float | None = None
@@ -61,42 +70,83 @@ class Judgement:
         self.tolerance = tolerance
         self.errors = []
         self.faults = []
+        self.layouts = []
         self.notes = []
 
-    def compare(self, what, got, want, known_mistakes=()):
-        """Compare result ``what`` with ``want``. ``known_mistakes``: (description, what a
-        result with that mistake would be) pairs; a wrong result that matches one is named by
-        its description. Returns whether the result is right."""
+    def compare(self, what, got, want, known_mistakes=(), layouts=(), free=()):
+        """Compare result ``what`` with ``want`` (in the assignment's layout). ``known_mistakes``:
+        (description, what a result with that mistake would be) pairs; a wrong result that
+        matches one is named by its description. ``layouts``: (description, the right values
+        in another layout) pairs, ``free``: the same for layouts the assignment leaves free.
+        Right values in another layout are a ``layout`` (noted, ``free``: correct): besides the
+        given ones, the right values in the right order in another shape (a column for a row,
+        a 1 x n x m array), and a matrix's transpose. Returns whether the result is right."""
         want = np.asarray(want, dtype=float)
         value = numeric(got)
         if value is None:
             self.faults.append(f"{what} is a {type(got).__name__} of {np.asarray(got).dtype}, "
                                f"expected a {shape_text(matlab_shape(want))} numeric array")
             return False
-        mistake = self._known(value, known_mistakes)
-        if value.size == want.size:  # as MATLAB code reading it in want's shape would see it
+        mistake = self._match(value, known_mistakes)
+        compared = value.size == want.size
+        if compared:  # as MATLAB code reading it in want's shape would see it
             self.errors.append(relative_error(reshape_f(value, want.shape), want))
-        if matlab_shape(value) != matlab_shape(want):
+        same_shape = matlab_shape(value) == matlab_shape(want)
+        if same_shape and self.errors[-1] <= self.tolerance:
+            return True
+        if mistake is None:
+            got_shape = shape_text(matlab_shape(value))
+            assignment = f"the assignment's is {shape_text(matlab_shape(want))}"
+            for description, right in free:
+                if (error := self._error_if_alike(value, right)) is not None:
+                    self._right_in_another_layout(compared, error)
+                    self.notes.append(f"{what} is {got_shape} ({description}; {assignment})")
+                    return True
+            for description, right in [*layouts, *(() if same_shape else generic_layouts(want))]:
+                if (error := self._error_if_alike(value, right)) is not None:
+                    self._right_in_another_layout(compared, error)
+                    self.layouts.append(f"{what} is {got_shape} ({description})"
+                                        + ("" if "assignment's" in description else
+                                           f"; {assignment}"))
+                    return True
+        if same_shape:  # (NaN is wrong too)
+            self.faults.append(mistake or f"{what} is off by {self.errors[-1]:.2g} (relative)")
+        else:
             self.faults.append(mistake or f"{what} is {shape_text(matlab_shape(value))}, "
                                           f"expected {shape_text(matlab_shape(want))}")
-            return False
-        error = self.errors[-1]
-        if not error <= self.tolerance:  # (NaN is wrong too)
-            self.faults.append(mistake or f"{what} is off by {error:.2g} (relative)")
-            return False
-        return True
+        return False
 
-    def _known(self, value, known_mistakes):
+    def _right_in_another_layout(self, compared, error):
+        """The error of a result whose values are right in another layout: theirs there (not
+        that of its column-major reading in the assignment's shape)."""
+        if compared:
+            self.errors[-1] = error
+        else:
+            self.errors.append(error)
+
+    def _error_if_alike(self, value, right):
+        """The relative error of ``value`` against ``right`` when it has right's shape (as
+        MATLAB sees it) and is within the tolerance; else None."""
+        right = np.asarray(right, dtype=float)
+        if matlab_shape(value) != matlab_shape(right):
+            return None
+        error = relative_error(value.reshape(right.shape), right)
+        return error if error <= self.tolerance else None
+
+    def _match(self, value, known_mistakes):
         for description, result in known_mistakes:
-            result = np.asarray(result, dtype=float)
-            if (matlab_shape(value) == matlab_shape(result)
-                    and relative_error(value.reshape(result.shape), result) <= self.tolerance):
+            if self._error_if_alike(value, result) is not None:
                 return description
         return None
 
     def fault(self, text):
         """A property the results lack."""
         self.faults.append(text)
+
+    def layout(self, text):
+        """A layout that is not the assignment's, of right values (an argument taken in
+        another orientation)."""
+        self.layouts.append(text)
 
     def note(self, text):
         """Something worth saying that is not a fault (a convention at a kink or a tie)."""
@@ -107,8 +157,32 @@ class Judgement:
         if self.faults:
             if any(np.isnan(e) for e in self.errors):
                 error = float("nan")
-            return Verdict("wrong", error, "; ".join(self.faults + self.notes))
+            return Verdict("wrong", error, "; ".join(self.faults + self.layouts + self.notes))
+        if self.layouts:
+            return Verdict("layout", error, "; ".join(self.layouts + self.notes))
         return Verdict("correct", error, "; ".join(self.notes))
+
+
+def generic_layouts(want):
+    """Right values in another layout that any result may come in: the same values in the
+    same (column-major) order in any other shape, and a matrix's transpose (with the same
+    order read row after row)."""
+    want = np.asarray(want, dtype=float)
+    found = []
+    for shape in _other_shapes(want):
+        found.append(("the same values in the same order", reshape_f(want, shape)))
+    if want.ndim == 2 and min(want.shape) > 1:
+        found.append(("the transpose", want.T))
+    return found
+
+
+def _other_shapes(want):
+    """The shapes a result of ``want``'s size is met in: a row, a column, and for a matrix
+    1 x n x m."""
+    shapes = [(1, want.size), (want.size, 1)]
+    if want.ndim == 2 and min(want.shape) > 1:
+        shapes.append((1, *want.shape))
+    return [s for s in shapes if matlab_shape(np.empty(s)) != matlab_shape(want)]
 
 
 def confirm_by_differences(scalar, point, gradient, rng, directions=2):

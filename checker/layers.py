@@ -16,7 +16,8 @@ import dual.loss_cross_entropy_softmax
 import dual.loss_euclidean
 import dual.pool2x2_backward
 import dual.relu_backward
-from checker.judging import Judgement, confirm_by_differences, matlab_shape, numeric, shape_text
+from checker.judging import (Judgement, confirm_by_differences, generic_layouts, matlab_shape,
+                             numeric, shape_text)
 from reference.conv import conv
 from reference.fc import fc
 from reference.flattening import flattening
@@ -30,13 +31,18 @@ E1 = ("returns the 4x49x3 block layout (im2col's, before col2im), not the 14x14x
       "erratum E1 of the original")
 CORRELATION = ("computes a convolution (the kernel flipped); the original's Conv, through "
                "im2col and a product, computes a correlation")
-CONV_W_ORDER = ("dLdw lists the gradient in w_conv's own column-major order; the assignment's "
-                "1x27 row runs channel fastest (the 3x9 product dLdy_reshaped * x_row_version' "
-                "read column-major), as TrainCNN reads it")
-FC_COLUMNS = ("dLdw lists dL/dw column after column; the assignment's FC_backward (kron(eye(n), "
-              "x') in the original) lists it row after row, as Train*.m read it")
-FC_MATRIX = ("dLdw is the n x m matrix; the assignment's FC_backward returns it as a 1 x (n*m) "
-             "row, row after row")
+CONV_W_ORDER = ("in w_conv's own column-major order; the assignment's 1x27 row runs channel "
+                "fastest, the 3x9 product dLdy_reshaped * x_row_version' read column-major, "
+                "as TrainCNN reads it")
+CONV_W_SHAPE = "w_conv's own shape, a layout the assignment leaves free"
+FC_COLUMNS = ("dL/dw column after column; the assignment's FC_backward (kron(eye(n), x') in "
+              "the original) lists it row after row, as Train*.m read it")
+FC_MATRIX = "w's own shape; the assignment's is a row, row after row"
+FC_TRANSPOSE = "w's transpose; the assignment's is a row, row after row"
+NO_BIAS = "a missing bias: y lacks {}"
+LEAKY = "a leaky ReLU"
+NOT_LEAKY_SLOPE = 0.3
+"""The largest slope below 0 still taken for a leaky ReLU (the common ones: 0.01 to 0.2)."""
 NO_FACTOR_2 = "dLdy lacks the factor 2 of d/dy_tilde sum((y - y_tilde).^2)"
 
 
@@ -82,7 +88,8 @@ def conv_judge(cases, results, rng):
     (x, w_conv, b_conv), (y,) = cases[0], results[0]
     judgement = Judgement()
     judgement.compare("y", y, conv(x, w_conv, b_conv),
-                      [(CORRELATION, conv(x, w_conv[::-1, ::-1], b_conv))])
+                      [(CORRELATION, conv(x, w_conv[::-1, ::-1], b_conv)),
+                       (NO_BIAS.format("b_conv"), conv(x, w_conv, 0 * b_conv))])
     return judgement.verdict()
 
 
@@ -99,9 +106,13 @@ def conv_backward_judge(cases, results, rng):
     confirm_by_differences(lambda w: np.sum(dldy * conv(x, w, b_conv)), w_conv, as_w, rng)
     confirm_by_differences(lambda b: np.sum(dldy * conv(x, w_conv, b)), b_conv, true_b.T, rng)
     judgement = Judgement()
-    judgement.compare("dLdw", dldw, true_w,
-                      [(CONV_W_ORDER, reshape_f(as_w, (1, -1))), opposite_sign("dLdw", true_w)])
-    judgement.compare("dLdb", dldb, true_b, [opposite_sign("dLdb", true_b)])
+    judgement.compare("dLdw", dldw, true_w, [opposite_sign("dLdw", true_w)],
+                      layouts=[(CONV_W_ORDER, reshape_f(as_w, shape))
+                               for shape in ((1, as_w.size), (as_w.size, 1))],
+                      free=[(CONV_W_SHAPE, as_w), (CONV_W_SHAPE, as_w[:, :, 0, :])])
+    judgement.compare("dLdb", dldb, true_b, [opposite_sign("dLdb", true_b)],
+                      free=[("b_conv's own shape, a layout the assignment leaves free",
+                             true_b.T)])
     return judgement.verdict()
 
 
@@ -113,7 +124,22 @@ def relu_cases(rng):
     return [[x]]
 
 
-relu_judge = forward_judge(relu)
+def relu_judge(cases, results, rng):
+    """ReLU; a leaky ReLU (slope a below 0, 0 < a <= NOT_LEAKY_SLOPE) is allowed, noted."""
+    (x,), (y,) = cases[0], results[0]
+    judgement = Judgement()
+    got = numeric(y)
+    negative = x < 0
+    if got is not None and got.shape == x.shape and negative.any():
+        slopes = got[negative] / x[negative]
+        slope = float(np.median(slopes))
+        if 0 < slope <= NOT_LEAKY_SLOPE and np.allclose(slopes, slope, rtol=1e-12, atol=0):
+            judgement.compare("y", y, np.where(negative, slope * x, x))
+            judgement.note(f"{LEAKY} (slope {slope:g} below 0), allowed; the original's is "
+                           "max(0, x)")
+            return judgement.verdict()
+    judgement.compare("y", y, relu(x))
+    return judgement.verdict()
 
 
 def relu_backward_cases(rng):
@@ -276,7 +302,11 @@ def fc_cases(rng):
     return [list(fc_arguments(rng))]
 
 
-fc_judge = forward_judge(fc)
+def fc_judge(cases, results, rng):
+    (x, w, b), (y,) = cases[0], results[0]
+    judgement = Judgement()
+    judgement.compare("y", y, fc(x, w, b), [(NO_BIAS.format("b"), fc(x, w, 0 * b))])
+    return judgement.verdict()
 
 
 def fc_backward_cases(rng):
@@ -293,8 +323,10 @@ def fc_backward_judge(cases, results, rng):
     confirm_by_differences(lambda z: (dldy @ fc(x, w, z)).item(), b, true_b.T, rng)
     judgement = Judgement()
     judgement.compare("dLdx", dldx, true_x, [opposite_sign("dLdx", true_x)])
-    judgement.compare("dLdw", dldw, true_w, [(FC_COLUMNS, reshape_f(as_w, (1, -1))),
-                                             (FC_MATRIX, as_w), opposite_sign("dLdw", true_w)])
+    judgement.compare("dLdw", dldw, true_w, [opposite_sign("dLdw", true_w)],
+                      layouts=[*generic_layouts(true_w), (FC_MATRIX, as_w), (FC_MATRIX, as_w[np.newaxis]),
+                               (FC_TRANSPOSE, as_w.T), (FC_COLUMNS, reshape_f(as_w, (1, -1))),
+                               (FC_COLUMNS, reshape_f(as_w, (-1, 1)))])
     judgement.compare("dLdb", dldb, true_b, [opposite_sign("dLdb", true_b)])
     return judgement.verdict()
 
@@ -314,7 +346,7 @@ def loss_judge(port, twin, known_mistakes):
         _, true = twin(x, y)
         confirm_by_differences(lambda z: port(z, y)[0], x, true.T, rng)
         judgement = Judgement()
-        judgement.compare("L", l, port(x, y)[0])
+        judgement.compare("L", l, port(x, y)[0], [opposite_sign("L", port(x, y)[0])])
         judgement.compare("dLdy", dldy, true, [*known_mistakes(true), opposite_sign("dLdy", true)])
         return judgement.verdict()
 

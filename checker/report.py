@@ -3,10 +3,12 @@
 import json
 from collections import Counter
 
+from checker.judging import STATUSES
+
 
 def summary(report):
     counts = Counter(v.status for v in report.verdicts.values())
-    parts = [f"{counts[s]} {s}" for s in ("correct", "wrong", "error", "missing") if counts[s]]
+    parts = [f"{counts[s]} {s}" for s in STATUSES if counts[s]]
     return (f"{report.folder} in {report.engine}, seed {report.seed}: {', '.join(parts)} "
             f"({report.seconds:.1f} s)")
 

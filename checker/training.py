@@ -1,221 +1,448 @@
-"""The checks of GetMiniBatch (by its properties) and of the four Train*.m (by their weights).
+"""The checks of the four Train*.m: judged on their own logic, by the steps they take.
 
-A Train*.m hard-codes its 10,000 iterations and draws its starting weights with normrnd. The
-checker runs it on a tiny data set (two mini-batches, of 2 images and 1), beside the
-checker's own layer functions (``solution/``: the function is judged in isolation), with
-``normrnd`` shadowed to hand out starting weights the checker knows (``octave/stubs``). Its
-final weights are compared with the port's training from those weights with true gradients
-(errata fixed); a run that matches the original's known mistake instead is named.
+A Train*.m is run in Octave with its own layer functions, each wrapped so that every call is
+recorded (``octave/cnn_dual_layer.m``), on a tiny data set of two mini-batches of three
+images, and stopped after its first few iterations (the wrapper of the input layer raises
+after ``STEPS + 1`` iterations' worth of forward passes): whatever its learning rate, decay,
+iteration count, starting weights or layouts. From the recorded calls:
+
+- the network: its parameters (each parameterised layer's weights at each forward pass), their
+  shapes, and what the loss is given (the last FC's scores, not an activation of them);
+- its iterations: runs of forward passes with the same parameters, each over one whole
+  mini-batch (the images are found again in the data set);
+- its steps: each change of each parameter between iterations must be a positive multiple of
+  the true gradient of the mini-batch's summed loss there (the port's, errata fixed), with
+  weight decay named where present; a step that is not is named where the checker knows the
+  mistake (the opposite sign, sums not reset, the original's E2 and E3).
+
+A layer function that the layer checks found wrong (or that is missing) is replaced by the
+checker's own, with its results in the student's layout, and the note says so: a Train*.m is
+never blamed for a layer's bug.
 """
 
-import inspect
-import math
+from dataclasses import dataclass
 
 import numpy as np
 
-from checker.judging import (TRAINING_TOLERANCE, Judgement, matlab_shape, numeric,
-                             shape_text)
+from checker.judging import Verdict, matlab_shape, numeric, shape_text
 from reference.train_cnn import forward_backward as cnn_forward_backward
-from reference.train_cnn import train_cnn
-from reference.train_mlp import train_mlp
-from reference.train_slp import train_slp
-from reference.train_slp_linear import train_slp_linear
-from shared.errors import TrainingDiverged
+from reference.train_mlp import mlp_forward_backward
+from reference.train_slp import slp_forward_backward
+from reference.train_slp_linear import slp_linear_forward_backward
+from reference.relu import relu
 from shared.matlab import reshape_f
 
 E2 = ("the conv weight step reshapes Conv_backward's channel-fastest 1x27 row straight to "
       "3x3x1x3 (reshape(dldw_conv, [f f c1 c2])): erratum E2 of the original")
 E3 = ("the weight step is a column-major reshape of FC_backward's row-major gradient "
       "(reshape(dldw, [n m]) where reshape(dldw, [m n])' reads it): erratum E3 of the original")
-NOT_TRAINED = "returns its starting weights: no step was taken"
-DIVERGED = "its weights are not finite: the steps diverged"
+NOT_RESET = "the gradient sums are not reset between mini-batches: each step adds all earlier ones"
+FIRST_ONLY = "every step is on the first mini-batch: it never moves on to the next"
+OPPOSITE = "steps up its gradient (the opposite sign): the loss grows"
 
-STARTING_SIZES = ((3, 3, 1, 3), (10, 147), (10, 196), (30, 196), (10, 30))
-"""The sizes the assignment's Train*.m draw normrnd(0, 1, size) weights of."""
+STEPS = 4
+"""The iterations (steps) observed: enough to see a step from every mini-batch, and the sums
+reset between them, at a few seconds per Train*.m."""
 
+BATCHES, BATCH_SIZE = 2, 3
+"""The tiny data set: two mini-batches of three images each (all of one size: many Train*.m
+read the batch size once, from the first)."""
 
-def loss_unwatched(forward_backward):
-    """``forward_backward`` with a non-finite loss reported as 0: the loss is only watched,
-    never stepped on, and the original's runs carry on past a NaN loss (0 log 0, once a softmax
-    saturates) where the port's watch would stop them."""
+STEP_TOLERANCE = 1e-6
+"""How far (relative, in the 2-norm) a step may be from the nearest multiple of the true
+mini-batch gradient: Octave sums the images' gradients in another order than numpy and
+subtracts a step from weights of order one, so a right step is off by about 1e-16 times
+|weights| / |step| (1e-12 for the smallest steps met, a rate of 1e-4); a wrong formula,
+layout or sign is off by order one."""
 
-    def body(x, y, *params, errata):
-        l, *gradients = forward_backward(x, y, *params, errata=errata)
-        return (l if np.isfinite(l) else 0.0, *gradients)
-
-    return body
-
-
-def e2_forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="fix"):
-    """TrainCNN's loop body with true layer gradients but erratum E2's conv weight step: the
-    true step read back into Conv_backward's 1x27 row (channel fastest), then reshaped
-    straight to 3x3x1x3."""
-    l, dldw_conv, dldb_conv, dldw, dldb = cnn_forward_backward(x, y, w_conv, b_conv, w_fc,
-                                                               b_fc, errata=errata)
-    c2 = w_conv.shape[3]
-    row = reshape_f(reshape_f(dldw_conv, (-1, c2)).T, (1, -1))
-    return l, reshape_f(row, w_conv.shape), dldb_conv, dldw, dldb
+SMALLEST_STEP = 1e-11
+"""A change of a parameter below this (relative to the parameter) is no step: rounding."""
 
 
-TRAININGS = {  # MATLAB name -> (the port's training, its results in TrainX's order)
-    "TrainCNN": (train_cnn, ("w_conv", "b_conv", "w_fc", "b_fc")),
-    "TrainSLP_linear": (train_slp_linear, ("w", "b")),
-    "TrainSLP": (train_slp, ("w", "b")),
-    "TrainMLP": (train_mlp, ("w1", "b1", "w2", "b2")),
+@dataclass(frozen=True)
+class Network:
+    """One Train*.m's network: its results in TrainX's order, the layer functions it is
+    given, the layer whose call begins a forward pass, each parameter's shape in the
+    assignment, and the port's gradient of the summed loss over a batch (errata fixed)."""
+
+    results: tuple
+    layers: tuple
+    input_layer: str
+    shapes: dict
+    gradient: object
+
+    def true_gradient(self, images, labels, params):
+        """The port's (loss, gradients in the parameters' shapes) over a batch."""
+        loss, *gradients = self.gradient(images, labels, *params)
+        return loss, gradients
+
+
+def _cnn_gradient(x, y, w_conv, b_conv, w_fc, b_fc):
+    return cnn_forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="fix")
+
+
+def _gradient(forward_backward):
+    def gradient(x, y, *params):
+        return forward_backward(x, y, *params, errata="fix")
+    return gradient
+
+
+LOSS = "Loss_cross_entropy_softmax"
+TRAININGS = {
+    "TrainCNN": Network(
+        ("w_conv", "b_conv", "w_fc", "b_fc"),
+        ("Conv", "Conv_backward", "ReLu", "ReLu_backward", "Pool2x2", "Pool2x2_backward",
+         "Flattening", "Flattening_backward", "FC", "FC_backward", LOSS), "Conv",
+        {"w_conv": (3, 3, 1, 3), "b_conv": (3, 1), "w_fc": (10, 147), "b_fc": (10, 1)},
+        _cnn_gradient),
+    "TrainSLP_linear": Network(("w", "b"), ("FC", "FC_backward", "Loss_euclidean"), "FC",
+                               {"w": (10, 196), "b": (10, 1)},
+                               _gradient(slp_linear_forward_backward)),
+    "TrainSLP": Network(("w", "b"), ("FC", "FC_backward", LOSS), "FC",
+                        {"w": (10, 196), "b": (10, 1)}, _gradient(slp_forward_backward)),
+    "TrainMLP": Network(("w1", "b1", "w2", "b2"),
+                        ("FC", "FC_backward", "ReLu", "ReLu_backward", LOSS), "FC",
+                        {"w1": (30, 196), "b1": (30, 1), "w2": (10, 30), "b2": (10, 1)},
+                        _gradient(mlp_forward_backward)),
 }
-SCHEDULES = {  # what a Train*.m is held to besides its gradients: the original's settings
-    "TrainCNN": "gamma 0.03, lambda 1, zero biases",
-    "TrainSLP_linear": "gamma 0.03, lambda 0.8 every 1000 iterations, zero biases",
-    "TrainSLP": "gamma 0.5, lambda 0.5 every 1000 iterations, zero biases",
-    "TrainMLP": "gamma 1, lambda 0.75 every 1000 iterations, zero biases",
-}
-RESULT_SHAPES = {
-    "w_conv": (3, 3, 1, 3), "b_conv": (3, 1), "w_fc": (10, 147), "b_fc": (10, 1),
-    "w": (10, 196), "b": (10, 1), "w1": (30, 196), "b1": (30, 1), "w2": (10, 30), "b2": (10, 1),
-}
-KNOWN_MISTAKES = {  # MATLAB name -> [(description, settings of the port's training)]
-    "TrainCNN": [(E2, {"forward_backward": e2_forward_backward, "errata": "fix"})],
-    "TrainSLP_linear": [(E3, {"errata": "keep"})],
-    "TrainSLP": [(E3, {"errata": "keep"})],
-    "TrainMLP": [(E3, {"errata": "keep"})],
-}
-
-
-def size_key(shape):
-    """The field of the normrnd stub's table for a size: (3, 3, 1, 3) -> 's3x3x1x3'."""
-    return "s" + "x".join(map(str, shape))
-
-
-def normrnd_table(rng):
-    """The starting weights handed out, one standard normal draw per size."""
-    return {size_key(shape): rng.standard_normal(shape) for shape in STARTING_SIZES}
+PARAMETERISED = ("Conv", "FC")
+"""The layers whose calls carry parameters, (x, w, b)."""
 
 
 def tiny_data(rng):
-    """Two mini-batches: 2 images and 1, with one-hot labels. Like MNIST's, three quarters of
-    an image's values are 0, the others in (0, 1]: small enough steps for TrainSLP_linear's
-    gamma (a squared norm of about 16; above 33, its first steps would diverge)."""
-    images = [rng.uniform(0.0, 1.0, (196, n)) * (rng.random((196, n)) < 0.25) for n in (2, 1)]
+    """BATCHES mini-batches of BATCH_SIZE images, with one-hot labels. Like MNIST's, three
+    quarters of an image's values are 0, the others in (0, 1]; every image distinct."""
+    images = [rng.uniform(0.0, 1.0, (196, BATCH_SIZE)) * (rng.random((196, BATCH_SIZE)) < 0.25)
+              for _ in range(BATCHES)]
     labels = []
-    for batch in images:
-        y = np.zeros((10, batch.shape[1]))
-        y[rng.integers(10, size=batch.shape[1]), np.arange(batch.shape[1])] = 1.0
+    for _ in images:
+        y = np.zeros((10, BATCH_SIZE))
+        y[rng.choice(10, BATCH_SIZE, replace=False), np.arange(BATCH_SIZE)] = 1.0
         labels.append(y)
     return images, labels
 
 
-def training_cases(rng):
-    images, labels = tiny_data(rng)
-    return [[images, labels]]
+def cells(batches, rows):
+    """The mini-batches as a MATLAB cell array: K x 1 (the assignment's) or 1 x K."""
+    cell = np.empty((len(batches), 1) if not rows else (1, len(batches)), dtype=object)
+    for k, batch in enumerate(batches):
+        cell.flat[k] = batch
+    return cell
 
 
-def training_judge(name):
-    """The judge of Train*.m ``name``."""
-
-    def judge(cases, results, rng, table):
-        (images, labels), got = cases[0], results[0]
-        want = port_training(name, images, labels, table)
-        verdict = compare_weights(name, got, want)
-        if verdict.status == "wrong":
-            verdict.note = (explain(name, got, images, labels, table)
-                            or f"{verdict.note}, against the port's {name} with true gradients "
-                               f"and the original's schedule ({SCHEDULES[name]}) from the "
-                               "starting weights normrnd(0, 1, ...) handed out")
-        return verdict
-
-    return judge
+def settings(name, modes):
+    """What the layer wrappers need: each layer's mode ('student' or 'checker'), the input
+    layer, and when to stop."""
+    network = TRAININGS[name]
+    return {"modes": {layer: modes.get(layer, "student") for layer in network.layers},
+            "input_layer": network.input_layer,
+            "stop_after": float((STEPS + 1) * BATCH_SIZE + 1), "calls": 0.0}
 
 
-def starting_point(name, table):
-    """The port's starting weights for ``name``: what normrnd handed out, zeros elsewhere."""
-    _, results = TRAININGS[name]
-    return {r: table.get(size_key(RESULT_SHAPES[r]), np.zeros(RESULT_SHAPES[r])) for r in results}
+# ---- reading a trace ------------------------------------------------------------------------
+
+@dataclass
+class Pass:
+    """One forward pass (and its backward) of one image: the calls from one input-layer call
+    to the next."""
+
+    calls: list
+
+    def image(self):
+        return np.asarray(self.calls[0][1][0], dtype=float).reshape(-1, order="F")
+
+    def parameters(self):
+        """The (w, b) of each parameterised layer call, in the order they were made."""
+        found = []
+        for name, args, _ in self.calls:
+            if name in PARAMETERISED and len(args) >= 3:
+                found += [numeric(args[1]), numeric(args[2])]
+        return found
+
+    def find(self, name):
+        return [call for call in self.calls if call[0] == name]
 
 
-def port_training(name, images, labels, table, **settings):
-    """The port's final weights for ``name`` from the checker's start (true gradients unless
-    ``settings`` say otherwise), in TrainX's order."""
-    train, results = TRAININGS[name]
-    settings = {"errata": "fix", **settings}
-    if settings["errata"] == "keep":  # a known mistake of the original: run as Octave runs it
-        default = inspect.signature(train).parameters["forward_backward"].default
-        settings["forward_backward"] = loss_unwatched(settings.get("forward_backward", default))
-    trained = train(images, labels, **starting_point(name, table), progress=False, **settings)
-    return list(trained[:len(results)])
+def passes(trace, input_layer):
+    """The recorded calls cut into forward passes (each begins with an input-layer call whose
+    input is an image, 196 values); the last one left out when it was cut short (the run
+    stopped at its first call)."""
+    found = []
+    for call in trace:
+        name, args, _ = call
+        if name == input_layer and args and np.size(args[0]) == 196:
+            found.append(Pass([call]))
+        elif found:
+            found[-1].calls.append(call)
+    if len(found) > 1 and len(found[-1].parameters()) < len(found[0].parameters()):
+        found.pop()
+    return found
 
 
-def compare_weights(name, got, want):
-    judgement = Judgement(TRAINING_TOLERANCE)
-    for result, value, expected in zip(TRAININGS[name][1], got, want):
-        judgement.compare(result, value, expected)
-    return judgement.verdict()
+def same(a, b):
+    return (a is not None and b is not None and a.shape == b.shape
+            and np.array_equal(a, b, equal_nan=True))
 
 
-def explain(name, got, images, labels, table):
-    """A description of what went wrong, where the results show one the checker knows."""
-    values = [numeric(value) for value in got]
-    if any(v is None for v in values):
+def iterations(found):
+    """Consecutive passes with the same parameters: [(parameters, [passes])]."""
+    groups = []
+    for p in found:
+        params = p.parameters()
+        if groups and len(params) == len(groups[-1][0]) and all(
+                same(a, b) for a, b in zip(params, groups[-1][0])):
+            groups[-1][1].append(p)
+        else:
+            groups.append((params, [p]))
+    return groups
+
+
+# ---- judging ----------------------------------------------------------------------------------
+
+class Findings:
+    """What the trace shows: faults (the Train*.m is wrong), notes (what was inferred)."""
+
+    def __init__(self):
+        self.faults = []
+        self.notes = []
+        self.errors = []
+
+
+def structure(name, first, findings):
+    """The network of the first pass against the assignment's; False when it is not the
+    assignment's (its steps are then not judged)."""
+    network = TRAININGS[name]
+    params = first.parameters()
+    if len(params) != len(network.results):
+        layers = [n for n, _, _ in first.calls if n in PARAMETERISED]
+        findings.faults.append(
+            f"a forward pass calls {', '.join(layers) or 'no parameterised layer'}; the "
+            f"assignment's {name} has {len(network.results) // 2} layer(s) with weights")
+        return False
+    ok = True
+    hidden = None
+    for result, value in zip(network.results, params):
+        want = network.shapes[result]
+        if hidden is not None and result in ("b1", "w2"):
+            continue  # their sizes follow the hidden layer's
+        if value is None:
+            findings.faults.append(f"{result} is not numeric")
+            ok = False
+        elif result.startswith("b") and value.size == want[0] and min(value.shape) == 1:
+            continue  # a bias as a row or a column: its own layers' layout
+        elif matlab_shape(value) != matlab_shape(np.empty(want)):
+            ok = False
+            if result == "w1" and value.ndim == 2 and value.shape[1] == 196:
+                hidden = value.shape[0]
+                findings.faults.append(f"the hidden layer has {value.shape[0]} units "
+                                       f"(w1 is {shape_text(value.shape)}); the "
+                                       "assignment's has 30 (w1 30x196)")
+            elif result.startswith("b") and value.ndim == 2 and min(value.shape) > 1:
+                findings.faults.append(f"{result} is {shape_text(value.shape)}: a bias "
+                                       "broadcast to a matrix (a row added to a column?)")
+            else:
+                findings.faults.append(f"{result} is {shape_text(matlab_shape(value))}; the "
+                                       f"assignment's is {shape_text(want)}")
+    logits(first, findings)
+    return ok and not findings.faults
+
+
+def logits(first, findings):
+    """The loss must be given the last FC's scores: the call that made what the loss is given
+    (the last before it with that result) must be FC; an activation is named."""
+    calls = first.calls
+    at = next((i for i, call in enumerate(calls) if call[0].startswith("Loss_")), None)
+    if at is None or not calls[at][1]:
+        return
+    given = numeric(calls[at][1][0])
+    for name, _, results in reversed(calls[:at]):
+        made = numeric(results[0]) if results else None
+        if given is not None and made is not None and made.size == given.size and \
+                np.array_equal(made.reshape(-1, order="F"), given.reshape(-1, order="F")):
+            if name == "ReLu":
+                findings.faults.append("a ReLU on the logits: the loss is given ReLu(FC(...)), "
+                                       "not the last FC's scores")
+            elif name != "FC":
+                findings.faults.append(f"the loss is given {name}'s result, not the last FC's "
+                                       "scores")
+            return
+    findings.faults.append("the loss is not given the last FC's scores")
+
+
+def locate(images, data):
+    """Each image's (batch, column) in the data set, or None."""
+    index = {}
+    for k, batch in enumerate(data):
+        for j in range(batch.shape[1]):
+            index[batch[:, j].tobytes()] = (k, j)
+    return [index.get(np.ascontiguousarray(image).tobytes()) for image in images]
+
+
+def as_assignment(name, params):
+    """Parameters as the port takes them (the assignment's shapes, biases as columns)."""
+    network = TRAININGS[name]
+    return [reshape_f(v, network.shapes[r]) if r.startswith("b") or r == "w_conv" else v
+            for r, v in zip(network.results, params)]
+
+
+def fit(step, directions):
+    """Least squares: ``step`` ~ sum(c_i directions_i). -> (coefficients, relative residual)."""
+    a = np.stack([d.ravel() for d in directions], axis=1)
+    coefficients, *_ = np.linalg.lstsq(a, step.ravel(), rcond=None)
+    residual = np.linalg.norm(step.ravel() - a @ coefficients)
+    return coefficients, residual / max(np.linalg.norm(step), 1e-300)
+
+
+def mistaken_directions(name, result, gradient, sums):
+    """(description, direction) of known wrong steps of ``result``: the opposite sign is a
+    negative rate; sums not reset; the original's E2, E3."""
+    found = [(NOT_RESET, sums)]
+    if name != "TrainCNN" and result in ("w", "w1", "w2"):
+        n, m = gradient.shape
+        found.append((E3, reshape_f(reshape_f(gradient.T, (1, -1)), (n, m))))
+    if name == "TrainCNN" and result == "w_conv":
+        c2 = gradient.shape[3]
+        row = reshape_f(reshape_f(gradient, (-1, c2)).T, (1, -1))
+        found.append((E2, reshape_f(row, gradient.shape)))
+    return found
+
+
+def judge_steps(name, groups, data, labels, findings):
+    """Each step between iterations against the true mini-batch gradient."""
+    network = TRAININGS[name]
+    rates, decays, sums = [], {}, None
+    for t in range(len(groups) - 1):
+        params, members = groups[t]
+        where = locate([p.image() for p in members], data)
+        if any(w is None for w in where):
+            findings.faults.append("a forward pass is given something other than an image of "
+                                   "the mini-batches (mini_batch_x{k}(:, i))")
+            return rates
+        batches = {k for k, _ in where}
+        used = {w for w in where}
+        if len(batches) != 1 or len(used) != data[next(iter(batches))].shape[1]:
+            if len(used) == 1:
+                findings.faults.append("updates the weights after every image, not once per "
+                                       "mini-batch")
+            else:
+                findings.faults.append(f"iteration {t + 1} runs over {len(used)} images of "
+                                       f"{len(batches)} mini-batch(es), not one whole "
+                                       "mini-batch")
+            return rates
+        k = batches.pop()
+        start = as_assignment(name, params)
+        after = as_assignment(name, groups[t + 1][0])
+        _, gradients = network.true_gradient(data[k], labels[k], start)
+        sums = gradients if sums is None else [s + g for s, g in zip(sums, gradients)]
+        step_rates = []
+        for result, before, now, gradient, total in zip(network.results, start, after,
+                                                         gradients, sums):
+            step = np.asarray(now, dtype=float) - before
+            scale = max(np.linalg.norm(before), 1.0)
+            if np.linalg.norm(step) <= SMALLEST_STEP * scale:
+                if np.linalg.norm(gradient) > SMALLEST_STEP:
+                    findings.faults.append(f"{result} is never updated")
+                    return rates
+                continue
+            (rate,), residual = fit(step, [-gradient])
+            if residual <= STEP_TOLERANCE:
+                if rate <= 0:
+                    findings.faults.append(f"{result} {OPPOSITE}")
+                    return rates
+                findings.errors.append(residual)
+                step_rates.append((result, rate))
+                continue
+            (rate, decay), residual2 = fit(step, [-gradient, -before])
+            if residual2 <= STEP_TOLERANCE and rate > 0 and decay > 0:
+                decays[result] = decay / rate
+                findings.errors.append(residual2)
+                step_rates.append((result, rate))
+                continue
+            for description, direction in mistaken_directions(name, result, gradient, total):
+                (c,), r = fit(step, [-direction])
+                if r <= STEP_TOLERANCE and c > 0:
+                    findings.faults.append(description)
+                    findings.errors.append(residual)
+                    return rates
+            findings.errors.append(residual)
+            findings.faults.append(f"the step of {result} is not a multiple of its mini-batch "
+                                   f"gradient (the nearest multiple is off by {residual:.2g}, "
+                                   "relative)")
+            return rates
+        rates.append(step_rates)
+    if decays:
+        findings.notes.append("weight decay " + ", ".join(f"{d:.3g} on {r}"
+                                                          for r, d in decays.items()))
+    return rates
+
+
+def describe_rates(rates):
+    """The learning rate inferred from the steps: per summed batch gradient and per mean."""
+    if not rates:
         return None
-    if any(not np.all(np.isfinite(v)) for v in values):
-        return DIVERGED
-    start = starting_point(name, table).values()
-    if all(matlab_shape(v) == matlab_shape(s) and np.array_equal(v.reshape(s.shape), s)
-           for v, s in zip(values, start)):
-        return NOT_TRAINED
-    for description, settings in KNOWN_MISTAKES[name]:
-        try:
-            mistaken = port_training(name, images, labels, table, **settings)
-        except TrainingDiverged:
-            continue
-        if compare_weights(name, got, mistaken).status == "correct":
-            return description
+    first = dict(rates[0])
+    values = sorted(set(np.round(list(first.values()), 12)))
+    per = ("the same for every parameter" if len(values) == 1 else
+           "per parameter: " + ", ".join(f"{r} {v:.3g}" for r, v in first.items()))
+    rate = values[0]
+    changed = any(abs(dict(r).get(k, v) - v) > 1e-9 * v for r in rates[1:] for k, v in first.items())
+    return (f"learning rate {rate * BATCH_SIZE:.3g} on the batch mean ({rate:.3g} on its sum; "
+            f"{per}), {'changing' if changed else 'constant'} over its first {len(rates)} "
+            "steps")
+
+
+def describe_start(name, params):
+    """The starting weights, in a few words."""
+    parts = []
+    for result, value in zip(TRAININGS[name].results, params):
+        if not np.any(value):
+            parts.append(f"{result} zero")
+        else:
+            parts.append(f"{result} mean {value.mean():.2g}, std {value.std():.2g}")
+    return "starts from " + "; ".join(parts)
+
+
+def judge_network(name, trace):
+    """The Verdict 'wrong' when the recorded forward passes show a network that is not the
+    assignment's, else None (for a run that failed after them)."""
+    found = passes(trace, TRAININGS[name].input_layer)
+    findings = Findings()
+    if found and not structure(name, found[0], findings):
+        return Verdict("wrong", None, "; ".join(findings.faults))
     return None
 
 
-def get_mini_batch_cases(rng):
-    """100 distinct images (so that each can be found again) with labels 0..9, in batches of
-    30: three full batches and a last one of 10."""
-    return [[rng.uniform(0.0, 1.0, (196, 100)), rng.integers(10, size=(1, 100)).astype(float),
-             30.0]]
+def judge_trace(name, trace, data, labels, results):
+    """The Verdict on Train*.m ``name`` from its recorded calls (and its results, when it
+    finished before the checker stopped it)."""
+    network = TRAININGS[name]
+    found = passes(trace, network.input_layer)
+    findings = Findings()
+    if not found:
+        return Verdict("wrong", None, f"its forward passes call no {network.input_layer} on an "
+                                      "image: the checker follows a Train*.m through the "
+                                      "assignment's layer functions")
+    if not structure(name, found[0], findings):
+        return Verdict("wrong", None, "; ".join(findings.faults))
+    groups = iterations(found)
+    if results is not None and len(results) == len(network.results):
+        groups.append(([numeric(r) for r in results], []))
+    if len(groups) < 2:
+        return Verdict("wrong", None, "its weights never change: no step was taken")
+    if any(not np.all(np.isfinite(v)) for v in groups[0][0] if v is not None):
+        return Verdict("wrong", None, "its starting weights are not finite")
+    rates = judge_steps(name, groups, data, labels, findings)
+    if only_first_batch(found, data) and not findings.faults:
+        findings.faults.append(FIRST_ONLY)
+    error = max(findings.errors) if findings.errors else None
+    notes = [n for n in (describe_rates(rates), describe_start(name, groups[0][0])) if n]
+    if findings.faults:
+        return Verdict("wrong", error, "; ".join(findings.faults + findings.notes))
+    return Verdict("correct", error, "; ".join(notes + findings.notes))
 
 
-def get_mini_batch_judge(cases, results, rng):
-    """Every image once, in batches of batch_size (the last one shorter), each label one-hot
-    and in its image's column."""
-    (im_train, label_train, batch_size), (batches_x, batches_y) = cases[0], results[0]
-    judgement = Judgement()
-    n = im_train.shape[1]
-    n_cells = math.ceil(n / batch_size)
-    sizes = [int(batch_size)] * (n_cells - 1) + [n - int(batch_size) * (n_cells - 1)]
-    for what, cells, rows in (("mini_batch_x", batches_x, 196), ("mini_batch_y", batches_y, 10)):
-        cells = np.asarray(cells, dtype=object)
-        if cells.dtype != object or cells.size != n_cells or any(
-                numeric(c) is None for c in cells.ravel()):
-            judgement.fault(f"{what} is not a cell array of {n_cells} batches "
-                            f"(ceil({n}/{int(batch_size)}))")
-            return judgement.verdict()
-        if cells.shape != (n_cells, 1):  # Train*.m count the batches with size(mini_batch_x, 1)
-            judgement.fault(f"{what} is a {shape_text(cells.shape)} cell array; Train*.m read "
-                            f"size({what}, 1): expected {n_cells}x1")
-            return judgement.verdict()
-        shapes = [matlab_shape(c) for c in cells.ravel()]
-        if shapes != [(rows, s) for s in sizes]:
-            judgement.fault(f"{what}'s batches are {', '.join('x'.join(map(str, s)) for s in shapes)}"
-                            f"; expected {', '.join(f'{rows}x{s}' for s in sizes)}")
-            return judgement.verdict()
-    images = np.hstack([numeric(c) for c in np.asarray(batches_x, dtype=object).ravel()])
-    labels = np.hstack([numeric(c) for c in np.asarray(batches_y, dtype=object).ravel()])
-    found = [np.flatnonzero((im_train == images[:, [j]]).all(axis=0)) for j in range(n)]
-    if sorted(int(f[0]) for f in found if f.size) != list(range(n)):
-        judgement.fault("the batches do not hold every image exactly once")
-        return judgement.verdict()
-    if not (np.isin(labels, (0, 1)).all() and (labels.sum(axis=0) == 1).all()):
-        judgement.fault("the labels are not one-hot columns (one 1 each, zeros elsewhere)")
-        return judgement.verdict()
-    digits = label_train[0, [int(f[0]) for f in found]]
-    if not (labels.argmax(axis=0) == digits).all():
-        judgement.fault("the labels are not aligned with their images (shuffled apart?)")
-    elif (np.array([int(f[0]) for f in found]) == np.arange(n)).all():
-        judgement.note("the images are not shuffled")
-    return judgement.verdict()
-
+def only_first_batch(found, data):
+    """Whether every forward pass is on the first mini-batch, over more iterations than
+    one (a K x 1 cell array counted with size(c, 2), for one)."""
+    where = locate([p.image() for p in found], data)
+    return len(found) > BATCH_SIZE and all(w is not None and w[0] == 0 for w in where)

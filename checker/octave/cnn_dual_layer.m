@@ -1,0 +1,60 @@
+% cnn_dual_layer (cnn-dual's checker): what a layer function called by a Train*.m under check
+% runs (the run's FC.m, Conv.m, ... call it): the student's own (cnn_dual_student_NAME) or,
+% where the student's is wrong or missing, the checker's (cnn_dual_checker_NAME, on the
+% arguments in the assignment's layout, its results in the student's layout). Each call is
+% recorded; the run stops (error cnn_dual:stop) after the input layer's settings.stop_after-th
+% call: a Train*.m is judged by its first steps, not its 10,000 iterations.
+function varargout = cnn_dual_layer(name, nout, varargin)
+    global CNN_DUAL_TRACE CNN_DUAL_SETTINGS
+    nout = max(nout, 1);
+    out = cell(1, nout);
+    if strcmp(CNN_DUAL_SETTINGS.modes.(name), 'checker')
+        theirs = {};
+        if exist(['cnn_dual_student_' name], 'file')
+            theirs = cell(1, nout);
+            try
+                [theirs{:}] = feval(['cnn_dual_student_' name], varargin{:});
+            catch
+                theirs = {};
+            end
+        end
+        args = cnn_dual_assignment_args(name, varargin);
+        [out{:}] = feval(['cnn_dual_checker_' name], args{:});
+        out = cnn_dual_like(name, out, theirs, varargin);
+    else
+        [out{:}] = feval(['cnn_dual_student_' name], varargin{:});
+    end
+    CNN_DUAL_TRACE{end + 1} = {name, varargin, out};
+    varargout = out;
+    if strcmp(name, CNN_DUAL_SETTINGS.input_layer) && numel(varargin{1}) == 196
+        CNN_DUAL_SETTINGS.calls = CNN_DUAL_SETTINGS.calls + 1;
+        if CNN_DUAL_SETTINGS.calls >= CNN_DUAL_SETTINGS.stop_after
+            error('cnn_dual:stop', 'cnn-dual: enough steps recorded');
+        end
+    end
+end
+
+% The arguments as the checker's own layer functions take them (the assignment's layout):
+% vectors as its rows or columns, a dLdy in its output's shape.
+function args = cnn_dual_assignment_args(name, args)
+    switch name
+        case {'FC'}
+            args{1} = args{1}(:); args{3} = args{3}(:);
+        case {'FC_backward'}
+            args{1} = reshape(args{1}, 1, []); args{2} = args{2}(:); args{4} = args{4}(:);
+            args{5} = args{5}(:);
+        case {'Conv'}
+            args{1} = reshape(args{1}, 14, 14, []); args{3} = args{3}(:);
+            args{2} = reshape(args{2}, 3, 3, 1, []);
+        case {'Conv_backward'}
+            args{2} = reshape(args{2}, 14, 14, []); args{4} = args{4}(:);
+            args{3} = reshape(args{3}, 3, 3, 1, []);
+            args{1} = reshape(args{1}, size(args{5}));
+        case {'ReLu_backward', 'Pool2x2_backward'}
+            args{1} = reshape(args{1}, size(args{3}));
+        case {'Flattening_backward'}
+            args{1} = reshape(args{1}, 1, []);
+        case {'Loss_cross_entropy_softmax', 'Loss_euclidean'}
+            args{1} = args{1}(:); args{2} = args{2}(:);
+    end
+end

@@ -1,0 +1,14 @@
+% all (cnn-dual's checker): MATLAB's all accepts 'all' (over every element); this Octave's
+% does not. With 'all', the all of x(:); otherwise Octave's own.
+function y = all(x, varargin)
+    all_at = strcmp(varargin, 'all');
+    if any_of(all_at)
+        x = x(:);
+        varargin(all_at) = [];
+    end
+    y = builtin('all', x, varargin{:});
+end
+
+function yes = any_of(flags)
+    yes = ~isempty(flags) && builtin('any', flags);
+end
