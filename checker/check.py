@@ -237,7 +237,8 @@ class Session:
         """A Train*.m, followed through its own layer functions (the checker's where its
         are wrong or missing), with the cell arrays in the orientation that works."""
         network = training.TRAININGS[name]
-        replaced = {layer: "checker" for layer in network.layers if self.replaced(layer)}
+        replaced = {layer: ("checker" if self.verdict_of(layer) == "wrong" else "checker_only")
+                    for layer in network.layers if self.replaced(layer)}
         data, labels = training.tiny_data(rng)
         rows = self.present_rows()
         verdict = self.trace(name, data, labels, rows, replaced)
@@ -261,6 +262,10 @@ class Session:
         if "GetMiniBatch" not in self.present:
             return False
         return minibatch.ROW_CELLS in self.verdict("GetMiniBatch").note
+
+    def verdict_of(self, layer):
+        """The status of the student's ``layer`` (missing when there is none)."""
+        return self.verdict(layer).status if layer in self.present else "missing"
 
     def replaced(self, layer):
         """Whether a Train*.m is run with the checker's ``layer`` in place of the student's:

@@ -102,6 +102,7 @@ def unpack(archive, target):
 
 def check_submission(submission, options):
     """The report (as a dict) of one submission; any failure becomes a report saying so."""
+    names = options.get("functions") or list(FUNCTIONS)
     try:
         with tempfile.TemporaryDirectory(prefix="cnn-dual-class-") as work:
             folder = (unpack(submission.path, work) if submission.path.is_file()
@@ -109,15 +110,16 @@ def check_submission(submission, options):
             report = check_folder(folder, **options)
             contents = report.as_dict()
     except CnnDualError as exc:
-        contents = failed_report(submission, describe(exc))
+        contents = failed_report(submission, describe(exc), names)
     except Exception as exc:  # the checker's own fault: said, and the class goes on
-        contents = failed_report(submission, f"the checker failed on it ({describe(exc)})")
+        contents = failed_report(submission, f"the checker failed on it ({describe(exc)})",
+                                 names)
     contents["folder"] = str(submission.path)
     return contents
 
 
-def failed_report(submission, why):
-    verdicts = {name: Verdict("error", None, why).as_dict() for name in FUNCTIONS}
+def failed_report(submission, why, names=FUNCTIONS):
+    verdicts = {name: Verdict("error", None, why).as_dict() for name in names}
     return {"ok": False, "folder": str(submission.path), "functions": verdicts,
             "failed": why}
 
@@ -160,7 +162,7 @@ def check_class(folder, out, jobs=None, progress=True, **options):
             for process in list(getattr(pool, "_processes", {}).values()):
                 process.kill()
             raise
-    write_grades(out / "grades.csv", found, reports)
+    write_grades(out / "grades.csv", found, reports, options.get("functions") or list(FUNCTIONS))
     feedback = out / "feedback"
     feedback.mkdir(exist_ok=True)
     for submission in found:
@@ -177,14 +179,14 @@ def _read_cache(path, key):
     return contents["report"] if contents.get("key") == key else None
 
 
-def write_grades(path, found, reports):
-    """grades.csv: submission, each function's status, the count of each status."""
+def write_grades(path, found, reports, names):
+    """grades.csv: submission, each checked function's status, the count of each status."""
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(["submission", *FUNCTIONS, *STATUSES])
+    writer.writerow(["submission", *names, *STATUSES])
     for submission in found:
         functions = reports[submission.name]["functions"]
-        statuses = [functions.get(name, {"status": "missing"})["status"] for name in FUNCTIONS]
+        statuses = [functions[name]["status"] for name in names]
         writer.writerow([submission.name, *statuses, *(statuses.count(s) for s in STATUSES)])
     with atomic_write(path, "w") as file:
         file.write(text.getvalue())

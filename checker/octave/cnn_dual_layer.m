@@ -1,16 +1,18 @@
 % cnn_dual_layer (cnn-dual's checker): what a layer function called by a Train*.m under check
 % runs (the run's FC.m, Conv.m, ... call it): the student's own (cnn_dual_student_NAME) or,
-% where the student's is wrong or missing, the checker's (cnn_dual_checker_NAME, on the
-% arguments in the assignment's layout, its results in the student's layout). Each call is
+% where the student's is wrong, the checker's (cnn_dual_checker_NAME, on the arguments in the
+% assignment's layout, its results in the layout of the student's, which is run for its shapes);
+% where the student's fails or is missing, the checker's as it is ('checker_only'). Each call is
 % recorded; the run stops (error cnn_dual:stop) after the input layer's settings.stop_after-th
 % call: a Train*.m is judged by its first steps, not its 10,000 iterations.
 function varargout = cnn_dual_layer(name, nout, varargin)
     global CNN_DUAL_TRACE CNN_DUAL_SETTINGS
     nout = max(nout, 1);
     out = cell(1, nout);
-    if strcmp(CNN_DUAL_SETTINGS.modes.(name), 'checker')
+    mode = CNN_DUAL_SETTINGS.modes.(name);
+    if strncmp(mode, 'checker', 7)
         theirs = {};
-        if exist(['cnn_dual_student_' name], 'file')
+        if strcmp(mode, 'checker') && exist(['cnn_dual_student_' name], 'file')
             theirs = cell(1, nout);
             try
                 [theirs{:}] = feval(['cnn_dual_student_' name], varargin{:});
