@@ -39,13 +39,15 @@ def relu_column(args):
 class Check:
     """How one assignment function is checked: called with ``nargout`` results on each
     argument list of ``cases(rng)`` (and, where the first fails, on ``alternative(args)``:
-    dLdy in the other orientation); ``judge(cases, results, rng)`` gives the Verdict."""
+    dLdy in the other orientation); ``judge(cases, results, rng)`` gives the Verdict;
+    ``partial``: the judge takes a case that raised (its message in place of its results)."""
 
     nargout: int
     cases: Callable
     judge: Callable
     alternative: Callable | None = None
     orientation: str = ""
+    partial: bool = False
 
 
 FUNCTIONS = {  # the assignment's functions, in the order they are checked and reported
@@ -66,7 +68,8 @@ FUNCTIONS = {  # the assignment's functions, in the order they are checked and r
     "Loss_cross_entropy_softmax": Check(2, layers.loss_cases,
                                         layers.loss_cross_entropy_softmax_judge),
     "Loss_euclidean": Check(2, layers.loss_cases, layers.loss_euclidean_judge),
-    "GetMiniBatch": Check(2, minibatch.get_mini_batch_cases, minibatch.get_mini_batch_judge),
+    "GetMiniBatch": Check(2, minibatch.get_mini_batch_cases, minibatch.get_mini_batch_judge,
+                          partial=True),
     **{name: None for name in training.TRAININGS},
 }
 TRAINERS = tuple(training.TRAININGS)
@@ -220,14 +223,16 @@ class Session:
         if run.failure:
             return Verdict("error", None, run.failure)
         results, more = run.results[:len(cases)], iter(run.results[len(cases):])
-        primary = (judge(check, cases, results, rng) if None not in results
+        if check.partial and any(r is not None for r in results):
+            results = [r if r is not None else m for r, m in zip(results, run.messages)]
+        primary = (check.judge(cases, results, rng) if None not in results
                    else failed(run.messages[:len(cases)]))
         if primary.status in ("correct", "layout") or not extra:
             return primary
         mixed = [next(more) if a is not None else r for r, a in zip(results, alternatives)]
         if None in mixed:
             return primary
-        other = judge(check, cases, mixed, rng)
+        other = check.judge(cases, mixed, rng)
         if other.status not in ("correct", "layout"):
             return primary
         return Verdict("layout", other.max_rel_error,
@@ -322,10 +327,6 @@ class Session:
                       note)
         note = re.sub(r"\S*/cnn_dual_checker_(\w+)\.m", r"the checker's own \1.m", note)
         return re.sub(re.escape(str(self.root)) + r"/[^/\s]+/", "", note)
-
-
-def judge(check, cases, results, rng):
-    return check.judge(cases, results, rng)
 
 
 def failed(messages):
