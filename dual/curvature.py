@@ -14,6 +14,8 @@ Parameters and directions are tuples (w_conv (3,3,1,3), b_conv (3,1), w_fc (10,1
 b_fc (10,1)); x is 14x14x1xB (or 196xB), y 10xB, the loss summed over the batch, as
 ``forward_backward``. The perceptrons (``model="slp_linear"``, ``"slp"``, ``"mlp"``) have
 the same two functions, with their parameters (w, b) or (w1, b1, w2, b2) and x 196xB.
+Every argument is checked once per call (``shared.validate``): a wrong one is a ValueError or
+TypeError naming it, shapes and all; lists are accepted.
 """
 
 import numpy as np
@@ -28,15 +30,20 @@ from dual.train_cnn import GRADIENTS, check_mode
 from reference.train_cnn import as_images, forward_pass
 from shared.errata import TRUE_DERIVATIVES, check_errata
 from shared.matlab import reshape_f
+from shared import validate
 
 PARAMETERS = ("w_conv", "b_conv", "w_fc", "b_fc")
 MODELS = {  # model -> its gradient functions by mode (chain, forward): what HVPs run on
     "cnn": GRADIENTS, "slp_linear": dual.train_slp_linear.GRADIENTS,
     "slp": dual.train_slp.GRADIENTS, "mlp": dual.train_mlp.GRADIENTS,
 }
+CHECKS = {"cnn": validate.CNN, "slp_linear": validate.SLP, "slp": validate.SLP,
+          "mlp": validate.MLP}
+"""model -> what its functions take (``shared.validate.Model``)."""
 
 
 def check_model(model):
+    """Return ``model`` if it is one of MODELS, else raise a ValueError naming them."""
     if model not in MODELS:
         raise ValueError(f"model must be one of {', '.join(map(repr, MODELS))}, got {model!r}")
     return model
@@ -57,12 +64,23 @@ def _carrying(params, directions, tag):
     return carried
 
 
-def _gradient_and_partials(x, y, params, directions, mode, errata, model):
-    """(loss, gradient, its partials along ``directions``: one tuple of arrays per direction)."""
+def _checked(x, y, params, model, mode="chain", errata="fix"):
+    """The arguments every function here takes, checked once: -> (x, y, params), x and y as
+    ``shared.validate.batch`` gives them, params a tuple of real arrays in MATLAB's shapes."""
     check_errata(errata, TRUE_DERIVATIVES)
+    check_mode(mode)
+    checks = CHECKS[check_model(model)]
+    params = checks.parameter_list("params", params, extra=False)
+    x, y = validate.batch(x, y, checks.layout)
+    return x, y, params
+
+
+def _gradient_and_partials(x, y, params, directions, mode, errata, model):
+    """(loss, gradient, its partials along ``directions``: one tuple of arrays per direction),
+    the arguments checked already (``_checked``)."""
     tag = new_tag()
     carried = _carrying(params, directions, tag)
-    gradient_function = MODELS[check_model(model)][check_mode(mode)]
+    gradient_function = MODELS[model][mode].unchecked
     loss, *gradient = gradient_function(x, y, *carried, errata=errata)
     # (a gradient that does not carry the tag does not depend on the parameters: zero curvature)
     partials = [partials_at(g, tag, len(directions)) for g in gradient]
@@ -74,9 +92,10 @@ def _gradient_and_partials(x, y, params, directions, mode, errata, model):
 def hessian_vector_product(x, y, params, v, mode="chain", errata="fix", model="cnn"):
     """(loss, gradient, H v): the loss of (x, y) under ``params``, its gradient and the Hessian
     times ``v`` (a tuple shaped like params), each a tuple (w_conv, b_conv, w_fc, b_fc), or the
-    perceptron ``model``'s parameters."""
-    loss, gradient, partials = _gradient_and_partials(x, y, params, [tuple(v)], mode, errata,
-                                                      model)
+    perceptron ``model``'s parameters. A direction may be None (zero)."""
+    x, y, params = _checked(x, y, params, model, mode, errata)
+    v = validate.directions("v", v, params, CHECKS[model].names)
+    loss, gradient, partials = _gradient_and_partials(x, y, params, [v], mode, errata, model)
     return loss, gradient, tuple(t[..., 0] for t in partials)
 
 
@@ -85,7 +104,9 @@ def hessian(x, y, params, block=(0, 1), mode="chain", errata="fix", chunk=64, mo
     (0: w_conv, 1: b_conv, 2: w_fc, 3: b_fc; a perceptron's in its order), each flattened
     column-major, concatenated in that order: n x n. Column j is H times unit vector j;
     ``chunk`` columns are carried at once."""
-    block = tuple(block)
+    x, y, params = _checked(x, y, params, model, mode, errata)
+    block = validate.indices("block", block, CHECKS[model].names)
+    chunk = validate.whole_number("chunk", chunk, 1)
     sizes = [int(np.size(params[i])) for i in block]
     offsets = np.cumsum([0] + sizes)
     n = int(offsets[-1])
@@ -111,7 +132,8 @@ def gauss_newton(x, y, params, block=(0, 1)):
     entry of the block seeded; H_L = diag(p) - p p', the Hessian of the softmax cross-entropy in
     the scores, image by image. Equal to the Hessian where the scores are linear in the block
     (the conv block: ReLU and max pooling are piecewise linear, ReLU'' = 0)."""
-    block = tuple(block)
+    x, y, params = _checked(x, y, params, "cnn")
+    block = validate.indices("block", block, CHECKS["cnn"].names)
     sizes = [int(np.size(params[i])) for i in block]
     n, tag = sum(sizes), new_tag()
     seeds, offset, seeded = np.eye(n), 0, list(params)
@@ -120,7 +142,7 @@ def gauss_newton(x, y, params, block=(0, 1)):
         seeded[i] = DualArray(np.asarray(params[i], dtype=float),
                               reshape_f(seeds[offset:offset + size], shape + (n,)), tag)
         offset += size
-    scores = forward_pass(as_images(np.asarray(x, dtype=float)), *seeded)[-1]
+    scores = forward_pass(as_images(x), *seeded)[-1]
     jacobian = dual_part(scores, seeded[block[0]])  # (10, B, n)
     p = softmax(scores.real if tag_of(scores) == tag else scores, axis=0)
     curvature = np.einsum("ib,ij->ijb", p, np.eye(len(p))) - np.einsum("ib,jb->ijb", p, p)

@@ -50,6 +50,7 @@ import scipy.special
 from dual.partials import (kfirst, klast, matrix_at_partials, partial_major, partials_at_matrix,
                            zeros)
 from shared.matlab import max_with_index, min_with_index
+from shared.validate import real_array
 
 __all__ = ["DualArray", "innermost", "tag_of"]
 
@@ -65,10 +66,10 @@ class DualArray(NDArrayOperatorsMixin):
 
     def __init__(self, real, dual, tag=0):
         nested = type(real) is DualArray or type(dual) is DualArray
-        if type(real) is not DualArray:
-            real = np.asarray(real, dtype=np.float64)
+        if type(real) is not DualArray:  # (a complex value or dual part: a TypeError)
+            real = real_array("DualArray: real (the value)", real)
         if type(dual) is not DualArray:
-            dual = np.asarray(dual, dtype=np.float64)
+            dual = real_array("DualArray: dual (the dual part)", dual)
         if dual.shape[:-1] != real.shape or dual.ndim != real.ndim + 1:
             raise ValueError(f"DualArray: dual must have shape real.shape + (K,) = "
                              f"{real.shape} + (K,), got dual of shape {dual.shape}")

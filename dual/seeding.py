@@ -36,6 +36,7 @@ from dual.dual_array import DualArray, innermost, tag_of
 from dual.partials import memory_order
 from shared.matlab import reshape_f
 from shared.patches import image_gradient, upper_triangle
+from shared.validate import real_array
 
 
 _TAGS = itertools.count(1)  # tag 0: DualArrays made by hand, not by a seeding
@@ -69,7 +70,9 @@ def derivative(f, x):
     """f'(x) for a scalar function f at x (a number, or an array: then elementwise, f applied
     to all of x at once), by one seed. Nestable: x may itself be a dual number (of an older
     seeding), and f may take derivatives of its own:
-    ``derivative(lambda a: a * derivative(lambda b: a + b, 1.0), 1.0)`` is 1."""
+    ``derivative(lambda a: a * derivative(lambda b: a + b, 1.0), 1.0)`` is 1. A complex x is
+    a TypeError (a dual number's value is real)."""
+    x = real_array("x", x)
     seeded = DualArray(x, np.ones(np.shape(x) + (1,)), new_tag())
     return dual_part(f(seeded), seeded)[..., 0]
 

@@ -21,10 +21,12 @@ from reference.train_cnn import as_images, conv_weight_step, forward_pass
 from reference.train_cnn import train_cnn as reference_train_cnn
 from shared.errata import TRUE_DERIVATIVES, check_errata
 from shared.matlab import as_column, reshape_f
+from shared.validate import CNN, boundary
 
 MODES = ("chain", "forward")
 
 
+@boundary(CNN, TRUE_DERIVATIVES)
 def forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="fix"):
     """The body of TrainCNN's jImage loop, for one image or a whole batch at once.
 
@@ -50,6 +52,7 @@ def forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="fix"):
     return l, dLdw_conv, dLdb_conv, dLdw, dLdb
 
 
+@boundary(CNN, TRUE_DERIVATIVES)
 def forward_mode(x, y, w_conv, b_conv, w_fc, b_fc, *extra, errata="fix", forward=None,
                  chunk=128):
     """forward_backward's results from the forward pass alone: every parameter seeded, ``chunk``
@@ -57,10 +60,12 @@ def forward_mode(x, y, w_conv, b_conv, w_fc, b_fc, *extra, errata="fix", forward
     ``forward(x, *params) -> scores``: the network (default: TrainCNN's forward pass)."""
     b_conv, b_fc = as_column(b_conv, w_conv.shape[3], "b_conv"), as_column(b_fc, len(w_fc), "b_fc")
     params = (w_conv, b_conv, w_fc, b_fc, *extra)
-    loss, grads = forward_mode_gradient(x, y, params, range(len(params)), errata, forward, chunk)
+    loss, grads = forward_mode_gradient.unchecked(x, y, params, range(len(params)), errata,
+                                                  forward, chunk)
     return (loss, *(grads[i] for i in range(len(params))))
 
 
+@boundary(CNN, TRUE_DERIVATIVES)
 def forward_mode_gradient(x, y, params, wrt, errata="fix", forward=None, chunk=128):
     """Forward mode: the loss of (x, y) under params = (w_conv, b_conv, w_fc, b_fc[, extra...])
     and its gradient w.r.t. params[i] for i in ``wrt``, from the forward pass alone.

@@ -15,8 +15,10 @@ from reference.train_mlp import forward_pass
 from reference.train_mlp import train_mlp as reference_train_mlp
 from reference.train_slp_linear import fc_weight_step
 from shared.errata import TRUE_DERIVATIVES, check_errata
+from shared.validate import MLP, boundary
 
 
+@boundary(MLP, TRUE_DERIVATIVES)
 def mlp_forward_backward(x, y, w1, b1, w2, b2, errata="fix"):
     """The body of TrainMLP's jImage loop, for one image or a whole batch at once.
 
@@ -38,6 +40,7 @@ def mlp_forward_backward(x, y, w1, b1, w2, b2, errata="fix"):
     return l, dLdw1, dLdb1, dLdw2, dLdb2
 
 
+@boundary(MLP, TRUE_DERIVATIVES)
 def forward_mode(x, y, w1, b1, w2, b2, errata="fix", chunk=128):
     """mlp_forward_backward's results from the forward pass alone: every parameter seeded,
     ``chunk`` partials at a time; the dual part of the loss is the gradient."""

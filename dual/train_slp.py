@@ -14,8 +14,10 @@ from reference.loss_cross_entropy_softmax import cross_entropy_softmax
 from reference.train_slp import train_slp as reference_train_slp
 from reference.train_slp_linear import fc_weight_step
 from shared.errata import TRUE_DERIVATIVES, check_errata
+from shared.validate import SLP, boundary
 
 
+@boundary(SLP, TRUE_DERIVATIVES)
 def slp_forward_backward(x, y, w, b, errata="fix"):
     """The body of TrainSLP's jImage loop, for one image or a whole batch at once.
 
@@ -31,6 +33,7 @@ def slp_forward_backward(x, y, w, b, errata="fix"):
     return l, dLdw, dLdb
 
 
+@boundary(SLP, TRUE_DERIVATIVES)
 def forward_mode(x, y, w, b, errata="fix", chunk=128):
     """slp_forward_backward's results from the forward pass alone: w and b seeded, ``chunk``
     partials at a time; the dual part of the loss is the gradient."""

@@ -4,6 +4,9 @@ import math
 
 import numpy as np
 
+from shared import validate
+from shared.data import N_CLASSES
+
 
 def get_mini_batch(im_train, label_train, batch_size, rng=None):
     """im_train (196,N), label_train (1,N) with values 0..9, batch_size -> (mini_batch_x,
@@ -14,16 +17,17 @@ def get_mini_batch(im_train, label_train, batch_size, rng=None):
     Quirk kept: the original tests for the last batch with ``idx + 30 > nTrain``, a literal 30,
     not batch_size; from there a batch runs to the end of the data (for batch_size 30 this is
     the ordinary last batch; for other sizes the tail batches differ and may overlap).
+    The arguments are checked first (``shared.validate``; lists accepted).
     """
-    n_train = im_train.shape[1]
-    if int(batch_size) != batch_size or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-    batch_size = int(batch_size)
+    im_train, n_train = validate.images("im_train", im_train, "columns")
+    if n_train == 0:
+        raise validate.invalid("im_train", "at least one image", "196x0", verb="hold")
+    batch_size = validate.whole_number("batch_size", batch_size, 1)
     rng = np.random.default_rng(rng)
-    labels = np.asarray(label_train).reshape(-1)
-    if labels.size != n_train or not np.all(np.isin(labels, np.arange(10))):
-        raise ValueError(f"label_train must hold {n_train} labels in 0..9")
-    labels = labels.astype(int)
+    labels = validate.class_labels("label_train", label_train, N_CLASSES)
+    if labels.size != n_train:
+        raise validate.invalid("label_train", f"{n_train} labels (one per image of im_train)",
+                               f"{labels.size}", verb="hold")
     one_hot = np.eye(10)[:, labels]  # MATLAB: eye(10)(:, label_train + 1)
     order = rng.permutation(n_train)
     images, one_hot = im_train[:, order], one_hot[:, order]

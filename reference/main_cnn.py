@@ -7,7 +7,7 @@ import numpy as np
 
 from reference.soft_max import soft_max
 from reference.train_cnn import as_images, forward_pass
-from shared.matlab import as_column
+from shared.validate import cnn_parameters, images, whole_number
 
 
 def predict(im_test, w_conv, b_conv, w_fc, b_fc, chunk=1000):
@@ -16,7 +16,9 @@ def predict(im_test, w_conv, b_conv, w_fc, b_fc, chunk=1000):
     main_cnn's test loop: the forward pass of TrainCNN, SoftMax, and the first maximum
     (``[~, l] = max(y)``; numpy's argmax also takes the first), ``chunk`` images at a time.
     """
-    b_conv, b_fc = as_column(b_conv, w_conv.shape[3], "b_conv"), as_column(b_fc, len(w_fc), "b_fc")
+    im_test, _ = images("im_test", im_test, "columns")
+    w_conv, b_conv, w_fc, b_fc = cnn_parameters(w_conv, b_conv, w_fc, b_fc)
+    chunk = whole_number("chunk", chunk, 1)
     labels = []
     for start in range(0, im_test.shape[1], chunk):
         x = as_images(im_test[:, start:start + chunk])

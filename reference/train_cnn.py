@@ -16,6 +16,7 @@ from reference.relu_backward import relu_backward
 from shared.errata import check_errata
 from shared.matlab import as_column, reshape_f
 from shared.training import mini_batch_descent, normrnd
+from shared.validate import CNN, boundary, cnn_parameters, mini_batches
 
 
 def initial_weights(rng=None, n_filters=3):
@@ -46,12 +47,14 @@ def forward_pass(x, w_conv, b_conv, w_fc, b_fc):
     return pred1, pred2, pred3, pred4, pred5
 
 
+@boundary(CNN)
 def forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="keep"):
     """The body of TrainCNN's jImage loop, for one image or a whole batch at once.
 
     x (14,14,1) one image or (14,14,1,B) a batch (14x14 or 196xB columns accepted), y (10,1) or
     (10,B) one-hot -> (l, dLdw_conv (3,3,1,3), dLdb_conv (3,1), dLdw (10,147), dLdb (10,1)):
-    what TrainCNN adds to its accumulators, summed over the batch.
+    what TrainCNN adds to its accumulators, summed over the batch. The arguments are checked
+    once per call (``shared.validate.CNN``; lists accepted, w_conv 3x3x3 too).
     """
     check_errata(errata)
     x = as_images(x)
@@ -99,16 +102,17 @@ def train_cnn(mini_batch_x, mini_batch_y, *, w_conv=None, b_conv=None, w_fc=None
     take the same arguments); ``extra``: parameters beyond the original's four (an extension's
     conv layer), passed after b_fc and stepped alike; when given, they are returned last.
     The loop is the one all Train*.m share (``shared.training.mini_batch_descent``).
+    The arguments are checked once (``shared.validate``: batches, parameters, settings), and a
+    wrong one is a ValueError or TypeError naming it; lists are accepted, w_conv 3x3x3 too.
     Raises TrainingDiverged (shared.errors) when the loss becomes non-finite or explodes.
     """
     start = initial_weights(rng)  # (drawn even when given: the same rng stream either way)
-    w_conv = start[0] if w_conv is None else np.array(w_conv, dtype=float)
-    b_conv = start[1] if b_conv is None else np.array(b_conv, dtype=float).reshape(-1, 1)
-    w_fc = start[2] if w_fc is None else np.array(w_fc, dtype=float)
-    b_fc = start[3] if b_fc is None else np.array(b_fc, dtype=float).reshape(-1, 1)
+    given = (w_conv, b_conv, w_fc, b_fc)
+    w_conv, b_conv, w_fc, b_fc = (np.array(p) for p in cnn_parameters(
+        *(drawn if p is None else p for drawn, p in zip(start, given))))
     extra = [np.array(p, dtype=float) for p in extra]
-    images = [as_images(np.asarray(x, dtype=float)) for x in mini_batch_x]
-    labels = [np.asarray(y, dtype=float) for y in mini_batch_y]
+    images, labels = mini_batches(mini_batch_x, mini_batch_y, "cnn")
+    images = [as_images(x) for x in images]
     (w_conv, b_conv, w_fc, b_fc, *extra), loss = mini_batch_descent(
         images, labels, (w_conv, b_conv, w_fc, b_fc, *extra), forward_backward,
         iterations=iterations, lr=lr, decay=decay, errata=errata, progress=progress,

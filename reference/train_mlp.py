@@ -11,6 +11,7 @@ from reference.relu_backward import relu_backward
 from reference.train_slp_linear import fc_weight_step, perceptron_descent
 from shared.errata import check_errata
 from shared.training import normrnd, starting_weights
+from shared.validate import MLP, boundary
 
 
 def initial_weights(rng=None, hidden=30):
@@ -31,6 +32,7 @@ def forward_pass(x, w1, b1, w2, b2):
     return a1, f1, a2
 
 
+@boundary(MLP)
 def mlp_forward_backward(x, y, w1, b1, w2, b2, errata="keep"):
     """The body of TrainMLP's jImage loop, for one image or a whole batch at once.
 

@@ -6,8 +6,10 @@ from reference.loss_cross_entropy_softmax import loss_cross_entropy_softmax
 from reference.train_slp_linear import fc_weight_step, initial_weights, perceptron_descent
 from shared.errata import check_errata
 from shared.training import starting_weights
+from shared.validate import SLP, boundary
 
 
+@boundary(SLP)
 def slp_forward_backward(x, y, w, b, errata="keep"):
     """The body of TrainSLP's jImage loop, for one image or a whole batch at once.
 

@@ -8,6 +8,7 @@ from reference.loss_euclidean import loss_euclidean
 from shared.errata import check_errata
 from shared.matlab import reshape_f
 from shared.training import mini_batch_descent, normrnd, starting_weights
+from shared.validate import SLP, boundary, mini_batches
 
 
 def initial_weights(rng=None):
@@ -16,6 +17,7 @@ def initial_weights(rng=None):
     return {"w": normrnd(np.random.default_rng(rng), (10, 196)), "b": np.zeros((10, 1))}
 
 
+@boundary(SLP)
 def slp_linear_forward_backward(x, y, w, b, errata="keep"):
     """The body of TrainSLP_linear's jImage loop, for one image or a whole batch at once.
 
@@ -69,7 +71,9 @@ def perceptron_descent(name, mini_batch_x, mini_batch_y, start, forward_backward
                        lr, decay, errata, progress):
     """The loop of TrainSLP_linear, TrainSLP and TrainMLP (``name``): mini_batch_descent from
     ``start`` (name -> parameter, in forward_backward's order), watched for divergence as
-    train_slp_linear says. Returns (the trained parameters, in order; loss)."""
+    train_slp_linear says. Returns (the trained parameters, in order; loss). The batches are
+    checked once (``shared.validate.mini_batches``), the settings by mini_batch_descent."""
+    mini_batch_x, mini_batch_y = mini_batches(mini_batch_x, mini_batch_y, "columns")
     return mini_batch_descent(mini_batch_x, mini_batch_y, start.values(), forward_backward,
                               iterations=iterations, lr=lr, decay=decay, errata=errata,
                               progress=progress, name=name, watch_growth=errata != "keep")

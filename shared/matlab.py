@@ -17,6 +17,7 @@ These are the shapes MATLAB itself would use for a stack of images, columns or r
 import numpy as np
 
 from shared.data import format_shape
+from shared.validate import invalid, parameter
 
 
 def reshape_f(a, shape):
@@ -94,8 +95,8 @@ def with_batch_axis(a, image_shape, name):
         return np.reshape(a, image_shape + (1,)), True
     if len(shape) == len(image_shape) + 1 and shape[:-1] == image_shape:
         return a, False
-    expected, got = format_shape(image_shape), format_shape(shape)
-    raise ValueError(f"{name} must be {expected} (one image) or {expected}xB (a batch), got {got}")
+    expected = format_shape(image_shape)
+    raise invalid(name, f"{expected} (one image) or {expected}xB (a batch)", format_shape(shape))
 
 
 def drop_batch_axis(a, single):
@@ -135,7 +136,4 @@ def _first_extremum(a, m):
 def as_column(b, n, name):
     """b as the n x 1 column MATLAB holds (n values, as n x 1, 1 x n or flat), or a ValueError
     naming ``name``: a flat vector would broadcast along the batch axis instead."""
-    if np.ndim(b) > 2 or np.size(b) != n or (np.ndim(b) == 2 and 1 not in np.shape(b)):
-        raise ValueError(f"{name} must be {n}x1 (one value per row of its weights), "
-                         f"got {format_shape(np.shape(b))}")
-    return np.reshape(b, (n, 1))
+    return parameter(name, b, (n, 1), "one value per row of its weights")

@@ -12,6 +12,7 @@ import numpy as np
 
 from shared.data import format_shape
 from shared.matlab import im2col_sliding, pad_zeros, reshape_f
+from shared.validate import invalid
 
 
 def sliding_patches(x, f):
@@ -70,13 +71,11 @@ def check_filters(w, name):
     """w (f,f,1,c2), f odd (3x3x1x3 in the network) -> (f, c2), or ValueError naming ``name``."""
     shape = tuple(np.shape(w))
     if len(shape) != 4 or shape[0] != shape[1] or shape[0] % 2 == 0 or shape[2] != 1:
-        raise ValueError(f"{name} must be f x f x 1 x c2 with f odd (e.g. 3x3x1x3), "
-                         f"got {format_shape(shape)}")
+        raise invalid(name, "f x f x 1 x c2 with f odd (e.g. 3x3x1x3)", format_shape(shape))
     return shape[0], shape[3]
 
 
 def check_per_filter(v, c2, name):
     """v: one value per filter, c2 x 1 (or c2 values), or ValueError naming ``name``."""
     if np.size(v) != c2 or np.ndim(v) > 2:
-        raise ValueError(f"{name} must be {c2}x1 (one value per filter), "
-                         f"got {format_shape(np.shape(v))}")
+        raise invalid(name, f"{c2}x1 (one value per filter)", format_shape(np.shape(v)))

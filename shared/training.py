@@ -20,6 +20,7 @@ from tqdm import tqdm  # the plain bar, also in a notebook (no widget warnings)
 
 from shared.errors import DivergenceWatch
 from shared.matlab import reshape_f
+from shared.validate import parameter, schedule, unchecked
 
 
 def normrnd(rng, shape):
@@ -30,11 +31,12 @@ def normrnd(rng, shape):
 
 def starting_weights(drawn, **given):
     """The starting parameters: ``drawn`` (name -> the Train*.m's own draw) with each
-    parameter given (not None) in its place, as float64 in the drawn one's shape."""
+    parameter given (not None) in its place, as float64 in the drawn one's shape (a copy; a
+    shape that differs only by axes of length 1 accepted, ``shared.validate.parameter``)."""
     start = dict(drawn)
     for name, value in given.items():
         if value is not None:
-            start[name] = np.array(value, dtype=float).reshape(drawn[name].shape)
+            start[name] = np.array(parameter(name, value, drawn[name].shape))
     return start
 
 
@@ -53,12 +55,12 @@ def mini_batch_descent(images, labels, params, forward_backward, *, iterations=1
     does when it becomes NaN or inf; ``shared.errors.DivergenceWatch``).
     Returns (params, loss): the trained parameters (a list, in order) and loss (iterations,),
     each iteration's summed loss. Raises TrainingDiverged (shared.errors) when the loss
-    becomes non-finite or explodes.
+    becomes non-finite or explodes. The settings are checked here (``shared.validate.schedule``),
+    the batches and parameters by the Train*.m's function; the loop calls
+    ``forward_backward``'s unchecked body (``shared.validate.boundary``): no check per iteration.
     """
-    if iterations < 0:
-        raise ValueError(f"iterations must be >= 0, got {iterations}")
-    if not lr > 0:
-        raise ValueError(f"lr must be > 0, got {lr}")
+    iterations, lr, decay = schedule(iterations, lr, decay)
+    forward_backward = unchecked(forward_backward)
     n_batches = len(images)
     gamma, lambda_ = lr, decay
     params = list(params)

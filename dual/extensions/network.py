@@ -18,6 +18,7 @@ from reference.get_mini_batch import get_mini_batch  # noqa: F401 (main_cnn's, f
 from reference.extensions import network as reference_network
 from shared.errata import TRUE_DERIVATIVES, check_errata
 from shared.matlab import reshape_f
+from shared.validate import CNN, boundary
 
 
 def activation_backward(activation, dldy, x, y):
@@ -41,13 +42,15 @@ def network_layers(activation="relu", conv="linear"):
 
 def gradient_function(layers, mode="chain"):
     """The gradient function of this network for ``mode`` "chain" or "forward"; arguments
-    (x, y, w_conv, b_conv, w_fc, b_fc, *extra, errata)."""
+    (x, y, w_conv, b_conv, w_fc, b_fc, *extra, errata), unchecked: its callers check them once
+    (the training loop calls it every iteration)."""
     if check_mode(mode) == "chain":
         return partial(reference_network.backpropagation, layers)
-    return partial(forward_mode, forward=lambda x, *params: reference_network.forward_pass(
-        layers, x, *params)[-1])
+    return partial(forward_mode.unchecked, forward=lambda x, *params:
+                   reference_network.forward_pass(layers, x, *params)[-1])
 
 
+@boundary(CNN, TRUE_DERIVATIVES)
 def forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="fix", activation="relu",
                      conv="linear", mode="chain", **conv_extra):
     """reference.extensions.network.forward_backward with dual-number gradients."""

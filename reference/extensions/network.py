@@ -30,6 +30,7 @@ from reference.soft_max import soft_max
 from reference.train_cnn import as_images, initial_weights
 from reference.train_cnn import train_cnn as train_cnn_loop
 from shared.matlab import reshape_f
+from shared.validate import CNN, boundary, cnn_parameters, images, whole_number
 
 ACTIVATIONS = {
     "relu": (relu, relu_backward),  # the original's
@@ -93,10 +94,12 @@ def extra_parameters(kind, given):
     return [given[name] for name in kind.extra]
 
 
+@boundary(CNN)
 def forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="keep", activation="relu",
                      conv="linear", **conv_extra):
     """reference.forward_backward with ``activation`` in ReLu's place and a conv layer of kind
-    ``conv``, whose extra parameters come by name (e.g. ``w2_conv=``) and whose steps follow."""
+    ``conv``, whose extra parameters come by name (e.g. ``w2_conv=``) and whose steps follow.
+    x, y and the four parameters are checked as reference.forward_backward's."""
     layers = network_layers(activation, conv)
     return backpropagation(layers, x, y, w_conv, b_conv, w_fc, b_fc,
                            *extra_parameters(layers.conv_kind, conv_extra), errata=errata)
@@ -141,6 +144,9 @@ def predict(im, w_conv, b_conv, w_fc, b_fc, activation="relu", conv="linear", co
     original network (relu, linear), main_cnn's own test loop, reference.main_cnn.predict."""
     if layers is None and (activation, conv) == ("relu", "linear") and not conv_extra:
         return main_cnn_predict(im, w_conv, b_conv, w_fc, b_fc, chunk)
+    im, _ = images("im", im, "columns")
+    w_conv, b_conv, w_fc, b_fc = cnn_parameters(w_conv, b_conv, w_fc, b_fc)
+    chunk = whole_number("chunk", chunk, 1)
     layers = network_layers(activation, conv) if layers is None else layers
     extra = extra_parameters(layers.conv_kind, conv_extra or {})
     labels = []
