@@ -52,7 +52,7 @@ function cnn_dual_setup(folder)
         end
     end
     original = which('col2im');  % MATLAB's col2im takes a size of more than two elements
-    if ~isempty(original)
+    if ~isempty(original) && ~strcmp(fileparts(original), pwd)  % (not a second run's shim)
         copyfile(original, fullfile(pwd, 'cnn_dual_pkg_col2im.m'));
         copyfile(fullfile(here, 'cnn_dual_col2im.m'), fullfile(pwd, 'col2im.m'));
     end
