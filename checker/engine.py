@@ -218,7 +218,8 @@ class Octave(Interpreter):
         limits = sandbox.Limits(seconds=timeout, memory=self.limits.memory,
                                 output=self.limits.output)
         return sandbox.run([self.executable, *OCTAVE_FLAGS, *arguments], scratch,
-                           readonly=[self.folder], limits=limits, sandbox=self.sandbox)
+                           readonly=[self.folder, *sandbox.prefix(self.executable)],
+                           limits=limits, sandbox=self.sandbox)
 
 
 def _text(value):

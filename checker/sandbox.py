@@ -88,6 +88,14 @@ def available(sandbox=True):
         raise SandboxUnavailable(INSTALL_BWRAP)
 
 
+def prefix(executable):
+    """The folders to show the box for ``executable`` to run: its installation prefix (the
+    folder above its bin/) when that lies in a folder the box sees empty, else none."""
+    where = Path(executable).resolve().parent.parent
+    hidden = any(where == Path(h) or Path(h) in where.parents for h in HIDDEN)
+    return [where] if hidden else []
+
+
 def command(argv, scratch, readonly=(), sandbox=True):
     """``argv`` wrapped in bubblewrap: ``scratch`` writable, ``readonly`` folders visible."""
     if not sandbox:

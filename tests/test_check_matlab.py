@@ -329,3 +329,31 @@ def test_e3_is_named_also_where_the_originals_loss_becomes_nan(octave, original_
                                                                  seed):
     code, report = check(original_matlab, capsys, "--functions", "TrainSLP", "--seed", str(seed))
     assert report["functions"]["TrainSLP"]["note"] == E3
+
+
+@pytest.mark.parametrize("script, words", [
+    ("echo 'octave-cli: error while loading shared libraries: liboctinterp.so.8' >&2; exit 127",
+     ["did not start", "exit code 127", "liboctinterp.so.8"]),
+    ("exit 0", ["did not start", "exit code 0"]),
+])
+def test_a_broken_octave_is_one_line_and_exit_2(octave, patched_matlab, tmp_path, monkeypatch,
+                                                capsys, script, words):
+    """An octave-cli that exits at once, or cannot load its libraries: one line, exit 2."""
+    fake = tmp_path / "bin" / "octave-cli"
+    fake.parent.mkdir()
+    fake.write_text(f"#!/bin/sh\n{script}\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    which = shutil.which
+    monkeypatch.setattr("checker.engine.shutil.which",
+                        lambda name: str(fake) if name == "octave-cli" else which(name))
+    code, _, err = run_main(check_matlab, [patched_matlab, "--functions", "FC"], capsys)
+    assert code == 2
+    assert_one_line_error(code, err, *words)
+
+
+def test_a_folder_whose_name_holds_a_newline_is_checked(octave, patched_matlab, tmp_path, capsys):
+    folder = tmp_path / "line\nbreak"
+    folder.mkdir()
+    shutil.copy(patched_matlab / "FC.m", folder)
+    code, report = check(folder, capsys, "--functions", "FC")
+    assert code == 0 and report["functions"]["FC"]["status"] == "correct"
