@@ -41,8 +41,9 @@ FC_MATRIX = "w's own shape; the assignment's is a row, row after row"
 FC_TRANSPOSE = "w's transpose; the assignment's is a row, row after row"
 NO_BIAS = "a missing bias: y lacks {}"
 LEAKY = "a leaky ReLU"
-NOT_LEAKY_SLOPE = 0.3
-"""The largest slope below 0 still taken for a leaky ReLU (the common ones: 0.01 to 0.2)."""
+NOT_LEAKY_SLOPE = 1.0
+"""A slope below 0 under this is a leaky ReLU (the common ones are 0.01 to 0.2; real students'
+code has 0.9); 1 would be no activation at all."""
 NO_FACTOR_2 = "dLdy lacks the factor 2 of d/dy_tilde sum((y - y_tilde).^2)"
 
 
@@ -125,7 +126,7 @@ def relu_cases(rng):
 
 
 def relu_judge(cases, results, rng):
-    """ReLU; a leaky ReLU (slope a below 0, 0 < a <= NOT_LEAKY_SLOPE) is allowed, noted."""
+    """ReLU; a leaky ReLU (slope a below 0, 0 < a < NOT_LEAKY_SLOPE) is allowed, noted."""
     (x,), (y,) = cases[0], results[0]
     judgement = Judgement()
     got = numeric(y)
@@ -133,7 +134,7 @@ def relu_judge(cases, results, rng):
     if got is not None and got.shape == x.shape and negative.any():
         slopes = got[negative] / x[negative]
         slope = float(np.median(slopes))
-        if 0 < slope <= NOT_LEAKY_SLOPE and np.allclose(slopes, slope, rtol=1e-12, atol=0):
+        if 0 < slope < NOT_LEAKY_SLOPE and np.allclose(slopes, slope, rtol=1e-12, atol=0):
             judgement.compare("y", y, np.where(negative, slope * x, x))
             judgement.note(f"{LEAKY} (slope {slope:g} below 0), allowed; the original's is "
                            "max(0, x)")
