@@ -22,6 +22,7 @@ import numpy as np
 import scipy.io
 
 from checker import sandbox
+from checker.sandbox import Limits
 from shared.errors import CnnDualError
 
 HERE = Path(__file__).resolve().parent
@@ -136,14 +137,14 @@ class Octave(Interpreter):
     name = "octave"
 
     def __init__(self, folder, executable=None, start_timeout=60.0, sandbox=True,
-                 limits=sandbox.Limits()):
+                 limits=None):
         self.folder = Path(folder).resolve()
         self.executable = executable or shutil.which("octave-cli") or shutil.which("octave")
         if self.executable is None:
             raise EngineUnavailable(INSTALL_OCTAVE)
         self.start_timeout = start_timeout
         self.sandbox = sandbox
-        self.limits = limits
+        self.limits = limits or Limits()
         self.version = None
 
     def start(self):
@@ -174,16 +175,7 @@ class Octave(Interpreter):
         ``scratch`` (a folder holding what the run needs besides the folder under check).
         Returns a Run; never raises for what the code does."""
         scratch = Path(scratch).resolve()
-        driver = scratch / "cnn_dual"
-        if not driver.is_dir():
-            shutil.copytree(DRIVER, driver, ignore=shutil.ignore_patterns("stubs"))
-        contents = {"name": name, "nout": float(nargout), "folder": str(self.folder),
-                    "cases": row_cell([row_cell(args) for args in cases]),
-                    "settings": to_matlab(settings or {"none": 0})}
-        if normrnd_table:
-            contents["normrnd_table"] = to_matlab(normrnd_table)
-        scipy.io.savemat(scratch / "in.mat", contents, do_compression=False)
-        (scratch / "out.mat").unlink(missing_ok=True)
+        driver = prepare(scratch, self.folder, name, cases, nargout, settings, normrnd_table)
         command = (f"addpath('{_quoted(driver)}'); "
                    f"cnn_dual_run('{_quoted(scratch / 'in.mat')}', "
                    f"'{_quoted(scratch / 'out.mat')}');")
@@ -199,10 +191,7 @@ class Octave(Interpreter):
                                if line.startswith(("error:", "parse error")))
             return Run([None] * len(cases), [""] * len(cases),
                        failure=why + (f": {printed[:300]}" if printed else ""))
-        results = [list(r[0]) if r.size else None for r in out["results"][0]]
-        messages = [_text(m) for m in out["messages"][0]]
-        traces = [_trace(t) for t in out["traces"][0]]
-        return Run([r if not m else None for r, m in zip(results, messages)], messages, traces)
+        return read(out)
 
     def call(self, workdir, name, args, nargout, timeout, normrnd_table=None):
         """``[out{1:nargout}] = name(args{:})`` in ``workdir``: the list of results; raises
@@ -215,11 +204,36 @@ class Octave(Interpreter):
         return run.results[0]
 
     def _octave(self, arguments, scratch, timeout):
-        limits = sandbox.Limits(seconds=timeout, memory=self.limits.memory,
+        limits = Limits(seconds=timeout, memory=self.limits.memory,
                                 output=self.limits.output)
         return sandbox.run([self.executable, *OCTAVE_FLAGS, *arguments], scratch,
                            readonly=[self.folder, *sandbox.prefix(self.executable)],
                            limits=limits, sandbox=self.sandbox)
+
+
+def prepare(scratch, folder, name, cases, nargout, settings=None, normrnd_table=None):
+    """A run's folder: a copy of the checker's MATLAB (the driver, shims and shadows) and
+    ``in.mat`` (the function's name, its cases, the wrappers' settings). -> the driver's
+    folder."""
+    driver = scratch / "cnn_dual"
+    if not driver.is_dir():
+        shutil.copytree(DRIVER, driver, ignore=shutil.ignore_patterns("stubs"))
+    contents = {"name": name, "nout": float(nargout), "folder": str(folder),
+                "cases": row_cell([row_cell(args) for args in cases]),
+                "settings": to_matlab(settings or {"none": 0})}
+    if normrnd_table:
+        contents["normrnd_table"] = to_matlab(normrnd_table)
+    scipy.io.savemat(scratch / "in.mat", contents, do_compression=False)
+    (scratch / "out.mat").unlink(missing_ok=True)
+    return driver
+
+
+def read(out):
+    """The Run that ``out.mat``'s contents (loaded) hold."""
+    results = [list(r[0]) if r.size else None for r in out["results"][0]]
+    messages = [_text(m) for m in out["messages"][0]]
+    return Run([r if not m else None for r, m in zip(results, messages)], messages,
+               [_trace(t) for t in out["traces"][0]])
 
 
 def _text(value):
@@ -269,15 +283,7 @@ class Matlab(Interpreter):
 
     def run(self, scratch, name, cases, nargout, timeout, settings=None, normrnd_table=None):
         scratch = Path(scratch).resolve()
-        driver = scratch / "cnn_dual"
-        if not driver.is_dir():
-            shutil.copytree(DRIVER, driver, ignore=shutil.ignore_patterns("stubs"))
-        contents = {"name": name, "nout": float(nargout), "folder": str(self.folder),
-                    "cases": row_cell([row_cell(args) for args in cases]),
-                    "settings": to_matlab(settings or {"none": 0})}
-        if normrnd_table:
-            contents["normrnd_table"] = to_matlab(normrnd_table)
-        scipy.io.savemat(scratch / "in.mat", contents, do_compression=False)
+        driver = prepare(scratch, self.folder, name, cases, nargout, settings, normrnd_table)
         self.engine.cd(str(scratch), nargout=0)
         self.engine.addpath(str(driver), nargout=0)
         future = self.engine.cnn_dual_run(str(scratch / "in.mat"), str(scratch / "out.mat"),
@@ -290,11 +296,7 @@ class Matlab(Interpreter):
             self.start()
             return Run([None] * len(cases), [""] * len(cases),
                        failure=f"did not return within {timeout:g} s", timed_out=True)
-        out = scipy.io.loadmat(scratch / "out.mat", squeeze_me=False)
-        results = [list(r[0]) if r.size else None for r in out["results"][0]]
-        messages = [_text(m) for m in out["messages"][0]]
-        return Run([r if not m else None for r, m in zip(results, messages)], messages,
-                   [_trace(t) for t in out["traces"][0]])
+        return read(scipy.io.loadmat(scratch / "out.mat", squeeze_me=False))
 
     call = Octave.call
 

@@ -29,7 +29,6 @@ from reference.train_cnn import forward_backward as cnn_forward_backward
 from reference.train_mlp import mlp_forward_backward
 from reference.train_slp import slp_forward_backward
 from reference.train_slp_linear import slp_linear_forward_backward
-from reference.relu import relu
 from shared.matlab import reshape_f
 
 E2 = ("the conv weight step reshapes Conv_backward's channel-fastest 1x27 row straight to "

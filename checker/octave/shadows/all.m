@@ -1,14 +1,4 @@
-% all (cnn-dual's checker): MATLAB's all accepts 'all' (over every element); this Octave's
-% does not. With 'all', the all of x(:); otherwise Octave's own.
-function y = all(x, varargin)
-    all_at = strcmp(varargin, 'all');
-    if any_of(all_at)
-        x = x(:);
-        varargin(all_at) = [];
-    end
-    y = builtin('all', x, varargin{:});
-end
-
-function yes = any_of(flags)
-    yes = ~isempty(flags) && builtin('any', flags);
+% all, shadowed by cnn-dual's checker: MATLAB's, which accepts 'all' (cnn_dual_all).
+function varargout = all(varargin)
+    [varargout{1:builtin('max', nargout, 1)}] = cnn_dual_all('all', varargin{:});
 end

@@ -1,14 +1,4 @@
-% prod (cnn-dual's checker): MATLAB's prod accepts 'all' (over every element); this Octave's
-% does not. With 'all', the prod of x(:); otherwise Octave's own.
-function y = prod(x, varargin)
-    all_at = strcmp(varargin, 'all');
-    if any_of(all_at)
-        x = x(:);
-        varargin(all_at) = [];
-    end
-    y = builtin('prod', x, varargin{:});
-end
-
-function yes = any_of(flags)
-    yes = ~isempty(flags) && builtin('any', flags);
+% prod, shadowed by cnn-dual's checker: MATLAB's, which accepts 'all' (cnn_dual_all).
+function varargout = prod(varargin)
+    [varargout{1:builtin('max', nargout, 1)}] = cnn_dual_all('prod', varargin{:});
 end
