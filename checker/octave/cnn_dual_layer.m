@@ -35,7 +35,8 @@ function varargout = cnn_dual_layer(name, nout, varargin)
 end
 
 % The arguments as the checker's own layer functions take them (the assignment's layout):
-% vectors as its rows or columns, a dLdy in its output's shape.
+% vectors as its rows or columns, a dLdy in its output's shape (not ReLu_backward's: its
+% dLdx has dLdy's shape as the caller passes it, a 1 x n row for an n x 1 x in TrainMLP).
 function args = cnn_dual_assignment_args(name, args)
     switch name
         case {'FC'}
@@ -50,7 +51,7 @@ function args = cnn_dual_assignment_args(name, args)
             args{2} = reshape(args{2}, 14, 14, []); args{4} = args{4}(:);
             args{3} = reshape(args{3}, 3, 3, 1, []);
             args{1} = reshape(args{1}, size(args{5}));
-        case {'ReLu_backward', 'Pool2x2_backward'}
+        case {'Pool2x2_backward'}
             args{1} = reshape(args{1}, size(args{3}));
         case {'Flattening_backward'}
             args{1} = reshape(args{1}, 1, []);
