@@ -247,6 +247,16 @@ def structure(name, first, findings):
     return ok and not findings.faults
 
 
+def structures(name, found, findings):
+    """structure() of the first pass and, where a step changed a parameter's shape (a row
+    of bias gradients subtracted from a column bias: a matrix), of the first pass after it."""
+    if not structure(name, found[0], findings):
+        return False
+    shapes = [np.shape(v) for v in found[0].parameters()]
+    later = next((p for p in found[1:] if [np.shape(v) for v in p.parameters()] != shapes), None)
+    return later is None or structure(name, later, findings)
+
+
 def logits(first, findings):
     """The loss must be given the last FC's scores: the call that made what the loss is given
     (the last before it with that result) must be FC; an activation is named."""
@@ -407,7 +417,7 @@ def judge_network(name, trace):
     assignment's, else None (for a run that failed after them)."""
     found = passes(trace, TRAININGS[name].input_layer)
     findings = Findings()
-    if found and not structure(name, found[0], findings):
+    if found and not structures(name, found, findings):
         return Verdict("wrong", None, "; ".join(findings.faults))
     return None
 
@@ -422,7 +432,7 @@ def judge_trace(name, trace, data, labels, results):
         return Verdict("wrong", None, f"its forward passes call no {network.input_layer} on an "
                                       "image: the checker follows a Train*.m through the "
                                       "assignment's layer functions")
-    if not structure(name, found[0], findings):
+    if not structures(name, found, findings):
         return Verdict("wrong", None, "; ".join(findings.faults))
     groups = iterations(found)
     if results is not None and len(results) == len(network.results):
