@@ -380,9 +380,11 @@ def judge_steps(name, groups, data, labels, findings):
                                    "relative)")
             return rates
         rates.append(step_rates)
-    if decays:
-        findings.notes.append("weight decay " + ", ".join(f"{d:.3g} on {r}"
-                                                          for r, d in decays.items()))
+    if decays:  # each beside the summed gradient (as the rates); beside the mean, BATCH_SIZE x less
+        on_mean = ", ".join(f"{d / BATCH_SIZE:.3g} on {r}" for r, d in decays.items())
+        on_sum = ", ".join(f"{d:.3g}" for d in decays.values())
+        findings.notes.append(f"weight decay {on_mean} beside the batch mean's gradient "
+                              f"({on_sum} beside its sum)")
     return rates
 
 
