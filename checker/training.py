@@ -58,6 +58,11 @@ layout or sign is off by order one."""
 SMALLEST_STEP = 1e-11
 """A change of a parameter below this (relative to the parameter) is no step: rounding."""
 
+MAX_CALLS = 1000
+"""The most layer calls a traced run records before it is stopped, whatever it gives its input
+layer (a traced TrainCNN makes about 200): a trace that grows without end would outgrow the
+run's output limit and end it as a crash."""
+
 
 @dataclass(frozen=True)
 class Network:
@@ -132,24 +137,27 @@ def cells(batches, rows):
 
 def settings(name, modes):
     """What the layer wrappers need: each layer's mode ('student' or 'checker'), the input
-    layer, and when to stop."""
+    layer, and when to stop (after so many images given to the input layer, or calls)."""
     network = TRAININGS[name]
     return {"modes": {layer: modes.get(layer, "student") for layer in network.layers},
             "input_layer": network.input_layer,
-            "stop_after": float((STEPS + 1) * BATCH_SIZE + 1), "calls": 0.0}
+            "stop_after": float((STEPS + 1) * BATCH_SIZE + 1), "calls": 0.0,
+            "max_calls": float(MAX_CALLS)}
 
 
 # ---- reading a trace ------------------------------------------------------------------------
 
 @dataclass
 class Pass:
-    """One forward pass (and its backward) of one image: the calls from one input-layer call
-    to the next."""
+    """One forward pass (and its backward) of one image, or of a batch's images at once: the
+    calls from one input-layer call to the next."""
 
     calls: list
 
-    def image(self):
-        return np.asarray(self.calls[0][1][0], dtype=float).reshape(-1, order="F")
+    def images(self):
+        """The images given to the input layer: one, or the columns of a 196 x n batch."""
+        x = np.asarray(self.calls[0][1][0], dtype=float)
+        return list(x.reshape(196, -1, order="F").T)
 
     def parameters(self):
         """The (w, b) of each parameterised layer call, in the order they were made."""
@@ -163,14 +171,20 @@ class Pass:
         return [call for call in self.calls if call[0] == name]
 
 
+def is_input(x):
+    """Whether an input layer's argument is an image (196 values) or a batch of them at once
+    (196 x n): what cnn_dual_layer counts as images."""
+    return np.size(x) == 196 or (np.ndim(x) == 2 and np.shape(x)[0] == 196 and np.size(x) > 0)
+
+
 def passes(trace, input_layer):
     """The recorded calls cut into forward passes (each begins with an input-layer call whose
-    input is an image, 196 values); the last one left out when it was cut short (the run
-    stopped at its first call)."""
+    input is an image, 196 values, or a batch of them); the last one left out when it was cut
+    short (the run stopped at its first call)."""
     found = []
     for call in trace:
         name, args, _ = call
-        if name == input_layer and args and np.size(args[0]) == 196:
+        if name == input_layer and args and is_input(args[0]):
             found.append(Pass([call]))
         elif found:
             found[-1].calls.append(call)
@@ -323,7 +337,7 @@ def judge_steps(name, groups, data, labels, findings):
     rates, decays, sums = [], {}, None
     for t in range(len(groups) - 1):
         params, members = groups[t]
-        where = locate([p.image() for p in members], data)
+        where = locate([image for p in members for image in p.images()], data)
         if any(w is None for w in where):
             findings.faults.append("a forward pass is given something other than an image of "
                                    "the mini-batches (mini_batch_x{k}(:, i))")
@@ -456,5 +470,5 @@ def judge_trace(name, trace, data, labels, results):
 def only_first_batch(found, data):
     """Whether every forward pass is on the first mini-batch, over more iterations than
     one (a K x 1 cell array counted with size(c, 2), for one)."""
-    where = locate([p.image() for p in found], data)
-    return len(found) > BATCH_SIZE and all(w is not None and w[0] == 0 for w in where)
+    where = locate([image for p in found for image in p.images()], data)
+    return len(where) > BATCH_SIZE and all(w is not None and w[0] == 0 for w in where)
