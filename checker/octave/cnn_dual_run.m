@@ -52,7 +52,8 @@ function cnn_dual_setup(folder)
         end
     end
     original = which('col2im');  % MATLAB's col2im takes a size of more than two elements
-    if ~isempty(original)
+    if ~isempty(original) && ~exist(fullfile(pwd, 'cnn_dual_pkg_col2im.m'), 'file')
+        % (once per folder: in a folder run in before, col2im is the shim already)
         copyfile(original, fullfile(pwd, 'cnn_dual_pkg_col2im.m'));
         copyfile(fullfile(here, 'cnn_dual_col2im.m'), fullfile(pwd, 'col2im.m'));
     end
