@@ -81,11 +81,27 @@ MATLAB_ONLY = {  # functions GNU Octave lacks -> where MATLAB has them
     "categorical": "MATLAB", "tiledlayout": "MATLAB", "nexttile": "MATLAB", "string": "MATLAB",
     "strings": "MATLAB", "contains": "MATLAB", "xline": "MATLAB", "yline": "MATLAB",
 }
+CLASSDEF = "a classdef GNU Octave cannot run (MATLAB-only property types or syntax)"
+
+
+def is_classdef(path):
+    """Whether the .m file at ``path`` is a class definition (its first statement classdef):
+    Octave's parse error in one names only the file and line (properties typed as in
+    ``slope double``, an enumeration block)."""
+    try:
+        lines = Path(path).read_text(errors="replace").splitlines()
+    except OSError:
+        return False
+    code = (s for s in (line.strip() for line in lines) if s and not s.startswith("%"))
+    return next(code, "").startswith("classdef")
+
+
 UNSUPPORTED = (
     (re.compile(r"'(\w+)' undefined"), lambda m: m.group(1) in MATLAB_ONLY,
      lambda m: f"calls {m.group(1)} ({MATLAB_ONLY[m.group(1)]}), which GNU Octave lacks"),
-    (re.compile(r"classdef|class definition", re.I), lambda m: True,
-     lambda m: "a classdef GNU Octave cannot run (MATLAB-only property types or syntax)"),
+    (re.compile(r"parse error near line \d+ of file (.+?\.m)\b"),
+     lambda m: is_classdef(m.group(1)), lambda m: CLASSDEF),
+    (re.compile(r"classdef|class definition", re.I), lambda m: True, lambda m: CLASSDEF),
 )
 
 

@@ -57,6 +57,11 @@ layout or sign is off by order one."""
 SMALLEST_STEP = 1e-11
 """A change of a parameter below this (relative to the parameter) is no step: rounding."""
 
+MAX_CALLS = 1000
+"""The most layer calls a traced run records before it is stopped, whatever it gives its input
+layer (a traced TrainCNN makes about 200): a trace that grows without end would outgrow the
+run's output limit and end it as a crash."""
+
 
 @dataclass(frozen=True)
 class Network:
@@ -131,24 +136,27 @@ def cells(batches, rows):
 
 def settings(name, modes):
     """What the layer wrappers need: each layer's mode ('student' or 'checker'), the input
-    layer, and when to stop."""
+    layer, and when to stop (after so many images given to the input layer, or calls)."""
     network = TRAININGS[name]
     return {"modes": {layer: modes.get(layer, "student") for layer in network.layers},
             "input_layer": network.input_layer,
-            "stop_after": float((STEPS + 1) * BATCH_SIZE + 1), "calls": 0.0}
+            "stop_after": float((STEPS + 1) * BATCH_SIZE + 1), "calls": 0.0,
+            "max_calls": float(MAX_CALLS)}
 
 
 # ---- reading a trace ------------------------------------------------------------------------
 
 @dataclass
 class Pass:
-    """One forward pass (and its backward) of one image: the calls from one input-layer call
-    to the next."""
+    """One forward pass (and its backward) of one image, or of a batch's images at once: the
+    calls from one input-layer call to the next."""
 
     calls: list
 
-    def image(self):
-        return np.asarray(self.calls[0][1][0], dtype=float).reshape(-1, order="F")
+    def images(self):
+        """The images given to the input layer: one, or the columns of a 196 x n batch."""
+        x = np.asarray(self.calls[0][1][0], dtype=float)
+        return list(x.reshape(196, -1, order="F").T)
 
     def parameters(self):
         """The (w, b) of each parameterised layer call, in the order they were made."""
@@ -162,14 +170,20 @@ class Pass:
         return [call for call in self.calls if call[0] == name]
 
 
+def is_input(x):
+    """Whether an input layer's argument is an image (196 values) or a batch of them at once
+    (196 x n): what cnn_dual_layer counts as images."""
+    return np.size(x) == 196 or (np.ndim(x) == 2 and np.shape(x)[0] == 196 and np.size(x) > 0)
+
+
 def passes(trace, input_layer):
     """The recorded calls cut into forward passes (each begins with an input-layer call whose
-    input is an image, 196 values); the last one left out when it was cut short (the run
-    stopped at its first call)."""
+    input is an image, 196 values, or a batch of them); the last one left out when it was cut
+    short (the run stopped at its first call)."""
     found = []
     for call in trace:
         name, args, _ = call
-        if name == input_layer and args and np.size(args[0]) == 196:
+        if name == input_layer and args and is_input(args[0]):
             found.append(Pass([call]))
         elif found:
             found[-1].calls.append(call)
@@ -246,6 +260,16 @@ def structure(name, first, findings):
     return ok and not findings.faults
 
 
+def structures(name, found, findings):
+    """structure() of the first pass and, where a step changed a parameter's shape (a row
+    of bias gradients subtracted from a column bias: a matrix), of the first pass after it."""
+    if not structure(name, found[0], findings):
+        return False
+    shapes = [np.shape(v) for v in found[0].parameters()]
+    later = next((p for p in found[1:] if [np.shape(v) for v in p.parameters()] != shapes), None)
+    return later is None or structure(name, later, findings)
+
+
 def logits(first, findings):
     """The loss must be given the last FC's scores: the call that made what the loss is given
     (the last before it with that result) must be FC; an activation is named."""
@@ -312,7 +336,7 @@ def judge_steps(name, groups, data, labels, findings):
     rates, decays, sums = [], {}, None
     for t in range(len(groups) - 1):
         params, members = groups[t]
-        where = locate([p.image() for p in members], data)
+        where = locate([image for p in members for image in p.images()], data)
         if any(w is None for w in where):
             findings.faults.append("a forward pass is given something other than an image of "
                                    "the mini-batches (mini_batch_x{k}(:, i))")
@@ -369,9 +393,11 @@ def judge_steps(name, groups, data, labels, findings):
                                    "relative)")
             return rates
         rates.append(step_rates)
-    if decays:
-        findings.notes.append("weight decay " + ", ".join(f"{d:.3g} on {r}"
-                                                          for r, d in decays.items()))
+    if decays:  # each beside the summed gradient (as the rates); beside the mean, BATCH_SIZE x less
+        on_mean = ", ".join(f"{d / BATCH_SIZE:.3g} on {r}" for r, d in decays.items())
+        on_sum = ", ".join(f"{d:.3g}" for d in decays.values())
+        findings.notes.append(f"weight decay {on_mean} beside the batch mean's gradient "
+                              f"({on_sum} beside its sum)")
     return rates
 
 
@@ -406,7 +432,7 @@ def judge_network(name, trace):
     assignment's, else None (for a run that failed after them)."""
     found = passes(trace, TRAININGS[name].input_layer)
     findings = Findings()
-    if found and not structure(name, found[0], findings):
+    if found and not structures(name, found, findings):
         return Verdict("wrong", None, "; ".join(findings.faults))
     return None
 
@@ -421,7 +447,7 @@ def judge_trace(name, trace, data, labels, results):
         return Verdict("wrong", None, f"its forward passes call no {network.input_layer} on an "
                                       "image: the checker follows a Train*.m through the "
                                       "assignment's layer functions")
-    if not structure(name, found[0], findings):
+    if not structures(name, found, findings):
         return Verdict("wrong", None, "; ".join(findings.faults))
     groups = iterations(found)
     if results is not None and len(results) == len(network.results):
@@ -443,5 +469,5 @@ def judge_trace(name, trace, data, labels, results):
 def only_first_batch(found, data):
     """Whether every forward pass is on the first mini-batch, over more iterations than
     one (a K x 1 cell array counted with size(c, 2), for one)."""
-    where = locate([p.image() for p in found], data)
-    return len(found) > BATCH_SIZE and all(w is not None and w[0] == 0 for w in where)
+    where = locate([image for p in found for image in p.images()], data)
+    return len(where) > BATCH_SIZE and all(w is not None and w[0] == 0 for w in where)

@@ -3,8 +3,9 @@
 % where the student's is wrong, the checker's (cnn_dual_checker_NAME, on the arguments in the
 % assignment's layout, its results in the layout of the student's, which is run for its shapes);
 % where the student's fails or is missing, the checker's as it is ('checker_only'). Each call is
-% recorded; the run stops (error cnn_dual:stop) after the input layer's settings.stop_after-th
-% call: a Train*.m is judged by its first steps, not its 10,000 iterations.
+% recorded; the run stops (error cnn_dual:stop) once the input layer has been given
+% settings.stop_after images (one a call, or a 196 x n batch at once), or after
+% settings.max_calls calls: a Train*.m is judged by its first steps, not its 10,000 iterations.
 function varargout = cnn_dual_layer(name, nout, varargin)
     global CNN_DUAL_TRACE CNN_DUAL_SETTINGS
     nout = max(nout, 1);
@@ -28,20 +29,35 @@ function varargout = cnn_dual_layer(name, nout, varargin)
     end
     CNN_DUAL_TRACE{end + 1} = {name, varargin, out};
     varargout = out;
-    if strcmp(name, CNN_DUAL_SETTINGS.input_layer) && numel(varargin{1}) == 196
-        CNN_DUAL_SETTINGS.calls = CNN_DUAL_SETTINGS.calls + 1;
-        if CNN_DUAL_SETTINGS.calls >= CNN_DUAL_SETTINGS.stop_after
-            error('cnn_dual:stop', 'cnn-dual: enough steps recorded');
-        end
+    if strcmp(name, CNN_DUAL_SETTINGS.input_layer)
+        CNN_DUAL_SETTINGS.calls = CNN_DUAL_SETTINGS.calls + cnn_dual_images(varargin{1});
+    end
+    if CNN_DUAL_SETTINGS.calls >= CNN_DUAL_SETTINGS.stop_after || ...
+            numel(CNN_DUAL_TRACE) >= CNN_DUAL_SETTINGS.max_calls
+        error('cnn_dual:stop', 'cnn-dual: enough steps recorded');
+    end
+end
+
+% The images an input-layer argument holds: one (196 values), a batch's at once (196 x n),
+% or none (training.is_input's reading).
+function n = cnn_dual_images(x)
+    if numel(x) == 196
+        n = 1;
+    elseif ismatrix(x) && size(x, 1) == 196
+        n = size(x, 2);
+    else
+        n = 0;
     end
 end
 
 % The arguments as the checker's own layer functions take them (the assignment's layout):
-% vectors as its rows or columns, a dLdy in its output's shape.
+% vectors as its rows or columns, a dLdy in its output's shape (not ReLu_backward's: its
+% dLdx has dLdy's shape as the caller passes it, a 1 x n row for an n x 1 x in TrainMLP).
 function args = cnn_dual_assignment_args(name, args)
     switch name
         case {'FC'}
-            args{1} = args{1}(:); args{3} = args{3}(:);
+            if isvector(args{1}), args{1} = args{1}(:); end  % (a batch at once: 196 x n)
+            args{3} = args{3}(:);
         case {'FC_backward'}
             args{1} = reshape(args{1}, 1, []); args{2} = args{2}(:); args{4} = args{4}(:);
             args{5} = args{5}(:);
@@ -52,7 +68,7 @@ function args = cnn_dual_assignment_args(name, args)
             args{2} = reshape(args{2}, 14, 14, []); args{4} = args{4}(:);
             args{3} = reshape(args{3}, 3, 3, 1, []);
             args{1} = reshape(args{1}, size(args{5}));
-        case {'ReLu_backward', 'Pool2x2_backward'}
+        case {'Pool2x2_backward'}
             args{1} = reshape(args{1}, size(args{3}));
         case {'Flattening_backward'}
             args{1} = reshape(args{1}, 1, []);
