@@ -5,7 +5,6 @@ bugs each caught and named, and the failure paths (errors, hangs, no Octave)."""
 import contextlib
 import io
 import json
-import re
 import shutil
 import stat
 import sys
