@@ -1091,7 +1091,7 @@ VARIANTS = {
         note="the last, partial batch is left empty: its 1 image(s) are dropped "
              "(121 images, batch size 30)"),
     "hard-coded 30": Variant(
-        "hard-coded 30", "GetMiniBatch", "wrong", starts=f"{HARD_CODED}: at batch size 10, 64 "),
+        "hard-coded 30", "GetMiniBatch", "wrong", starts=f"{HARD_CODED}: right at 30, wrong at batch size 10 and 64 "),
 }
 
 
