@@ -7,6 +7,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -158,12 +159,14 @@ def m_files(folder):
 
 
 def check_folder(folder, engine="octave", functions=None, seed=0, timeout=120.0,
-                 progress=False, engine_options=None, strict=False):
+                 progress=False, engine_options=None, strict=False, jobs=1):
     """Check the functions ``folder`` defines (each ``Name.m``, in it or a subfolder) among
-    ``functions`` (default: all of FUNCTIONS). Returns a Report. Raises CnnDualError when the
-    folder is not there or has none of them, EngineUnavailable (or SandboxUnavailable) when
-    there is nothing to run them in. ``timeout``: the seconds one run may take before it is
-    stopped (and reported as an error). Nothing is written into ``folder``."""
+    ``functions`` (default: all of FUNCTIONS), ``jobs`` at once (each in its own Octave; the
+    layer functions first, then the Train*.m, which use their verdicts). Returns a Report.
+    Raises CnnDualError when the folder is not there or has none of them, EngineUnavailable
+    (or SandboxUnavailable) when there is nothing to run them in. ``timeout``: the seconds one
+    run may take before it is stopped (and reported as an error). Nothing is written into
+    ``folder``."""
     folder = Path(folder)
     if not folder.is_dir():
         raise CnnDualError(f"{folder}: no such folder")
@@ -177,12 +180,21 @@ def check_folder(folder, engine="octave", functions=None, seed=0, timeout=120.0,
                            f"({', '.join(f'{n}.m' for n in names)})")
     start = time.perf_counter()
     with ENGINES[engine](where, **(engine_options or {})) as interpreter, \
-            tempfile.TemporaryDirectory(prefix="cnn-dual-check-") as root:
+            tempfile.TemporaryDirectory(prefix="cnn-dual-check-") as root, \
+            ThreadPoolExecutor(max_workers=jobs) as pool:  # (the work is in the Octaves)
         session = Session(interpreter, where, Path(root), seed, timeout, present)
         report = Report(folder, interpreter.version, seed, strict=strict)
-        bar = tqdm(names, desc="checking", unit="function", disable=not progress)
-        for name in bar:
-            bar.set_postfix_str(name)
+        checked = [n for n in names if n in present and n not in miscased]
+        layers_first = [n for n in present if n not in TRAINERS and (n in checked or any(
+            n in training.TRAININGS[t].layers for t in checked if t in TRAINERS))]
+        with tqdm(total=len(checked), desc="checking", unit="function",
+                  disable=not progress) as bar:
+            for group in (layers_first, [n for n in checked if n in TRAINERS]):
+                for name, _ in zip(group, pool.map(session.verdict, group)):
+                    if name in checked:
+                        bar.set_postfix_str(name)
+                        bar.update()
+        for name in names:
             if name in miscased:
                 report.verdicts[name] = Verdict("error", None, f"found {miscased[name]}: MATLAB's "
                                                 f"names are case-sensitive, rename it {name}.m")

@@ -10,6 +10,7 @@ Exit status: 0 when every function DIR defines is correct (a layout too, unless 
 sandbox to run them in.
 """
 
+import os
 import sys
 from pathlib import Path
 
@@ -77,7 +78,8 @@ def parse_args(argv):
                         help="with --class: where grades.csv and feedback/NAME.md go (a rerun "
                              "reuses the submissions whose files did not change)")
     parser.add_argument("--jobs", type=positive_int, default=None, metavar="N",
-                        help="with --class: submissions checked at once (default: the cores)")
+                        help="Octaves run at once: functions of DIR, or with --class, "
+                             "submissions (default: the cores)")
     parser.add_argument("--engine", choices=tuple(ENGINES), default="octave",
                         help="octave: GNU Octave with its image package (default); matlab: "
                              "MATLAB through MathWorks' matlabengine package (unsandboxed)")
@@ -102,8 +104,6 @@ def parse_args(argv):
         parser.error("give DIR or --class SUBMISSIONS (one of them)")
     if (args.submissions is None) != (args.out is None):
         parser.error("--class and --out go together")
-    if args.jobs is not None and args.submissions is None:
-        parser.error("--jobs is for --class")
     return args
 
 
@@ -114,7 +114,8 @@ def _run(args):
     try:
         if args.submissions is not None:
             return _run_class(args, options)
-        report = check_folder(args.folder, progress=not args.quiet, **options)
+        report = check_folder(args.folder, progress=not args.quiet,
+                              jobs=args.jobs or os.cpu_count() or 1, **options)
     except (EngineUnavailable, SandboxUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -249,7 +249,7 @@ def test_no_image_package_is_one_line_and_exit_2(monkeypatch, tmp_path, capsys):
     (["{tmp}", "--functions", ","], ["no function named"]),
     (["{tmp}", "--class", "{tmp}", "--out", "{tmp}/r"], ["DIR or --class"]),
     (["--class", "{tmp}"], ["--class and --out go together"]),
-    (["{tmp}", "--jobs", "2"], ["--jobs is for --class"]),
+    (["{tmp}", "--jobs", "0"], ["--jobs"]),
     ([], ["DIR or --class"]),
 ])
 def test_bad_arguments_are_one_line(tmp_path, capsys, argv, words):
