@@ -16,6 +16,7 @@ Each Train*.m module gives its loop body (its ``forward_backward``) and starting
 """
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 from tqdm import tqdm  # the plain bar, also in a notebook (no widget warnings)
 
 from shared.errors import DivergenceWatch
@@ -38,6 +39,16 @@ def starting_weights(drawn, **given):
         if value is not None:
             start[name] = np.array(parameter(name, value, drawn[name].shape))
     return start
+
+
+def one_blas_thread():
+    """Within: BLAS (OpenBLAS, MKL) runs one thread. A training step multiplies matrices of a
+    few hundred to a few thousand entries; BLAS's threads, one per core, cost more than they
+    save there and spin against whatever else runs (another training, the machine's other
+    work). Measured per iteration on real batches of 30, two cores busy with other work:
+    the dual twin's slp 7.9 -> 0.45 ms, mlp 22 -> 0.8 ms, slp_linear 1.3 -> 0.28 ms; the
+    reference alike within the noise (scripts/benchmark.py prints the table)."""
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def mini_batch_descent(images, labels, params, forward_backward, *, iterations=10000, lr=0.03,
@@ -66,7 +77,7 @@ def mini_batch_descent(images, labels, params, forward_backward, *, iterations=1
     params = list(params)
     k_batch_no = 0
     loss = np.zeros(iterations)
-    with DivergenceWatch(watch_growth) as watch:  # (a diverging run stops with a TrainingDiverged)
+    with one_blas_thread(), DivergenceWatch(watch_growth) as watch:  # (diverging: TrainingDiverged)
         for i_iter in tqdm(range(1, iterations + 1), disable=not progress, desc=name, unit="it"):
             if i_iter % 1000 == 0:
                 gamma = lambda_ * gamma
