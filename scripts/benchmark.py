@@ -11,6 +11,7 @@ and are extrapolated (marked so). Also shows where an iteration's time goes, lay
 Prints tables, writes results.json and scaling.png into --out-dir.
 """
 
+import _startup  # noqa: F401  (first: Ctrl-C is one line from here on; finds the checkout)
 import contextlib
 import json
 import os
@@ -21,10 +22,6 @@ import tempfile
 import time
 from pathlib import Path
 from types import SimpleNamespace
-
-# the checkout's root first: the scripts run from a plain checkout (before pip install),
-# from any working directory, and never pick up another checkout's editable install
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
 
@@ -417,8 +414,9 @@ def format_curvature(timings):
 
 
 PEAK_RSS_WRAPPER = """
-import runpy, sys
+import os, runpy, sys
 sys.argv = sys.argv[1:]
+sys.path.insert(0, os.path.dirname(sys.argv[0]))  # the script's folder first, as python SCRIPT
 try:
     runpy.run_path(sys.argv[0], run_name="__main__")
 except SystemExit as exc:

@@ -8,13 +8,10 @@ deviation over the seeds), training seconds and parameter counts, and writes fil
 filters.png (accuracy per seed, and the learned filters as images) into --out-dir.
 """
 
+import _startup  # noqa: F401  (first: Ctrl-C is one line from here on; finds the checkout)
 import sys
 import time
 from pathlib import Path
-
-# the checkout's root first: the scripts run from a plain checkout (before pip install),
-# from any working directory, and never pick up another checkout's editable install
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
 from tqdm import tqdm  # the plain bar, also in a notebook (no widget warnings)

@@ -12,15 +12,12 @@ seconds, and writes models.json and models.png into --out-dir (both or neither).
 parallel processes (--jobs, default one per core).
 """
 
+import _startup  # noqa: F401  (first: Ctrl-C is one line from here on; finds the checkout)
 import os
 import sys
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-
-# the checkout's root first: the scripts run from a plain checkout (before pip install),
-# from any working directory, and never pick up another checkout's editable install
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
 from tqdm import tqdm  # the plain bar, also in a notebook (no widget warnings)

@@ -15,13 +15,10 @@ weights of a MATLAB-style cnn.mat (or TrainCNN's N(0,1) start):
   after each.
 """
 
+import _startup  # noqa: F401  (first: Ctrl-C is one line from here on; finds the checkout)
 import json
 import sys
 from pathlib import Path
-
-# the checkout's root first: the scripts run from a plain checkout (before pip install),
-# from any working directory, and never pick up another checkout's editable install
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import argparse
 

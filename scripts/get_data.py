@@ -5,16 +5,13 @@ their SHA-256.
     python scripts/get_data.py [--data-dir data] [--matlab] [--mathjax] [--force] [--timeout S]
 """
 
+import _startup  # noqa: F401  (first: Ctrl-C is one line from here on; finds the checkout)
 import hashlib
 import http.client
 import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
-
-# the checkout's root first: the scripts run from a plain checkout (before pip install),
-# from any working directory, and never pick up another checkout's editable install
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from shared.data import (CHECKSUMS, MATHJAX, MATLAB_DIR, MATLAB_FILES, PUBLISHED_WEIGHTS,
                          SOURCE_URL, source, url)

@@ -5,12 +5,8 @@
            [--data-dir DIR] [--out-dir DIR] [--weights slp.mat] [--quiet]
 """
 
+import _startup  # noqa: F401  (first: Ctrl-C is one line from here on; finds the checkout)
 import sys
-from pathlib import Path
-
-# the checkout's root first: the scripts run from a plain checkout (before pip install),
-# from any working directory, and never pick up another checkout's editable install
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mains.pipeline import perceptron_main
 from speed.memory import keep_freed_memory

@@ -10,12 +10,9 @@ those. The case files take a second; each training file minutes (the original lo
 every image of 10,000 batches of 30), about 40 minutes in all on two cores.
 """
 
+import _startup  # noqa: F401  (first: Ctrl-C is one line from here on; finds the checkout)
 import sys
 from pathlib import Path
-
-# the checkout's root first: the scripts run from a plain checkout (before pip install),
-# from any working directory, and never pick up another checkout's editable install
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import argparse
 

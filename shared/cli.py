@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from shared.errors import CnnDualError, Interrupted
+from shared import signals
 
 MAX_ITERATIONS = 10_000_000
 """The most training iterations a script accepts. The loss history holds one float64 per
@@ -84,32 +85,47 @@ def describe(exc):
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
-def _terminated(signum, frame):
+def _interrupted(signum, frame):
+    """Within run_cli: Ctrl-C raises KeyboardInterrupt, SIGTERM Interrupted (exit code 143),
+    unless the run is over (then the signal changes nothing)."""
+    if signals.run_is_over():
+        return
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
     raise Interrupted("terminated", exit_code=128 + signum)
 
 
 @contextlib.contextmanager
-def sigterm_as_interrupt():
-    """Within: SIGTERM raises Interrupted, as Ctrl-C raises KeyboardInterrupt, so that the same
-    clean-up runs (temporary files removed, the outputs rolled back). The main thread only:
-    elsewhere signal handlers cannot be set and SIGTERM keeps its default."""
+def signals_as_interrupts():
+    """Within: Ctrl-C raises KeyboardInterrupt and SIGTERM Interrupted, so that the run's
+    clean-up runs (temporary files removed, the outputs rolled back), whatever handlers were
+    there before (a script's: ``shared.signals.exit_at_once``, which ends it at once). On
+    leaving, the run is over (``shared.signals.run_over``: from then on a signal is ignored, by
+    these handlers and the script's), then the earlier handlers are put back. The main thread
+    only: elsewhere signal handlers cannot be set and the signals keep theirs."""
+    signals.run_begins()
     try:
-        previous = signal.signal(signal.SIGTERM, _terminated)
+        previous = {signum: signal.signal(signum, _interrupted)
+                    for signum in (signal.SIGINT, signal.SIGTERM)}
     except ValueError:  # not the main thread
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        signals.run_over()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def run_cli(main_function, *args):
     """Run ``main_function(*args)``; a user error becomes one line on stderr and exit code 1;
-    Ctrl-C or SIGTERM one line saying what was left (130 or 143)."""
+    Ctrl-C or SIGTERM one line saying what was left (130 or 143). A signal after
+    ``main_function`` returned changes nothing: its exit code stands."""
+    returned = []
     try:
-        with sigterm_as_interrupt():
-            return main_function(*args)
+        with signals_as_interrupts():
+            returned.append(main_function(*args))
     except (CnnDualError, ValueError, OSError) as exc:
         print(f"error: {describe(exc)}", file=sys.stderr)
         return 1
@@ -118,9 +134,12 @@ def run_cli(main_function, *args):
               file=sys.stderr)
         return 1
     except KeyboardInterrupt as exc:
+        if returned:  # the signal came after the run, before it was marked over
+            return returned[0]
         how, left = getattr(exc, "how", "interrupted"), getattr(exc, "left", "nothing was written")
         print(f"error: {how}; {left}", file=sys.stderr)
         return getattr(exc, "exit_code", 130)
+    return returned[0]
 
 
 # ---- the flags every main_*.py shares ------------------------------------------------------

@@ -1,6 +1,7 @@
 """Shared fixtures: the project's scripts as modules, the real data (or a skip), tiny data sets."""
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,11 @@ GOLDEN_DIR = ROOT / "tests" / "golden"
 
 
 def load_script(name):
-    """Import ``scripts/<name>.py`` as a module (the scripts are not a package)."""
+    """Import ``scripts/<name>.py`` as a module (the scripts are not a package). Its first
+    import, scripts/_startup.py, is found on sys.path as when it runs (from the script's
+    folder); being imported, not run, it leaves the signal handlers alone."""
+    if str(ROOT / "scripts") not in sys.path:
+        sys.path.append(str(ROOT / "scripts"))
     spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
