@@ -15,8 +15,6 @@ parallel processes (--jobs, default one per core).
 import _startup  # noqa: F401  (first: Ctrl-C is one line from here on; finds the checkout)
 import os
 import sys
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +25,7 @@ from mains.pipeline import PUBLISHED_ACCURACY
 from shared.cli import ArgumentParser, iterations, path, positive_int, run_cli
 from shared.data import load_mnist
 from shared.outputs import atomic_write, check_out_dir, write_json, write_output_set
+from shared.workers import run_in_processes
 from speed.memory import keep_freed_memory
 
 LABELS = {"keep": "as written (keep)", "fix": "errata fixed (fix)", "dual": "dual twin"}
@@ -105,13 +104,11 @@ def _run(args):
     if args.jobs == 1:  # in this process
         load_data(args.data_dir)
         runs = [one_run(*job, args.iterations, args.batch_size) for job in tqdm(jobs, **progress)]
-    else:  # a process per core, each with its copy of the data
-        # spawned, not forked: a fork of a process whose BLAS runs threads can deadlock
-        with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=start_worker, initargs=(args.data_dir,)) as pool:
-            futures = [pool.submit(one_run, *job, args.iterations, args.batch_size)
-                       for job in jobs]
-            runs = [f.result() for f in tqdm(futures, **progress)]
+    else:  # a process per core, each with its copy of the data; ended at once on Ctrl-C
+        runs = run_in_processes(one_run, [(*job, args.iterations, args.batch_size)
+                                          for job in jobs], args.jobs,
+                                initializer=start_worker, initargs=(args.data_dir,),
+                                progress=progress)
     table = summarise(runs, args.seeds)
     print(format_table(table, args.iterations, args.seeds))
     report = {"iterations": args.iterations, "batch_size": args.batch_size, "seeds": args.seeds,
