@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 import scipy.io
 
-from conftest import DATA_DIR, ROOT, assert_one_line_error, load_script, run_main, write_mnist
+from conftest import (DATA_DIR, ROOT, assert_one_line_error, fifo_at, load_script, run_main,
+                      write_mnist)
 
 main_cnn = load_script("main_cnn")
 OUTPUTS = {"cnn.mat", "metrics.json", "loss.png", "confusion.png"}
@@ -329,6 +330,23 @@ def test_a_directory_as_weights_is_one_line(small_data_dir, tmp_path, capsys):
     code, _, err = run(["--weights", tmp_path, "--data-dir", small_data_dir, "--out-dir",
                         tmp_path / "o"], capsys)
     assert_one_line_error(code, err, str(tmp_path), "is a directory")
+
+
+@pytest.mark.parametrize("which", ["--weights", "--data-dir"])
+def test_a_fifo_as_weights_or_data_is_one_line_not_a_hang(which, small_data_dir, tmp_path,
+                                                           capsys):
+    data = small_data_dir
+    if which == "--data-dir":  # a data folder whose mnist_train.mat is a FIFO
+        data = tmp_path / "fifo_data"
+        data.mkdir()
+        (data / "mnist_test.mat").write_bytes((small_data_dir / "mnist_test.mat").read_bytes())
+    with fifo_at(data / "mnist_train.mat" if which == "--data-dir"
+                 else tmp_path / "cnn.mat") as fifo:
+        weights = ["--weights", fifo] if which == "--weights" else []
+        code, _, err = run([*weights, "--iterations", 0, "--data-dir", data, "--out-dir",
+                            tmp_path / "o"], capsys)
+    assert_one_line_error(code, err, str(fifo), "is a FIFO (named pipe)")
+    assert not (tmp_path / "o").exists()
 
 
 def earlier_run(out):

@@ -8,6 +8,7 @@ import pytest
 import scipy.io
 from matplotlib.image import imread
 
+from conftest import fifo_at
 from shared.errors import CnnDualError, Interrupted, OutputError, WeightsError
 from shared.outputs import (
     accuracy,
@@ -365,6 +366,11 @@ def test_huge_main_weights_are_refused(tmp_path):
 def test_a_directory_as_weights_file(tmp_path):
     (tmp_path / "cnn.mat").mkdir()
     assert "is a directory" in weights_error(tmp_path / "cnn.mat")
+
+
+def test_a_fifo_as_weights_file_is_refused_before_it_is_opened(tmp_path):
+    with fifo_at(tmp_path / "cnn.mat") as fifo:  # opened, it would block forever
+        assert "is a FIFO (named pipe), not a MATLAB .mat file" in weights_error(fifo)
 
 
 # ---- write errors name the file ---------------------------------------------------------------
