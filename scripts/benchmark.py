@@ -33,7 +33,7 @@ from dual.train_cnn import train_cnn as dual_train_cnn
 from reference.extensions.network import backpropagation, network_layers
 from reference.get_mini_batch import get_mini_batch
 from reference.train_cnn import as_images, forward_backward, initial_weights, train_cnn
-from shared.cli import ArgumentParser, path, positive_int, run_cli
+from shared.cli import ArgumentParser, count, path, run_cli
 from shared.data import SPLITS, load_split
 from shared.errors import CnnDualError, MissingDataError
 from shared.outputs import atomic_write, check_out_dir, write_output_set
@@ -44,6 +44,9 @@ from speed.memory import keep_freed_memory
 ROOT = Path(__file__).resolve().parents[1]
 SCHEDULE = 10000
 NUMPY_FLOOR = "numpy floor: one fused function"
+MAX_REPEATS = 100
+"""The most rounds --repeats accepts: a round times every method over the schedule, minutes;
+100 rounds are hours already (the median settles within a handful); more is a typo."""
 
 
 def one_image_at_a_time(x, y, w_conv, b_conv, w_fc, b_fc, errata="keep"):
@@ -496,9 +499,11 @@ def parse_args(argv):
                             + __doc__.split("\n\n")[2].replace("\n", " "))
     parser.add_argument("--quick", action="store_true",
                         help="short runs, all extrapolated (under 30 s)")
-    parser.add_argument("--repeats", type=positive_int, default=3,
+    parser.add_argument("--repeats", type=count(MAX_REPEATS, "each round takes minutes"),
+                        default=3,
                         help="rounds of timings, each running every method once (slow methods: the "
-                             "first round only); the median is reported (default: 3)")
+                             "first round only); the median is reported (default: 3; at most "
+                             f"{MAX_REPEATS}: each round takes minutes)")
     parser.add_argument("--out-dir", type=path, default=ROOT / "benchmarks",
                         help="where results.json and scaling.png go (default: benchmarks/)")
     parser.add_argument("--data-dir", type=path, default=ROOT / "data",

@@ -22,11 +22,16 @@ from tqdm import tqdm  # the plain bar, also in a notebook (no widget warnings)
 
 from mains.comparison import MODELS, SETTINGS, load_data, one_run, start_worker, summarise
 from mains.pipeline import PUBLISHED_ACCURACY
-from shared.cli import ArgumentParser, iterations, path, positive_int, run_cli
+from shared.cli import ArgumentParser, count, iterations, path, positive_int, run_cli, seeds
 from shared.data import load_mnist
 from shared.outputs import atomic_write, check_out_dir, write_json, write_output_set
 from shared.workers import run_in_processes
 from speed.memory import keep_freed_memory
+
+MAX_JOBS = 256
+"""The most worker processes --jobs accepts. Each holds its own numpy, scipy and copy of the
+data (about 200 MB); beyond the cores they only share them, and beyond the runs they are never
+started: a larger number is a typo, which would ask for hundreds of GB."""
 
 LABELS = {"keep": "as written (keep)", "fix": "errata fixed (fix)", "dual": "dual twin"}
 
@@ -75,13 +80,16 @@ def parse_args(argv):
 
     parser = ArgumentParser(prog="compare_models.py", description=" ".join(
         __doc__.split("\n\n", 2)[2].split()))
-    parser.add_argument("--seeds", type=positive_int, default=5,
-                        help="runs per model and setting, seeds 0..N-1 (default: 5)")
+    parser.add_argument("--seeds", type=seeds, default=5,
+                        help="runs per model and setting, seeds 0..N-1 (default: 5; at most "
+                             "1,000: 12,000 runs, days already)")
     parser.add_argument("--iterations", type=iterations, default=10000,
                         help="training iterations per run (default: 10000; at most 10,000,000)")
     parser.add_argument("--batch-size", type=positive_int, default=30, help="(default: 30)")
-    parser.add_argument("--jobs", type=positive_int, default=os.cpu_count() or 1,
-                        help="parallel processes (default: one per core)")
+    parser.add_argument("--jobs", default=min(os.cpu_count() or 1, MAX_JOBS),
+                        type=count(MAX_JOBS, "a process each, with its own copy of the data"),
+                        help="parallel processes (default: one per core; at most "
+                             f"{MAX_JOBS}: each holds its own copy of the data)")
     parser.add_argument("--data-dir", type=path, default=Path("data"),
                         help="where the MNIST files are (default: data)")
     parser.add_argument("--out-dir", type=path, default=Path("outputs"),

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from shared.data import (CHECKSUMS, MATHJAX, MATLAB_DIR, MATLAB_FILES, PUBLISHED_WEIGHTS,
                          SOURCE_URL, source, url)
-from shared.cli import ArgumentParser, path, positive_float, run_cli
+from shared.cli import ArgumentParser, path, run_cli, timeout
 from shared.errors import DataError, Interrupted
 from shared.outputs import atomic_write
 
@@ -119,8 +119,8 @@ def parse_args(argv):
         help="download again even when a file with the right checksum is present",
     )
     parser.add_argument(
-        "--timeout", type=positive_float, default=60.0, metavar="S",
-        help="network timeout in seconds (default: 60)",
+        "--timeout", type=timeout, default=60.0, metavar="S",
+        help="network timeout in seconds (default: 60; at most a week, 604,800)",
     )
     return parser.parse_args(argv)
 

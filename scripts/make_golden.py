@@ -19,7 +19,7 @@ import argparse
 from checker.engine import EngineUnavailable
 from checker.golden import GOLDEN_FILES, QUICK, make_goldens
 from checker.original import check_original
-from shared.cli import ArgumentParser, path, positive_float, run_cli
+from shared.cli import ArgumentParser, path, run_cli, timeout
 from shared.errors import CnnDualError
 
 GOLDEN = Path(__file__).resolve().parents[1] / "tests" / "golden"
@@ -51,8 +51,8 @@ def parse_args(argv):
                        help="make only these (default: all 14)")
     which.add_argument("--quick", action="store_true",
                        help=f"make only the one-image cases ({', '.join(QUICK)}), in seconds")
-    parser.add_argument("--timeout", type=positive_float, default=3600.0, metavar="S",
-                        help="seconds one file may take (default: 3600)")
+    parser.add_argument("--timeout", type=timeout, default=3600.0, metavar="S",
+                        help="seconds one file may take (default: 3600; at most a week, 604,800)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     return parser.parse_args(argv)
 

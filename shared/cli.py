@@ -46,6 +46,42 @@ def iterations(text):
     return value
 
 
+def count(limit, why):
+    """An argparse type: a whole number 1..``limit``; beyond it the error says ``why`` (e.g.
+    "each is a Hessian-vector product"), so that a typo is one line at once instead of a run
+    that never ends or a MemoryError. The help of the flag gives the limit and its reason."""
+    def parse(text):
+        value = positive_int(text)
+        if value > limit:
+            raise argparse.ArgumentTypeError(f"must be at most {limit:,} ({why}), got {text}")
+        return value
+
+    parse.__name__ = "count"  # argparse names the type in some messages
+    return parse
+
+
+MAX_SEEDS = 1000
+"""The most seeds a comparison accepts (--seeds of compare_models.py, 12 training runs per seed,
+and compare_filters.py, 3 per seed): each run takes seconds to minutes, so that 1,000 seeds are
+days of computing already; a larger number is a typo."""
+
+seeds = count(MAX_SEEDS, "every seed is a training run per model and setting: days already")
+"""The argparse type of --seeds: 1..MAX_SEEDS."""
+
+MAX_TIMEOUT = 7 * 24 * 3600
+"""The longest time-out a script accepts, in seconds: a week. A longer one is no time-out at
+all, and Python's sockets refuse those past about 9.2e9 s (an OverflowError, not one line)."""
+
+
+def timeout(text):
+    """A time-out in seconds: positive, at most MAX_TIMEOUT."""
+    value = positive_float(text)
+    if value > MAX_TIMEOUT:
+        raise argparse.ArgumentTypeError(
+            f"must be at most {MAX_TIMEOUT:,} seconds (a week), got {text}")
+    return value
+
+
 def positive_float(text):
     value = _number(text, float, "a number")
     if not value > 0 or value == float("inf"):

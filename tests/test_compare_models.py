@@ -59,7 +59,10 @@ def test_bad_data_is_one_line_and_writes_nothing(tmp_path, capsys):
 
 @pytest.mark.parametrize("argv, word", [(["--seeds", "0"], "--seeds"),
                                         (["--jobs", "0"], "--jobs"),
-                                        (["--iterations", "-2"], "--iterations")])
+                                        (["--iterations", "-2"], "--iterations"),
+                                        # counts that would run for years or spawn 10^8 processes
+                                        (["--seeds", "1001"], "--seeds: must be at most 1,000"),
+                                        (["--jobs", "100000000"], "--jobs: must be at most 256")])
 def test_bad_arguments_are_one_line(argv, word, tmp_path, capsys):
     code, _, err = run_main(compare_models, [*argv, "--out-dir", tmp_path / "o"], capsys)
     assert code == 2

@@ -200,6 +200,8 @@ def test_ctrl_c_during_a_download_is_one_line_saying_what_is_in_place(tmp_path, 
 
 @pytest.mark.parametrize("argv, word", [(["--timeout", "0"], "--timeout"),
                                         (["--timeout", "soon"], "--timeout"),
+                                        # past ~9.2e9 s a socket refuses it: an OverflowError
+                                        (["--timeout", "1e10"], "at most 604,800 seconds"),
                                         (["--data-dir", ""], "--data-dir"),
                                         (["--forse"], "--forse")])
 def test_argument_errors_are_one_line(argv, word, capsys):
