@@ -88,6 +88,28 @@ BAD_WEIGHTS = {
 }
 
 
+def test_a_folder_another_run_keeps_locked_is_one_line(small_data_dir, tmp_path, capsys,
+                                                       monkeypatch):
+    fcntl = pytest.importorskip("fcntl")
+    import os
+
+    import shared.outputs
+
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.setattr(shared.outputs, "LOCK_WAIT_SECONDS", 0.2)
+    held = os.open(out, os.O_RDONLY)
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        code, _, err = run("slp", ["--iterations", 3, "--data-dir", small_data_dir,
+                                   "--out-dir", out, "--quiet"], capsys)
+    finally:
+        os.close(held)
+    assert_one_line_error(code, err, f"cannot write {out}: another run has held its lock",
+                          "nothing was written")
+    assert list(out.iterdir()) == []
+
+
 @pytest.mark.parametrize("case", BAD_WEIGHTS)
 def test_bad_weights_are_one_line_and_write_nothing(case, small_data_dir, tmp_path, capsys):
     variables, words = BAD_WEIGHTS[case]
