@@ -22,7 +22,8 @@ Do what the original main_cnn.m does: load the 14x14 MNIST data, divide by 255, 
 mini-batches, train the CNN (conv 3x3x3 -> ReLU -> 2x2 max pool -> FC 10 -> softmax) by
 mini-batch gradient descent, classify every test image, and report the accuracy and the
 row-normalised confusion matrix. Writes cnn.mat (w_conv b_conv w_fc b_fc, MATLAB shapes),
-metrics.json, loss.png and confusion.png into --out-dir, and prints the accuracy.
+cnn_metrics.json, cnn_loss.png and cnn_confusion.png into --out-dir (the other mains' files
+there are left alone), and prints the accuracy.
 """
 
 EPILOG = """\

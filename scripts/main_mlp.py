@@ -16,7 +16,8 @@ Do what the original main_mlp.m does: load the 14x14 MNIST data, divide by 255, 
 mini-batches, train the two-layer perceptron (FC 30x196 -> ReLU -> FC 10x30 -> softmax,
 cross-entropy) by mini-batch gradient descent, classify every test image, and report the
 accuracy and the row-normalised confusion matrix. Writes mlp.mat (w2 b2 w1 b1, MATLAB
-shapes), metrics.json, loss.png and confusion.png into --out-dir, and prints the accuracy.
+shapes), mlp_metrics.json, mlp_loss.png and mlp_confusion.png into --out-dir (the other
+mains' files there are left alone), and prints the accuracy.
 As written, the original's weight step is scrambled (erratum E3: it trains to chance);
 --errata fix corrects it.
 """

@@ -211,8 +211,14 @@ def add_run_arguments(parser):
     """--data-dir, --out-dir, --weights and --quiet (after ``add_main_arguments``)."""
     parser.add_argument("--data-dir", type=path, default=Path("data"),
                         help="where mnist_train.mat and mnist_test.mat are (default: data)")
+    from shared.outputs import main_outputs  # (matplotlib: only for the mains)
+
+    names = list(main_outputs(Path(parser.get_default("weights_file")).stem).values())
     parser.add_argument("--out-dir", type=path, default=Path("outputs"),
-                        help="where the outputs are written (default: outputs)")
+                        help=f"where the outputs are written (default: outputs): "
+                             f"{', '.join(names[:-1])} and, after training, {names[-1]}; named "
+                             "after the model, so that the mains share a folder, each run "
+                             "replacing its own model's files and leaving the others'")
     parser.add_argument("--weights", type=path, default=None, metavar="FILE",
                         help=f"start from the weights of a MATLAB-style "
                              f"{parser.get_default('weights_file')} instead of N(0,1) draws "

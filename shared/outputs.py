@@ -292,6 +292,18 @@ def _save_png(fig, path):
         fig.savefig(f, format="png", dpi=100, bbox_inches="tight")
 
 
+def main_outputs(model):
+    """The files a run of main_<model>.py writes into its --out-dir (model: "cnn", "slp_linear",
+    "slp" or "mlp"): {"weights": "<model>.mat" (the name main_<model>.m saves), "metrics":
+    "<model>_metrics.json", "confusion": "<model>_confusion.png", "loss": "<model>_loss.png"}
+    (the loss only when it trained). All named after the model, so that the mains share a
+    folder as the original's Outputs/ (cnn.mat beside slp.mat), each run replacing its model's
+    files only: a run's metrics never sit beside another model's weights as if they were one
+    run's."""
+    return {"weights": f"{model}.mat", "metrics": f"{model}_metrics.json",
+            "confusion": f"{model}_confusion.png", "loss": f"{model}_loss.png"}
+
+
 # ---- a run's set of outputs, written all or nothing --------------------------------------------
 
 STAGING_PREFIX = ".staging-"
