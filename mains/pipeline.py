@@ -22,9 +22,9 @@ from shared.cli import (ArgumentParser, add_main_arguments, add_run_arguments, r
 from shared.data import load_mnist
 from shared.errors import CnnDualError
 from shared.outputs import (WEIGHT_NAMES, accuracy, check_out_dir, cnn_shapes, confusion_matrix,
-                            load_cnn_mat,
-                            load_weights_mat, plot_confusion, plot_loss, save_cnn_mat,
-                            save_weights_mat, write_json, write_output_set)
+                            load_cnn_mat, load_weights_mat, main_outputs, plot_confusion,
+                            plot_loss, save_cnn_mat, save_weights_mat, write_json,
+                            write_output_set)
 
 
 @dataclass
@@ -55,15 +55,12 @@ def config_from_args(args, **model_settings):
                      weights=args.weights, progress=not args.quiet, **model_settings)
 
 
-MAIN_OUTPUTS = ("cnn.mat", "metrics.json", "confusion.png", "loss.png")
-"""What a main_cnn run writes into its out dir (loss.png only when it trained); the other mains
-write their weights file in cnn.mat's place."""
 
 
 def run_main(config, model):
-    """Do what the main_*.m of ``model`` does; write its weights file, metrics.json, loss.png
-    (when it trained) and confusion.png into ``config.out_dir``, all only after a successful
-    run; return the metrics."""
+    """Do what the main_*.m of ``model`` does; write its files (``main_outputs``: its weights
+    file, metrics, confusion matrix and, when it trained, loss) into ``config.out_dir``, all only
+    after a successful run; return the metrics."""
     check_out_dir(config.out_dir)  # before training; it creates nothing
     im_train, label_train, im_test, label_test = load_mnist(config.data_dir)
     model.check(config)
@@ -93,7 +90,7 @@ def run_main(config, model):
         "n_train": int(im_train.shape[1]),
         "n_test": int(im_test.shape[1]),
     }
-    write_outputs(Path(config.out_dir), model.file_name,
+    write_outputs(Path(config.out_dir), model.name,
                   lambda path: model.save(path, trained), metrics, loss,
                   f"Training loss ({model.title(config)})")
     return metrics
@@ -115,23 +112,25 @@ def train_and_test(config, model, start, data):
     return trained, loss, model.predict(im_test, trained), training_seconds
 
 
-def write_outputs(out_dir, weights_file, save_weights, metrics, loss, loss_title):
-    """Write the weights file (``save_weights(path)``), metrics.json, confusion.png and (after
-    training) loss.png into ``out_dir``.
+def write_outputs(out_dir, model_name, save_weights, metrics, loss, loss_title):
+    """Write the files of ``main_outputs(model_name)`` into ``out_dir``: the weights file
+    (``save_weights(path)``), the metrics (JSON), the confusion matrix and, after training, the
+    loss (PNG).
 
     All or nothing (shared.outputs.write_output_set): a failure or an interruption leaves the
-    earlier files as they were, and a loss.png of an earlier run is removed when this one did
-    not train.
+    earlier files as they were, and the loss PNG of an earlier run of the model is removed when
+    this one did not train. Other models' files in ``out_dir`` are left alone.
     """
+    names = main_outputs(model_name)
     writers = {
-        weights_file: save_weights,
-        "metrics.json": lambda path: write_json(path, metrics),
-        "confusion.png": lambda path: plot_confusion(path, np.asarray(metrics["confusion"]),
-                                                     metrics["accuracy"]),
+        names["weights"]: save_weights,
+        names["metrics"]: lambda path: write_json(path, metrics),
+        names["confusion"]: lambda path: plot_confusion(path, np.asarray(metrics["confusion"]),
+                                                        metrics["accuracy"]),
     }
     if len(loss):
-        writers["loss.png"] = lambda path: plot_loss(path, loss, title=loss_title)
-    write_output_set(out_dir, writers, (weights_file, *MAIN_OUTPUTS[1:]))
+        writers[names["loss"]] = lambda path: plot_loss(path, loss, title=loss_title)
+    write_output_set(out_dir, writers, names.values())
 
 
 # ---- the models ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ and are extrapolated (marked so). Also shows where an iteration's time goes, lay
 Prints tables, writes results.json and scaling.png into --out-dir.
 """
 
+import _startup  # noqa: F401  (first: Ctrl-C is one line from here on; finds the checkout)
 import contextlib
 import json
 import os
@@ -22,10 +23,6 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-# the checkout's root first: the scripts run from a plain checkout (before pip install),
-# from any working directory, and never pick up another checkout's editable install
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 import numpy as np
 
 from dual.curvature import hessian_vector_product
@@ -36,7 +33,7 @@ from dual.train_cnn import train_cnn as dual_train_cnn
 from reference.extensions.network import backpropagation, network_layers
 from reference.get_mini_batch import get_mini_batch
 from reference.train_cnn import as_images, forward_backward, initial_weights, train_cnn
-from shared.cli import ArgumentParser, path, positive_int, run_cli
+from shared.cli import ArgumentParser, count, path, run_cli
 from shared.data import SPLITS, load_split
 from shared.errors import CnnDualError, MissingDataError
 from shared.outputs import atomic_write, check_out_dir, write_output_set
@@ -47,6 +44,9 @@ from speed.memory import keep_freed_memory
 ROOT = Path(__file__).resolve().parents[1]
 SCHEDULE = 10000
 NUMPY_FLOOR = "numpy floor: one fused function"
+MAX_REPEATS = 100
+"""The most rounds --repeats accepts: a round times every method over the schedule, minutes;
+100 rounds are hours already (the median settles within a handful); more is a typo."""
 
 
 def one_image_at_a_time(x, y, w_conv, b_conv, w_fc, b_fc, errata="keep"):
@@ -417,8 +417,9 @@ def format_curvature(timings):
 
 
 PEAK_RSS_WRAPPER = """
-import runpy, sys
+import os, runpy, sys
 sys.argv = sys.argv[1:]
+sys.path.insert(0, os.path.dirname(sys.argv[0]))  # the script's folder first, as python SCRIPT
 try:
     runpy.run_path(sys.argv[0], run_name="__main__")
 except SystemExit as exc:
@@ -498,9 +499,11 @@ def parse_args(argv):
                             + __doc__.split("\n\n")[2].replace("\n", " "))
     parser.add_argument("--quick", action="store_true",
                         help="short runs, all extrapolated (under 30 s)")
-    parser.add_argument("--repeats", type=positive_int, default=3,
+    parser.add_argument("--repeats", type=count(MAX_REPEATS, "each round takes minutes"),
+                        default=3,
                         help="rounds of timings, each running every method once (slow methods: the "
-                             "first round only); the median is reported (default: 3)")
+                             "first round only); the median is reported (default: 3; at most "
+                             f"{MAX_REPEATS}: each round takes minutes)")
     parser.add_argument("--out-dir", type=path, default=ROOT / "benchmarks",
                         help="where results.json and scaling.png go (default: benchmarks/)")
     parser.add_argument("--data-dir", type=path, default=ROOT / "data",

@@ -8,13 +8,10 @@ them far apart. Both were wrong: the original has errata E1/E2, and the study's 
 dropped the upstream gradient. Here both sit beside the true gradient, computed four ways.
 """
 
+import _startup  # noqa: F401  (first: Ctrl-C is one line from here on; finds the checkout)
 import json
 import sys
 from pathlib import Path
-
-# the checkout's root first: the scripts run from a plain checkout (before pip install),
-# from any working directory, and never pick up another checkout's editable install
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
 

@@ -8,19 +8,17 @@ deviation over the seeds), training seconds and parameter counts, and writes fil
 filters.png (accuracy per seed, and the learned filters as images) into --out-dir.
 """
 
+import _startup  # noqa: F401  (first: Ctrl-C is one line from here on; finds the checkout)
 import sys
 import time
 from pathlib import Path
-
-# the checkout's root first: the scripts run from a plain checkout (before pip install),
-# from any working directory, and never pick up another checkout's editable install
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
 from tqdm import tqdm  # the plain bar, also in a notebook (no widget warnings)
 
 import dual.extensions.network as dual_network
-from shared.cli import ArgumentParser, iterations, path, positive_float, positive_int, run_cli
+from shared.cli import (ArgumentParser, iterations, path, positive_float, positive_int, run_cli,
+                        seeds)
 from shared.data import load_mnist
 from shared.outputs import accuracy, atomic_write, check_out_dir, write_json, write_output_set
 from speed.memory import keep_freed_memory
@@ -126,8 +124,9 @@ def parse_args(argv):
 
     parser = ArgumentParser(prog="compare_filters.py", description=__doc__.split("\n\n")[0]
                             + " " + __doc__.split("\n\n")[2].replace("\n", " "))
-    parser.add_argument("--seeds", type=positive_int, default=5,
-                        help="runs per filter kind, seeds 0..N-1 (default: 5)")
+    parser.add_argument("--seeds", type=seeds, default=5,
+                        help="runs per filter kind, seeds 0..N-1 (default: 5; at most 1,000: "
+                             "days already)")
     parser.add_argument("--iterations", type=iterations, default=10000,
                         help="training iterations per run (default: 10000; at most 10,000,000)")
     parser.add_argument("--batch-size", type=positive_int, default=30, help="(default: 30)")

@@ -12,25 +12,26 @@ seconds, and writes models.json and models.png into --out-dir (both or neither).
 parallel processes (--jobs, default one per core).
 """
 
+import _startup  # noqa: F401  (first: Ctrl-C is one line from here on; finds the checkout)
 import os
 import sys
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-
-# the checkout's root first: the scripts run from a plain checkout (before pip install),
-# from any working directory, and never pick up another checkout's editable install
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
 from tqdm import tqdm  # the plain bar, also in a notebook (no widget warnings)
 
 from mains.comparison import MODELS, SETTINGS, load_data, one_run, start_worker, summarise
 from mains.pipeline import PUBLISHED_ACCURACY
-from shared.cli import ArgumentParser, iterations, path, positive_int, run_cli
+from shared.cli import ArgumentParser, count, iterations, path, positive_int, run_cli, seeds
 from shared.data import load_mnist
 from shared.outputs import atomic_write, check_out_dir, write_json, write_output_set
+from shared.workers import run_in_processes
 from speed.memory import keep_freed_memory
+
+MAX_JOBS = 256
+"""The most worker processes --jobs accepts. Each holds its own numpy, scipy and copy of the
+data (about 200 MB); beyond the cores they only share them, and beyond the runs they are never
+started: a larger number is a typo, which would ask for hundreds of GB."""
 
 LABELS = {"keep": "as written (keep)", "fix": "errata fixed (fix)", "dual": "dual twin"}
 
@@ -79,13 +80,16 @@ def parse_args(argv):
 
     parser = ArgumentParser(prog="compare_models.py", description=" ".join(
         __doc__.split("\n\n", 2)[2].split()))
-    parser.add_argument("--seeds", type=positive_int, default=5,
-                        help="runs per model and setting, seeds 0..N-1 (default: 5)")
+    parser.add_argument("--seeds", type=seeds, default=5,
+                        help="runs per model and setting, seeds 0..N-1 (default: 5; at most "
+                             "1,000: 12,000 runs, days already)")
     parser.add_argument("--iterations", type=iterations, default=10000,
                         help="training iterations per run (default: 10000; at most 10,000,000)")
     parser.add_argument("--batch-size", type=positive_int, default=30, help="(default: 30)")
-    parser.add_argument("--jobs", type=positive_int, default=os.cpu_count() or 1,
-                        help="parallel processes (default: one per core)")
+    parser.add_argument("--jobs", default=min(os.cpu_count() or 1, MAX_JOBS),
+                        type=count(MAX_JOBS, "a process each, with its own copy of the data"),
+                        help="parallel processes (default: one per core; at most "
+                             f"{MAX_JOBS}: each holds its own copy of the data)")
     parser.add_argument("--data-dir", type=path, default=Path("data"),
                         help="where the MNIST files are (default: data)")
     parser.add_argument("--out-dir", type=path, default=Path("outputs"),
@@ -108,13 +112,11 @@ def _run(args):
     if args.jobs == 1:  # in this process
         load_data(args.data_dir)
         runs = [one_run(*job, args.iterations, args.batch_size) for job in tqdm(jobs, **progress)]
-    else:  # a process per core, each with its copy of the data
-        # spawned, not forked: a fork of a process whose BLAS runs threads can deadlock
-        with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=start_worker, initargs=(args.data_dir,)) as pool:
-            futures = [pool.submit(one_run, *job, args.iterations, args.batch_size)
-                       for job in jobs]
-            runs = [f.result() for f in tqdm(futures, **progress)]
+    else:  # a process per core, each with its copy of the data; ended at once on Ctrl-C
+        runs = run_in_processes(one_run, [(*job, args.iterations, args.batch_size)
+                                          for job in jobs], args.jobs,
+                                initializer=start_worker, initargs=(args.data_dir,),
+                                progress=progress)
     table = summarise(runs, args.seeds)
     print(format_table(table, args.iterations, args.seeds))
     report = {"iterations": args.iterations, "batch_size": args.batch_size, "seeds": args.seeds,

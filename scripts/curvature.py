@@ -15,13 +15,10 @@ weights of a MATLAB-style cnn.mat (or TrainCNN's N(0,1) start):
   after each.
 """
 
+import _startup  # noqa: F401  (first: Ctrl-C is one line from here on; finds the checkout)
 import json
 import sys
 from pathlib import Path
-
-# the checkout's root first: the scripts run from a plain checkout (before pip install),
-# from any working directory, and never pick up another checkout's editable install
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import argparse
 
@@ -30,7 +27,8 @@ import numpy as np
 from dual.curvature import gauss_newton, hessian, hessian_vector_product
 from reference.train_cnn import as_images, initial_weights
 from reference.train_cnn import forward_backward as reference_forward_backward
-from shared.cli import ArgumentParser, non_negative_int, output_file, path, positive_int, run_cli
+from shared.cli import (ArgumentParser, count, non_negative_int, output_file, path, positive_int,
+                        run_cli)
 from shared.data import load_split
 from shared.errors import CnnDualError
 from shared.matlab import reshape_f
@@ -38,6 +36,11 @@ from shared.outputs import atomic_write, load_cnn_mat
 
 PARAMETERS = ("w_conv", "b_conv", "w_fc", "b_fc")
 GAMMA = 0.03  # TrainCNN's learning rate
+
+MAX_DIRECTIONS = 10_000
+"""The most random directions --directions accepts. Each is a Hessian-vector product by nested
+dual numbers (about 20 ms on a batch of 30) and a number in the output: 10,000 are minutes and
+a page of numbers already; a larger count is a typo, which would run for days."""
 
 
 def dampings(text):
@@ -62,8 +65,10 @@ def parse_args(argv):
                         help="images in the batch (default: 30)")
     parser.add_argument("--sample", type=non_negative_int, default=0,
                         help="the batch's first training image, 0-based (default: 0)")
-    parser.add_argument("--directions", type=positive_int, default=5,
-                        help="random directions to measure the curvature along (default: 5)")
+    parser.add_argument("--directions", default=5,
+                        type=count(MAX_DIRECTIONS, "each is a Hessian-vector product"),
+                        help="random directions to measure the curvature along (default: 5; "
+                             f"at most {MAX_DIRECTIONS:,}: each is a Hessian-vector product)")
     parser.add_argument("--damping", type=dampings, default=[0.1, 1.0, 10.0],
                         help="the lambdas of the damped Newton steps (default: 0.1,1,10)")
     parser.add_argument("--data-dir", type=path, default=Path("data"),

@@ -5,6 +5,7 @@ their SHA-256.
     python scripts/get_data.py [--data-dir data] [--matlab] [--mathjax] [--force] [--timeout S]
 """
 
+import _startup  # noqa: F401  (first: Ctrl-C is one line from here on; finds the checkout)
 import hashlib
 import http.client
 import sys
@@ -12,13 +13,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-# the checkout's root first: the scripts run from a plain checkout (before pip install),
-# from any working directory, and never pick up another checkout's editable install
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from shared.data import (CHECKSUMS, MATHJAX, MATLAB_DIR, MATLAB_FILES, PUBLISHED_WEIGHTS,
                          SOURCE_URL, source, url)
-from shared.cli import ArgumentParser, path, positive_float, run_cli
+from shared.cli import ArgumentParser, path, run_cli, timeout
 from shared.errors import DataError, Interrupted
 from shared.outputs import atomic_write
 
@@ -122,8 +119,8 @@ def parse_args(argv):
         help="download again even when a file with the right checksum is present",
     )
     parser.add_argument(
-        "--timeout", type=positive_float, default=60.0, metavar="S",
-        help="network timeout in seconds (default: 60)",
+        "--timeout", type=timeout, default=60.0, metavar="S",
+        help="network timeout in seconds (default: 60; at most a week, 604,800)",
     )
     return parser.parse_args(argv)
 

@@ -8,12 +8,8 @@
                                [--out-dir DIR] [--weights cnn.mat] [--quiet]
 """
 
+import _startup  # noqa: F401  (first: Ctrl-C is one line from here on; finds the checkout)
 import sys
-from pathlib import Path
-
-# the checkout's root first: the scripts run from a plain checkout (before pip install),
-# from any working directory, and never pick up another checkout's editable install
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import dual.extensions.network as dual_network
 import reference.extensions.network as reference_network
@@ -26,7 +22,8 @@ Do what the original main_cnn.m does: load the 14x14 MNIST data, divide by 255, 
 mini-batches, train the CNN (conv 3x3x3 -> ReLU -> 2x2 max pool -> FC 10 -> softmax) by
 mini-batch gradient descent, classify every test image, and report the accuracy and the
 row-normalised confusion matrix. Writes cnn.mat (w_conv b_conv w_fc b_fc, MATLAB shapes),
-metrics.json, loss.png and confusion.png into --out-dir, and prints the accuracy.
+cnn_metrics.json, cnn_loss.png and cnn_confusion.png into --out-dir (the other mains' files
+there are left alone), and prints the accuracy.
 """
 
 EPILOG = """\

@@ -5,12 +5,8 @@
            [--data-dir DIR] [--out-dir DIR] [--weights slp.mat] [--quiet]
 """
 
+import _startup  # noqa: F401  (first: Ctrl-C is one line from here on; finds the checkout)
 import sys
-from pathlib import Path
-
-# the checkout's root first: the scripts run from a plain checkout (before pip install),
-# from any working directory, and never pick up another checkout's editable install
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mains.pipeline import perceptron_main
 from speed.memory import keep_freed_memory
@@ -19,8 +15,9 @@ DESCRIPTION = """\
 Do what the original main_slp.m does: load the 14x14 MNIST data, divide by 255, cut shuffled
 mini-batches, train the single-layer perceptron (FC 10x196 -> softmax, cross-entropy) by
 mini-batch gradient descent, classify every test image, and report the accuracy and the row-
-normalised confusion matrix. Writes slp.mat (w b, MATLAB shapes), metrics.json, loss.png and
-confusion.png into --out-dir, and prints the accuracy. As written, the original's weight
+normalised confusion matrix. Writes slp.mat (w b, MATLAB shapes), slp_metrics.json,
+slp_loss.png and slp_confusion.png into --out-dir (the other mains' files there are left
+alone), and prints the accuracy. As written, the original's weight
 step is scrambled (erratum E3: it trains to chance); --errata fix corrects it.
 """
 

@@ -5,12 +5,8 @@
            [--data-dir DIR] [--out-dir DIR] [--weights slp_linear.mat] [--quiet]
 """
 
+import _startup  # noqa: F401  (first: Ctrl-C is one line from here on; finds the checkout)
 import sys
-from pathlib import Path
-
-# the checkout's root first: the scripts run from a plain checkout (before pip install),
-# from any working directory, and never pick up another checkout's editable install
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mains.pipeline import perceptron_main
 from speed.memory import keep_freed_memory
@@ -20,8 +16,9 @@ Do what the original main_slp_linear.m does: load the 14x14 MNIST data, divide b
 shuffled mini-batches, train the linear single-layer perceptron (FC 10x196, Euclidean loss
 against the one-hot label) by mini-batch gradient descent, classify every test image (the
 largest output), and report the accuracy and the row-normalised confusion matrix. Writes
-slp_linear.mat (w b, MATLAB shapes), metrics.json, loss.png and confusion.png into --out-
-dir, and prints the accuracy. As written, the original's weight step is scrambled (erratum
+slp_linear.mat (w b, MATLAB shapes), slp_linear_metrics.json, slp_linear_loss.png and
+slp_linear_confusion.png into --out-dir (the other mains' files there are left alone), and
+prints the accuracy. As written, the original's weight step is scrambled (erratum
 E3: it trains to chance); --errata fix corrects it.
 """
 

@@ -10,19 +10,16 @@ those. The case files take a second; each training file minutes (the original lo
 every image of 10,000 batches of 30), about 40 minutes in all on two cores.
 """
 
+import _startup  # noqa: F401  (first: Ctrl-C is one line from here on; finds the checkout)
 import sys
 from pathlib import Path
-
-# the checkout's root first: the scripts run from a plain checkout (before pip install),
-# from any working directory, and never pick up another checkout's editable install
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import argparse
 
 from checker.engine import EngineUnavailable
 from checker.golden import GOLDEN_FILES, QUICK, make_goldens
 from checker.original import check_original
-from shared.cli import ArgumentParser, path, positive_float, run_cli
+from shared.cli import ArgumentParser, path, run_cli, timeout
 from shared.errors import CnnDualError
 
 GOLDEN = Path(__file__).resolve().parents[1] / "tests" / "golden"
@@ -54,8 +51,8 @@ def parse_args(argv):
                        help="make only these (default: all 14)")
     which.add_argument("--quick", action="store_true",
                        help=f"make only the one-image cases ({', '.join(QUICK)}), in seconds")
-    parser.add_argument("--timeout", type=positive_float, default=3600.0, metavar="S",
-                        help="seconds one file may take (default: 3600)")
+    parser.add_argument("--timeout", type=timeout, default=3600.0, metavar="S",
+                        help="seconds one file may take (default: 3600; at most a week, 604,800)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     return parser.parse_args(argv)
 

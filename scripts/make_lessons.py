@@ -9,12 +9,9 @@ do, and the check after it fails until it is done. No outputs are written in eit
 (or Colab) from the project's folder, where `import reference, dual, mains` finds the code.
 """
 
+import _startup  # noqa: F401  (first: Ctrl-C is one line from here on; finds the checkout)
 import sys
 from pathlib import Path
-
-# the checkout's root first: the scripts run from a plain checkout (before pip install),
-# from any working directory, and never pick up another checkout's editable install
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from shared.cli import ArgumentParser, path, run_cli
 from shared.errors import CnnDualError

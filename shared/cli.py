@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from shared.errors import CnnDualError, Interrupted
+from shared import signals
 
 MAX_ITERATIONS = 10_000_000
 """The most training iterations a script accepts. The loss history holds one float64 per
@@ -42,6 +43,42 @@ def iterations(text):
     if value > MAX_ITERATIONS:
         raise argparse.ArgumentTypeError(
             f"must be at most {MAX_ITERATIONS:,} (hours of training already), got {text}")
+    return value
+
+
+def count(limit, why):
+    """An argparse type: a whole number 1..``limit``; beyond it the error says ``why`` (e.g.
+    "each is a Hessian-vector product"), so that a typo is one line at once instead of a run
+    that never ends or a MemoryError. The help of the flag gives the limit and its reason."""
+    def parse(text):
+        value = positive_int(text)
+        if value > limit:
+            raise argparse.ArgumentTypeError(f"must be at most {limit:,} ({why}), got {text}")
+        return value
+
+    parse.__name__ = "count"  # argparse names the type in some messages
+    return parse
+
+
+MAX_SEEDS = 1000
+"""The most seeds a comparison accepts (--seeds of compare_models.py, 12 training runs per seed,
+and compare_filters.py, 3 per seed): each run takes seconds to minutes, so that 1,000 seeds are
+days of computing already; a larger number is a typo."""
+
+seeds = count(MAX_SEEDS, "every seed is a training run per model and setting: days already")
+"""The argparse type of --seeds: 1..MAX_SEEDS."""
+
+MAX_TIMEOUT = 7 * 24 * 3600
+"""The longest time-out a script accepts, in seconds: a week. A longer one is no time-out at
+all, and Python's sockets refuse those past about 9.2e9 s (an OverflowError, not one line)."""
+
+
+def timeout(text):
+    """A time-out in seconds: positive, at most MAX_TIMEOUT."""
+    value = positive_float(text)
+    if value > MAX_TIMEOUT:
+        raise argparse.ArgumentTypeError(
+            f"must be at most {MAX_TIMEOUT:,} seconds (a week), got {text}")
     return value
 
 
@@ -84,32 +121,47 @@ def describe(exc):
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
-def _terminated(signum, frame):
+def _interrupted(signum, frame):
+    """Within run_cli: Ctrl-C raises KeyboardInterrupt, SIGTERM Interrupted (exit code 143),
+    unless the run is over (then the signal changes nothing)."""
+    if signals.run_is_over():
+        return
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
     raise Interrupted("terminated", exit_code=128 + signum)
 
 
 @contextlib.contextmanager
-def sigterm_as_interrupt():
-    """Within: SIGTERM raises Interrupted, as Ctrl-C raises KeyboardInterrupt, so that the same
-    clean-up runs (temporary files removed, the outputs rolled back). The main thread only:
-    elsewhere signal handlers cannot be set and SIGTERM keeps its default."""
+def signals_as_interrupts():
+    """Within: Ctrl-C raises KeyboardInterrupt and SIGTERM Interrupted, so that the run's
+    clean-up runs (temporary files removed, the outputs rolled back), whatever handlers were
+    there before (a script's: ``shared.signals.exit_at_once``, which ends it at once). On
+    leaving, the run is over (``shared.signals.run_over``: from then on a signal is ignored, by
+    these handlers and the script's), then the earlier handlers are put back. The main thread
+    only: elsewhere signal handlers cannot be set and the signals keep theirs."""
+    signals.run_begins()
     try:
-        previous = signal.signal(signal.SIGTERM, _terminated)
+        previous = {signum: signal.signal(signum, _interrupted)
+                    for signum in (signal.SIGINT, signal.SIGTERM)}
     except ValueError:  # not the main thread
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        signals.run_over()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def run_cli(main_function, *args):
     """Run ``main_function(*args)``; a user error becomes one line on stderr and exit code 1;
-    Ctrl-C or SIGTERM one line saying what was left (130 or 143)."""
+    Ctrl-C or SIGTERM one line saying what was left (130 or 143). A signal after
+    ``main_function`` returned changes nothing: its exit code stands."""
+    returned = []
     try:
-        with sigterm_as_interrupt():
-            return main_function(*args)
+        with signals_as_interrupts():
+            returned.append(main_function(*args))
     except (CnnDualError, ValueError, OSError) as exc:
         print(f"error: {describe(exc)}", file=sys.stderr)
         return 1
@@ -118,9 +170,12 @@ def run_cli(main_function, *args):
               file=sys.stderr)
         return 1
     except KeyboardInterrupt as exc:
+        if returned:  # the signal came after the run, before it was marked over
+            return returned[0]
         how, left = getattr(exc, "how", "interrupted"), getattr(exc, "left", "nothing was written")
         print(f"error: {how}; {left}", file=sys.stderr)
         return getattr(exc, "exit_code", 130)
+    return returned[0]
 
 
 # ---- the flags every main_*.py shares ------------------------------------------------------
@@ -156,8 +211,14 @@ def add_run_arguments(parser):
     """--data-dir, --out-dir, --weights and --quiet (after ``add_main_arguments``)."""
     parser.add_argument("--data-dir", type=path, default=Path("data"),
                         help="where mnist_train.mat and mnist_test.mat are (default: data)")
+    from shared.outputs import main_outputs  # (matplotlib: only for the mains)
+
+    names = list(main_outputs(Path(parser.get_default("weights_file")).stem).values())
     parser.add_argument("--out-dir", type=path, default=Path("outputs"),
-                        help="where the outputs are written (default: outputs)")
+                        help=f"where the outputs are written (default: outputs): "
+                             f"{', '.join(names[:-1])} and, after training, {names[-1]}; named "
+                             "after the model, so that the mains share a folder, each run "
+                             "replacing its own model's files and leaving the others'")
     parser.add_argument("--weights", type=path, default=None, metavar="FILE",
                         help=f"start from the weights of a MATLAB-style "
                              f"{parser.get_default('weights_file')} instead of N(0,1) draws "

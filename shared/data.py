@@ -5,6 +5,8 @@ column, column-major), labels 1 x N (digits 0..9). Nothing is rescaled here: mai
 the images by 255 itself.
 """
 
+import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -112,24 +114,68 @@ def format_shape(shape):
 def read_mat(path, error=DataError, missing_hint=None, missing_error=None):
     """All user variables of a .mat file, as `scipy.io.loadmat` returns them.
 
-    Raises `error` (one line naming the file) when scipy cannot read it as a MATLAB file or it
-    is a directory, and `missing_error` (default: `error`) when the file is missing, with
-    `missing_hint` appended.
+    Raises `error` (one line naming the file) when it cannot be read (`open_regular_file`: not
+    a regular file, no permission) or scipy cannot read it as a MATLAB file, and
+    `missing_error` (default: `error`) when the file is missing, with `missing_hint` appended.
     """
     path = Path(path)
-    if not path.exists():
-        hint = f"; {missing_hint}" if missing_hint else ""
-        raise (missing_error or error)(f"{path}: file not found{hint}")
-    if path.is_dir():
-        raise error(f"{path}: is a directory, not a MATLAB .mat file")
-    try:
-        contents = scipy.io.loadmat(path)
-    # scipy reports a damaged file with many exception types (ValueError, OSError, IndexError,
-    # MatReadError, NotImplementedError for v7.3 files...): any of them means "cannot read it".
-    except Exception as exc:
-        reason = " ".join(str(exc).split()) or type(exc).__name__
-        raise error(f"{path}: not a readable MATLAB .mat file ({reason})") from None
+    with open_regular_file(path, "a MATLAB .mat file", error, missing_hint, missing_error) as f:
+        try:
+            contents = scipy.io.loadmat(f)
+        # scipy reports a damaged file with many exception types (ValueError, OSError,
+        # IndexError, MatReadError, NotImplementedError for v7.3 files...): any of them means
+        # "cannot read it".
+        except Exception as exc:
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            raise error(f"{path}: not a readable MATLAB .mat file ({reason})") from None
     return {name: value for name, value in contents.items() if not name.startswith("__")}
+
+
+_FILE_KINDS = (  # what a path that is not a regular file is, in words
+    (stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def open_regular_file(path, what, error=DataError, missing_hint=None, missing_error=None):
+    """``path`` opened for reading (binary), or `error` (one line naming it) when it is not a
+    regular file, checked before it is opened: a FIFO would block the run forever, a device such
+    as /dev/zero never end. ``what`` names what it should be ("a MATLAB .mat file"). Missing:
+    `missing_error` (default `error`), with `missing_hint` appended. No permission: "permission
+    denied"."""
+    path = Path(path)
+
+    def fail(exc):
+        if isinstance(exc, FileNotFoundError):
+            hint = f"; {missing_hint}" if missing_hint else ""
+            return (missing_error or error)(f"{path}: file not found{hint}")
+        if isinstance(exc, PermissionError):
+            return error(f"{path}: permission denied")
+        return error(f"{path}: cannot read it ({exc.strerror or exc})")
+
+    try:
+        _check_regular(path, os.stat(path), what, error)
+        # O_NONBLOCK: should a FIFO have replaced the file since, its open does not wait for a
+        # writer; fstat then refuses it as stat did
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise fail(exc) from None
+    try:
+        _check_regular(path, os.fstat(fd), what, error)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _check_regular(path, info, what, error):
+    """`error` unless ``info`` (an os.stat result of ``path``) is a regular file's."""
+    if not stat.S_ISREG(info.st_mode):
+        kind = next((name for test, name in _FILE_KINDS if test(info.st_mode)), "not a file")
+        raise error(f"{path}: is {kind}, not {what}")
 
 
 def require_variables(path, contents, names, error=DataError):

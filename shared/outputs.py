@@ -292,6 +292,18 @@ def _save_png(fig, path):
         fig.savefig(f, format="png", dpi=100, bbox_inches="tight")
 
 
+def main_outputs(model):
+    """The files a run of main_<model>.py writes into its --out-dir (model: "cnn", "slp_linear",
+    "slp" or "mlp"): {"weights": "<model>.mat" (the name main_<model>.m saves), "metrics":
+    "<model>_metrics.json", "confusion": "<model>_confusion.png", "loss": "<model>_loss.png"}
+    (the loss only when it trained). All named after the model, so that the mains share a
+    folder as the original's Outputs/ (cnn.mat beside slp.mat), each run replacing its model's
+    files only: a run's metrics never sit beside another model's weights as if they were one
+    run's."""
+    return {"weights": f"{model}.mat", "metrics": f"{model}_metrics.json",
+            "confusion": f"{model}_confusion.png", "loss": f"{model}_loss.png"}
+
+
 # ---- a run's set of outputs, written all or nothing --------------------------------------------
 
 STAGING_PREFIX = ".staging-"
@@ -347,6 +359,7 @@ def write_output_set(out_dir, writers, names=None):
             staging = Path(tempfile.mkdtemp(dir=out_dir, prefix=f"{STAGING_PREFIX}{os.getpid()}-"))
         except OSError as exc:
             raise OutputError(out_dir, exc.strerror or exc) from None
+        _STAGING_IN_USE.add(staging)
         for name, write in writers.items():
             try:
                 write(staging / name)
@@ -354,7 +367,9 @@ def write_output_set(out_dir, writers, names=None):
                 raise OutputError(out_dir / name, exc.reason) from None
             except OSError as exc:
                 raise OutputError(out_dir / name, exc.strerror or exc) from None
-        with _signals_held():  # a signal held back is raised on leaving, after the commit
+        # one commit at a time in out_dir (another run's files never mixed with these); then
+        # a signal held back is raised on leaving, after the commit
+        with _out_dir_locked(out_dir), _signals_held():
             _commit(out_dir, staging, list(writers), [n for n in names if n not in writers])
             committed = True
     except BaseException as exc:
@@ -375,7 +390,48 @@ def write_output_set(out_dir, writers, names=None):
             raise Interrupted(getattr(exc, "how", "interrupted"), "nothing was written",
                               getattr(exc, "exit_code", 130)) from None
         raise
+    finally:
+        _STAGING_IN_USE.discard(staging)
     shutil.rmtree(staging, ignore_errors=True)
+
+
+LOCK_WAIT_SECONDS = 60
+"""How long a run waits for another one's commit into the same folder (``_out_dir_locked``).
+A commit is a few renames, milliseconds: a lock held this long belongs to a run that hangs."""
+
+
+@contextlib.contextmanager
+def _out_dir_locked(out_dir):
+    """Hold an exclusive lock on the folder ``out_dir`` within: another run committing into it
+    waits (LOCK_WAIT_SECONDS at most, then OutputError, nothing written). The lock is
+    ``flock`` on the folder itself: no lock file is left in it, and it ends with the process
+    whatever ends that. Where there is no flock (Windows) or the file system has no locks (some
+    network ones), the commit goes on unlocked, as each file's os.replace is still atomic."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX
+        yield
+        return
+    try:
+        fd = os.open(out_dir, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError as exc:
+        raise OutputError(out_dir, exc.strerror or exc) from None
+    try:
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:  # another run is committing: wait for it
+                if time.monotonic() > deadline:
+                    raise OutputError(out_dir, f"another run has held its lock for over "
+                                      f"{LOCK_WAIT_SECONDS} s; nothing was written") from None
+                time.sleep(0.05)
+            except OSError:  # no locks on this file system
+                break
+        yield
+    finally:
+        os.close(fd)  # and with it the lock
 
 
 def _commit(out_dir, staging, new, stale):
@@ -468,11 +524,15 @@ def _make_dirs(directory):
     return created
 
 
+_STAGING_IN_USE = set()
+"""The staging folders this process is writing (another thread's write_output_set): not stale."""
+
+
 def _remove_stale_staging(out_dir):
     """Remove the staging folders in ``out_dir`` left by runs killed while writing."""
     now = time.time()
     for entry in out_dir.glob(f"{STAGING_PREFIX}*"):
-        if not entry.is_dir() or entry.is_symlink():
+        if not entry.is_dir() or entry.is_symlink() or entry in _STAGING_IN_USE:
             continue
         pid = entry.name[len(STAGING_PREFIX):].split("-")[0]
         try:

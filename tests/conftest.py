@@ -1,6 +1,10 @@
 """Shared fixtures: the project's scripts as modules, the real data (or a skip), tiny data sets."""
 
+import contextlib
 import importlib.util
+import os
+import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +17,11 @@ GOLDEN_DIR = ROOT / "tests" / "golden"
 
 
 def load_script(name):
-    """Import ``scripts/<name>.py`` as a module (the scripts are not a package)."""
+    """Import ``scripts/<name>.py`` as a module (the scripts are not a package). Its first
+    import, scripts/_startup.py, is found on sys.path as when it runs (from the script's
+    folder); being imported, not run, it leaves the signal handlers alone."""
+    if str(ROOT / "scripts") not in sys.path:
+        sys.path.append(str(ROOT / "scripts"))
     spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -39,6 +47,34 @@ def assert_one_line_error(code, err, *words):
     assert lines[0].startswith("error:") and "Traceback" not in err
     for word in words:
         assert word in lines[0], lines[0]
+
+
+@contextlib.contextmanager
+def fifo_at(path):
+    """A FIFO (named pipe) at ``path`` within, or skip where there are none. No process writes
+    to it: code that opens it for reading would wait forever. Should the code under test do
+    so, a writer comes and goes at once (it can open the FIFO only while a reader does), so
+    that the open returns and the test fails instead of hanging."""
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs here")
+    os.mkfifo(path)
+    done = threading.Event()
+
+    def unblock_a_reader():
+        while not done.wait(0.05):
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)  # ENXIO while no reader
+            except OSError:
+                continue
+            os.close(fd)
+
+    guard = threading.Thread(target=unblock_a_reader, daemon=True)
+    guard.start()
+    try:
+        yield path
+    finally:
+        done.set()
+        guard.join()
 
 
 @pytest.fixture(scope="session")

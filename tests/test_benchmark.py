@@ -125,6 +125,13 @@ def test_curvature_table_has_ours_beside_pytorchs(capsys):
         assert "PyTorch HVP, double backward" in names
 
 
+def test_a_repeat_count_of_a_typo_is_one_line(tmp_path, capsys):
+    code, _, err = run_main(benchmark, ["--repeats", "100000", "--out-dir", tmp_path / "o"],
+                            capsys)
+    assert code == 2
+    assert_one_line_error(code, err, "--repeats: must be at most 100")
+
+
 def test_a_baseline_that_is_no_checkout_is_one_line(tmp_path, capsys):
     code, _, err = run_main(benchmark, ["--quick", "--no-memory", "--baseline", tmp_path,
                                         "--out-dir", tmp_path / "o"], capsys)

@@ -61,6 +61,7 @@ def test_bad_arguments(argv, code, small_data_dir, tmp_path, capsys):
 @pytest.mark.parametrize("argv, message", [
     (["--filters", "linear,linear"], "argument --filters: linear given more than once"),
     (["--iterations", "1000000000000000"], "argument --iterations: must be at most 10,000,000"),
+    (["--seeds", "1001"], "argument --seeds: must be at most 1,000"),
 ])
 def test_arguments_refused_in_one_line(argv, message, small_data_dir, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:

@@ -48,6 +48,8 @@ def test_json_report_at_trained_weights(small_data_dir, tmp_path, capsys):
     (["--damping", "a"], ["--damping", "numbers"]),
     (["--sample", "89"], ["--sample 89", "past the last training image"]),
     (["--weights", "{tmp}/none.mat"], ["none.mat"]),
+    # a typo that would run for years, Hessian-vector product after Hessian-vector product
+    (["--directions", "100000000"], ["--directions: must be at most 10,000"]),
 ])
 def test_bad_input_is_one_line(small_data_dir, tmp_path, capsys, argv, words):
     argv = [a.format(tmp=tmp_path) for a in argv] + ["--data-dir", small_data_dir]

@@ -1,6 +1,8 @@
 """shared/data.py: loading the MNIST .mat files; malformed ones give one-line DataErrors."""
 
+import errno
 import hashlib
+import os
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +11,7 @@ import scipy.io
 
 from shared.data import CHECKSUMS, load_mnist, load_split
 from shared.errors import DataError, MissingDataError
+from conftest import fifo_at
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 needs_real_data = pytest.mark.skipif(
@@ -237,6 +240,44 @@ def test_missing_and_unreadable_are_told_apart(tmp_path):
 def test_a_directory_in_place_of_the_file(tmp_path):
     (tmp_path / "mnist_train.mat").mkdir()
     assert "is a directory, not a MATLAB .mat file" in load_error(tmp_path / "mnist_train.mat")
+
+
+def test_a_fifo_in_place_of_the_file_is_refused_before_it_is_opened(tmp_path):
+    with fifo_at(tmp_path / "mnist_train.mat") as fifo:  # opened, it would block forever
+        assert "is a FIFO (named pipe), not a MATLAB .mat file" in load_error(fifo)
+
+
+def test_a_device_in_place_of_the_file_is_refused(tmp_path):
+    if not Path("/dev/zero").exists():
+        pytest.skip("no /dev/zero here")
+    (tmp_path / "mnist_train.mat").symlink_to("/dev/zero")  # endless zeros
+    assert "is a character device, not a MATLAB .mat file" in load_error(
+        tmp_path / "mnist_train.mat")
+
+
+def test_a_file_without_read_permission_says_permission_denied(tmp_path, monkeypatch):
+    # as a file of mode 000 does for anyone but root (for whom it is readable): os.open fails
+    im, label = good_split()
+    path = write_mat(tmp_path / "mnist_train.mat", im_train=im, label_train=label)
+    real_open = os.open
+
+    def no_permission(file, *args, **kwargs):
+        if Path(file) == path:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", no_permission)
+    message = load_error(path)
+    assert message == f"{path}: permission denied"
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="root reads a file of mode 000")
+def test_a_file_of_mode_000_says_permission_denied(tmp_path):
+    im, label = good_split()
+    path = write_mat(tmp_path / "mnist_train.mat", im_train=im, label_train=label)
+    path.chmod(0)
+    assert load_error(path) == f"{path}: permission denied"
 
 
 def test_the_hint_names_get_data_as_it_can_be_typed_from_the_cwd(tmp_path, monkeypatch):

@@ -1,7 +1,6 @@
 """scripts/get_data.py: download, checksum, skip and failure paths; fake openers, no network."""
 
 import hashlib
-import importlib.util
 import io
 import urllib.error
 from pathlib import Path
@@ -9,23 +8,16 @@ from pathlib import Path
 import pytest
 
 import shared.data
+from conftest import load_script
 from shared.data import PUBLISHED_WEIGHTS, SOURCE_URL, source
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "get_data.py"
 PAYLOADS = {"mnist_train.mat": b"fake train bytes", "mnist_test.mat": b"fake test bytes",
             "original_slp_linear.mat": b"fake w b", "original_slp.mat": b"fake w b too",
             "original_mlp.mat": b"fake w1 b1 w2 b2"}
 URLS = {name: SOURCE_URL + source(name)[0] for name in PAYLOADS}
 
 
-def load_script():
-    spec = importlib.util.spec_from_file_location("get_data", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-get_data = load_script()
+get_data = load_script("get_data")
 PUBLISHED_WEIGHTS_AS_PUBLISHED = [(name, sha) for name, (_, sha) in PUBLISHED_WEIGHTS.items()]
 
 
@@ -208,6 +200,8 @@ def test_ctrl_c_during_a_download_is_one_line_saying_what_is_in_place(tmp_path, 
 
 @pytest.mark.parametrize("argv, word", [(["--timeout", "0"], "--timeout"),
                                         (["--timeout", "soon"], "--timeout"),
+                                        # past ~9.2e9 s a socket refuses it: an OverflowError
+                                        (["--timeout", "1e10"], "at most 604,800 seconds"),
                                         (["--data-dir", ""], "--data-dir"),
                                         (["--forse"], "--forse")])
 def test_argument_errors_are_one_line(argv, word, capsys):

@@ -13,10 +13,11 @@ import numpy as np
 import pytest
 import scipy.io
 
-from conftest import DATA_DIR, ROOT, assert_one_line_error, load_script, run_main, write_mnist
+from conftest import (DATA_DIR, ROOT, assert_one_line_error, fifo_at, load_script, run_main,
+                      write_mnist)
 
 main_cnn = load_script("main_cnn")
-OUTPUTS = {"cnn.mat", "metrics.json", "loss.png", "confusion.png"}
+OUTPUTS = {"cnn.mat", "cnn_metrics.json", "cnn_loss.png", "cnn_confusion.png"}
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -36,7 +37,7 @@ def test_short_run_writes_the_four_outputs(real_data_dir, tmp_path, capsys):
     shapes = {k: weights[k].shape for k in ("w_conv", "b_conv", "w_fc", "b_fc")}
     assert shapes == {"w_conv": (3, 3, 1, 3), "b_conv": (3, 1), "w_fc": (10, 147), "b_fc": (10, 1)}
 
-    metrics = json.loads((out / "metrics.json").read_text())
+    metrics = json.loads((out / "cnn_metrics.json").read_text())
     assert metrics["variant"] == "reference" and metrics["errata"] == "keep"
     assert (metrics["iterations"], metrics["batch_size"], metrics["lr"], metrics["seed"]) == (50, 30, 0.03, 3)
     confusion = np.array(metrics["confusion"])
@@ -45,7 +46,7 @@ def test_short_run_writes_the_four_outputs(real_data_dir, tmp_path, capsys):
     assert 0 <= metrics["accuracy"] <= 1 and math.isfinite(metrics["final_loss"])
     assert metrics["training_seconds"] > 0
     assert f"Accuracy: {metrics['accuracy']:.4f}" in stdout
-    for png in ("loss.png", "confusion.png"):
+    for png in ("cnn_loss.png", "cnn_confusion.png"):
         assert (out / png).read_bytes()[:8] == PNG_SIGNATURE
 
     # The saved weights are the trained ones: evaluating them gives the same accuracy.
@@ -54,7 +55,7 @@ def test_short_run_writes_the_four_outputs(real_data_dir, tmp_path, capsys):
     assert code == 0
     # exact: the same weights (a .mat round trip of float64 is exact) and accuracy = count / n; a
     # last-bit difference in the scores could flip an argmax only at a tie within ~1e-16
-    assert json.loads((tmp_path / "eval" / "metrics.json").read_text())["accuracy"] == metrics["accuracy"]
+    assert json.loads((tmp_path / "eval" / "cnn_metrics.json").read_text())["accuracy"] == metrics["accuracy"]
 
 
 def test_original_weights_reach_the_published_accuracy(real_data_dir, tmp_path, capsys):
@@ -66,9 +67,9 @@ def test_original_weights_reach_the_published_accuracy(real_data_dir, tmp_path, 
     assert code == 0
     # exact on any BLAS and SIMD kernel: 1683 / 2000 is one correctly rounded division, the same
     # double as the literal, and the closest top-two probabilities are 2e-4 apart (rounding: 1e-16)
-    assert json.loads((tmp_path / "metrics.json").read_text())["accuracy"] == 0.8415
+    assert json.loads((tmp_path / "cnn_metrics.json").read_text())["accuracy"] == 0.8415
     assert "Accuracy: 0.8415" in stdout
-    assert not (tmp_path / "loss.png").exists()  # nothing was trained
+    assert not (tmp_path / "cnn_loss.png").exists()  # nothing was trained
 
 
 def test_same_seed_same_weights(small_data_dir, tmp_path, capsys):
@@ -178,10 +179,10 @@ def test_dual_variant_trains_the_same_weights_as_the_fixed_reference(small_data_
     for k in ("w_conv", "b_conv", "w_fc", "b_fc"):
         # the same gradients from dual numbers and by hand: rounding over 6 steps, ~1e-15 here
         np.testing.assert_allclose(d[k], r[k], rtol=1e-12, atol=1e-14)
-    metrics = json.loads((tmp_path / "d" / "metrics.json").read_text())
+    metrics = json.loads((tmp_path / "d" / "cnn_metrics.json").read_text())
     assert (metrics["variant"], metrics["grad_mode"], metrics["errata"], metrics["activation"]) == (
         "dual", "chain", "fix", "sigmoid")
-    reference_metrics = json.loads((tmp_path / "r" / "metrics.json").read_text())
+    reference_metrics = json.loads((tmp_path / "r" / "cnn_metrics.json").read_text())
     assert reference_metrics["grad_mode"] == "hand-derived backward"
 
 
@@ -189,7 +190,7 @@ def test_dual_forward_mode_from_the_command_line(small_data_dir, tmp_path, capsy
     code, _, _ = run(["--variant", "dual", "--grad-mode", "forward", "--iterations", 1,
                       "--data-dir", small_data_dir, "--out-dir", tmp_path, "--quiet"], capsys)
     assert code == 0
-    assert json.loads((tmp_path / "metrics.json").read_text())["grad_mode"] == "forward"
+    assert json.loads((tmp_path / "cnn_metrics.json").read_text())["grad_mode"] == "forward"
 
 
 @pytest.mark.parametrize("argv, words", [
@@ -218,13 +219,13 @@ def test_non_linear_filters_train_and_save_their_weights(variant, conv, extras, 
         # np.exp of the same values; another layout may take another SIMD loop: a few ulp
         np.testing.assert_allclose(saved["gamma_conv"], np.exp(saved["log_gamma_conv"]),
                                    rtol=4 * np.finfo(float).eps)
-    assert json.loads((tmp_path / "metrics.json").read_text())["conv"] == conv
+    assert json.loads((tmp_path / "cnn_metrics.json").read_text())["conv"] == conv
     # the saved file starts a new run (evaluation only) with the same accuracy
     code, _, _ = run(["--variant", variant, "--conv", conv, "--iterations", 0, "--weights",
                       tmp_path / "cnn.mat", "--data-dir", small_data_dir, "--out-dir",
                       tmp_path / "again", "--quiet"], capsys)
     assert code == 0
-    first, again = (json.loads((d / "metrics.json").read_text())["accuracy"]
+    first, again = (json.loads((d / "cnn_metrics.json").read_text())["accuracy"]
                     for d in (tmp_path, tmp_path / "again"))
     assert first == again  # the same weights, accuracy = count / n: exact (see above)
 
@@ -259,7 +260,7 @@ def test_loop_form_conv_trains_the_same_weights(variant, small_data_dir, tmp_pat
     for k in ("w_conv", "b_conv", "w_fc", "b_fc"):
         # the same convolution summed in another order: rounding over 4 steps
         np.testing.assert_allclose(a[k], b[k], rtol=1e-12, atol=1e-14)
-    assert json.loads((tmp_path / "loops" / "metrics.json").read_text())["conv_impl"] == "loops"
+    assert json.loads((tmp_path / "loops" / "cnn_metrics.json").read_text())["conv_impl"] == "loops"
 
 
 def test_loop_form_is_for_the_linear_conv_only(small_data_dir, tmp_path, capsys):
@@ -331,6 +332,23 @@ def test_a_directory_as_weights_is_one_line(small_data_dir, tmp_path, capsys):
     assert_one_line_error(code, err, str(tmp_path), "is a directory")
 
 
+@pytest.mark.parametrize("which", ["--weights", "--data-dir"])
+def test_a_fifo_as_weights_or_data_is_one_line_not_a_hang(which, small_data_dir, tmp_path,
+                                                           capsys):
+    data = small_data_dir
+    if which == "--data-dir":  # a data folder whose mnist_train.mat is a FIFO
+        data = tmp_path / "fifo_data"
+        data.mkdir()
+        (data / "mnist_test.mat").write_bytes((small_data_dir / "mnist_test.mat").read_bytes())
+    with fifo_at(data / "mnist_train.mat" if which == "--data-dir"
+                 else tmp_path / "cnn.mat") as fifo:
+        weights = ["--weights", fifo] if which == "--weights" else []
+        code, _, err = run([*weights, "--iterations", 0, "--data-dir", data, "--out-dir",
+                            tmp_path / "o"], capsys)
+    assert_one_line_error(code, err, str(fifo), "is a FIFO (named pipe)")
+    assert not (tmp_path / "o").exists()
+
+
 def earlier_run(out):
     out.mkdir(parents=True, exist_ok=True)
     for name in OUTPUTS:
@@ -343,8 +361,8 @@ def test_evaluation_only_removes_the_earlier_runs_loss_plot(small_data_dir, tmp_
                 "--quiet"], capsys)[0] == 0
     assert run(["--iterations", 0, "--weights", trained / "cnn.mat", "--data-dir",
                 small_data_dir, "--out-dir", trained, "--quiet"], capsys)[0] == 0
-    assert {p.name for p in trained.iterdir()} == OUTPUTS - {"loss.png"}
-    assert json.loads((trained / "metrics.json").read_text())["iterations"] == 0
+    assert {p.name for p in trained.iterdir()} == OUTPUTS - {"cnn_loss.png"}
+    assert json.loads((trained / "cnn_metrics.json").read_text())["iterations"] == 0
 
 
 def test_sigterm_while_writing_leaves_the_earlier_outputs(small_data_dir, tmp_path, capsys,

@@ -31,18 +31,18 @@ def test_a_short_run_writes_the_outputs(name, flags, small_data_dir, tmp_path, c
     code, stdout, _ = run(name, [*flags, "--iterations", 4, "--data-dir", small_data_dir,
                                  "--out-dir", out, "--quiet", "--seed", 2], capsys)
     assert code == 0
-    assert {p.name for p in out.iterdir()} == {f"{name}.mat", "metrics.json", "loss.png",
-                                               "confusion.png"}
+    assert {p.name for p in out.iterdir()} == {f"{name}.mat", f"{name}_metrics.json",
+                                               f"{name}_loss.png", f"{name}_confusion.png"}
     weights = {k: v for k, v in scipy.io.loadmat(out / f"{name}.mat").items()
                if not k.startswith("__")}
     shapes = PERCEPTRONS[name][0]
     assert {k: v.shape for k, v in weights.items()} == shapes
-    metrics = json.loads((out / "metrics.json").read_text())
+    metrics = json.loads((out / f"{name}_metrics.json").read_text())
     assert metrics["model"] == name and metrics["iterations"] == 4
     assert metrics["lr"] == PERCEPTRONS[name][1]  # the original's gamma by default
     assert metrics["errata"] == ("fix" if flags else "keep")
     assert f"Accuracy: {metrics['accuracy']:.4f}" in stdout
-    for png in ("loss.png", "confusion.png"):
+    for png in (f"{name}_loss.png", f"{name}_confusion.png"):
         assert (out / png).read_bytes()[:8] == PNG_SIGNATURE
 
     # the saved weights are the trained ones: evaluating them gives the same accuracy
@@ -50,9 +50,9 @@ def test_a_short_run_writes_the_outputs(name, flags, small_data_dir, tmp_path, c
                             small_data_dir, "--out-dir", tmp_path / "eval", "--quiet"], capsys)
     assert code == 0
     # exact: a .mat round trip of float64 is exact, the same arithmetic follows
-    assert json.loads((tmp_path / "eval" / "metrics.json").read_text())["accuracy"] == \
+    assert json.loads((tmp_path / "eval" / f"{name}_metrics.json").read_text())["accuracy"] == \
         metrics["accuracy"]
-    assert not (tmp_path / "eval" / "loss.png").exists()
+    assert not (tmp_path / "eval" / f"{name}_loss.png").exists()
 
 
 def test_the_dual_variant_trains_as_the_fixed_reference(small_data_dir, tmp_path, capsys):
@@ -76,7 +76,7 @@ def test_published_weights_reach_the_published_accuracy(name, real_data_dir, tmp
     assert code == 0
     # exact on any BLAS: k / 2000 is one correctly rounded division, the same double as the
     # literal; a last-bit difference in the scores flips an argmax only at a near-exact tie
-    assert json.loads((tmp_path / "metrics.json").read_text())["accuracy"] == PUBLISHED[name]
+    assert json.loads((tmp_path / f"{name}_metrics.json").read_text())["accuracy"] == PUBLISHED[name]
     assert f"Accuracy: {PUBLISHED[name]:.4f}" in stdout
 
 
@@ -86,6 +86,53 @@ BAD_WEIGHTS = {
     "NaN": ({"w": np.full((10, 196), np.nan), "b": np.zeros((10, 1))}, ["NaN"]),
     "complex": ({"w": np.zeros((10, 196)) + 1j, "b": np.zeros((10, 1))}, ["real"]),
 }
+
+
+def test_the_mains_share_a_folder_each_replacing_its_own_files(small_data_dir, tmp_path,
+                                                               capsys):
+    # Before, main_slp.py after main_cnn.py left the CNN's cnn.mat beside the SLP's metrics.json.
+    main_cnn = load_script("main_cnn")
+    out = tmp_path / "out"
+
+    def files():
+        return {p.name: p.read_bytes() for p in out.iterdir()}
+
+    common = ["--data-dir", small_data_dir, "--out-dir", out, "--quiet"]
+    assert run_main(main_cnn, ["--iterations", 3, *common], capsys)[0] == 0
+    cnn = files()
+    assert set(cnn) == {"cnn.mat", "cnn_metrics.json", "cnn_loss.png", "cnn_confusion.png"}
+    assert run("slp", ["--iterations", 3, *common], capsys)[0] == 0
+    both = files()
+    assert both == {**cnn, **{name: both[name] for name in (
+        "slp.mat", "slp_metrics.json", "slp_loss.png", "slp_confusion.png")}}  # cnn's untouched
+    for model in ("cnn", "slp"):
+        assert json.loads(both[f"{model}_metrics.json"])["model"] == model
+    # evaluating the CNN again removes its loss plot (it did not train), not the SLP's
+    assert run_main(main_cnn, ["--iterations", 0, "--weights", out / "cnn.mat", *common],
+                    capsys)[0] == 0
+    assert set(files()) == set(both) - {"cnn_loss.png"}
+
+
+def test_a_folder_another_run_keeps_locked_is_one_line(small_data_dir, tmp_path, capsys,
+                                                       monkeypatch):
+    fcntl = pytest.importorskip("fcntl")
+    import os
+
+    import shared.outputs
+
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.setattr(shared.outputs, "LOCK_WAIT_SECONDS", 0.2)
+    held = os.open(out, os.O_RDONLY)
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        code, _, err = run("slp", ["--iterations", 3, "--data-dir", small_data_dir,
+                                   "--out-dir", out, "--quiet"], capsys)
+    finally:
+        os.close(held)
+    assert_one_line_error(code, err, f"cannot write {out}: another run has held its lock",
+                          "nothing was written")
+    assert list(out.iterdir()) == []
 
 
 @pytest.mark.parametrize("case", BAD_WEIGHTS)

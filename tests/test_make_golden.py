@@ -72,6 +72,7 @@ def test_a_changed_original_is_refused(original_matlab, tmp_path, capsys):
     (["--matlab-dir", "{tmp}/nowhere", "--quick"], ["no such folder", "get_data.py --matlab"]),
     (["--files", "case_nope"], ["not a golden file: case_nope"]),
     (["--files", "case_bias", "--quick"], ["not allowed with"]),
+    (["--timeout", "1e300"], ["--timeout: must be at most 604,800 seconds"]),
 ])
 def test_bad_arguments_are_one_line(tmp_path, capsys, argv, words):
     code, _, err = run_main(make_golden, [a.format(tmp=tmp_path) for a in argv], capsys)

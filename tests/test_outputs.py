@@ -8,6 +8,7 @@ import pytest
 import scipy.io
 from matplotlib.image import imread
 
+from conftest import fifo_at
 from shared.errors import CnnDualError, Interrupted, OutputError, WeightsError
 from shared.outputs import (
     accuracy,
@@ -367,6 +368,11 @@ def test_a_directory_as_weights_file(tmp_path):
     assert "is a directory" in weights_error(tmp_path / "cnn.mat")
 
 
+def test_a_fifo_as_weights_file_is_refused_before_it_is_opened(tmp_path):
+    with fifo_at(tmp_path / "cnn.mat") as fifo:  # opened, it would block forever
+        assert "is a FIFO (named pipe), not a MATLAB .mat file" in weights_error(fifo)
+
+
 # ---- write errors name the file ---------------------------------------------------------------
 
 
@@ -545,6 +551,72 @@ def test_output_set_refuses_a_directory_in_place_of_a_file(tmp_path):
     with pytest.raises(OutputError, match="a.txt: it is a directory"):
         write_output_set(out, {"a.txt": text_writer("new a")})
     assert [p.name for p in out.iterdir()] == ["a.txt"]
+
+
+needs_flock = pytest.mark.skipif(not hasattr(__import__("os"), "O_DIRECTORY"),
+                                 reason="no flock on a folder here")
+
+
+@needs_flock
+def test_output_set_waits_for_another_runs_commit_and_never_mixes_their_files(tmp_path,
+                                                                              monkeypatch):
+    # Run A is slowed in the middle of its commit (a.txt moved in, b.txt not yet), and run B
+    # writes into the same folder then. Unlocked, B's commit went through in A's pause, and A's
+    # b.txt then landed beside B's a.txt and c.txt.
+    import os
+    import threading
+
+    out = tmp_path / "out"
+    old_outputs(out)
+    real_replace, paused = os.replace, []
+    b_done = threading.Event()
+
+    def run_b():
+        write_output_set(out, {name: text_writer(f"B {name}") for name in SET})
+        b_done.set()
+
+    def slow_replace(src, dst):
+        real_replace(src, dst)
+        if not paused and Path(dst) == out / "a.txt" and threading.current_thread() is \
+                threading.main_thread():
+            paused.append(threading.Thread(target=run_b))
+            paused[0].start()
+            # B may finish only once A has: it waits for A's lock. (2 s: B's own writes and
+            # its commit take milliseconds, so that unlocked it would have finished.)
+            assert not b_done.wait(2)
+
+    monkeypatch.setattr("shared.outputs.os.replace", slow_replace)
+    write_output_set(out, {"a.txt": text_writer("A a.txt"), "b.txt": text_writer("A b.txt")},
+                     SET)
+    paused[0].join(60)
+    assert b_done.is_set()
+    assert listing(out) == {name: f"B {name}" for name in SET}  # all B's: it committed last
+    assert not list(out.glob(".staging-*"))
+
+
+@needs_flock
+def test_output_set_refuses_in_one_line_when_another_run_holds_the_lock(tmp_path, monkeypatch):
+    import fcntl
+    import os
+
+    import shared.outputs
+
+    out = tmp_path / "out"
+    old_outputs(out)
+    monkeypatch.setattr(shared.outputs, "LOCK_WAIT_SECONDS", 0.2)
+    held = os.open(out, os.O_RDONLY | os.O_DIRECTORY)  # as another run's commit would
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(OutputError) as info:
+            write_output_set(out, {"a.txt": text_writer("new a")}, SET)
+    finally:
+        os.close(held)
+    assert str(info.value) == (f"cannot write {out}: another run has held its lock for over "
+                               "0.2 s; nothing was written")
+    assert listing(out) == {name: f"old {name}" for name in SET}
+    assert not list(out.glob(".staging-*"))
+    write_output_set(out, {"a.txt": text_writer("new a")}, SET)  # released: it goes through
+    assert listing(out) == {"a.txt": "new a"}
 
 
 def test_check_out_dir_does_not_create_it(tmp_path):

@@ -25,7 +25,8 @@ def test_script_help_runs_from_a_plain_checkout_in_another_directory(script, tmp
     # (of this checkout or another) is visible; PYTHONPATH brings only the dependencies, and
     # directories on PYTHONPATH never run .pth files either. The working directory is elsewhere
     # and Python puts scripts/, not the root, first on sys.path. So `import shared` can succeed
-    # only through the script's own sys.path line, found from its own location.
+    # only through the sys.path line of its first import, scripts/_startup.py, found
+    # from its own location.
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env["PYTHONPATH"] = os.pathsep.join(dependency_paths())
     done = subprocess.run([sys.executable, "-S", str(ROOT / "scripts" / script), "--help"],
