@@ -10,25 +10,18 @@ Exit status: 0 when every function DIR defines is correct (a layout too, unless 
 sandbox to run them in.
 """
 
+import _startup  # noqa: F401  (first: Ctrl-C is one line from here on; finds the checkout)
+import argparse
 import os
 import sys
-from pathlib import Path
-
-# the checkout's root first: the scripts run from a plain checkout (before pip install),
-# from any working directory, and never pick up another checkout's editable install
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import argparse
 
 from checker.check import FUNCTIONS, check_folder, check_names
 from checker.classroom import check_class
 from checker.engine import ENGINES, EngineUnavailable
 from checker.report import FORMATS
 from checker.sandbox import SandboxUnavailable
-from shared.cli import ArgumentParser, non_negative_int, path, positive_float, positive_int, run_cli
-
-MAX_TIMEOUT = 86400.0
-"""The longest --timeout: a day (a Train*.m is stopped after its first steps, in seconds)."""
+from shared.cli import (ArgumentParser, count, non_negative_int, path, run_cli,
+                        timeout)
 
 DESCRIPTION = f"""\
 Run each function that DIR defines ({', '.join(FUNCTIONS)}: the assignment's names and
@@ -44,14 +37,6 @@ schedule or starting weights. Each function is correct, layout (right values in 
 shape), wrong, error, unsupported (a MATLAB feature Octave lacks) or missing; a known mistake
 is named (the original's errata E1 to E4 among them). Nothing is written into DIR.
 """
-
-
-def seconds(text):
-    """--timeout: positive, at most MAX_TIMEOUT."""
-    value = positive_float(text)
-    if value > MAX_TIMEOUT:
-        raise argparse.ArgumentTypeError(f"must be at most {MAX_TIMEOUT:g} s (a day), got {text}")
-    return value
 
 
 def function_names(text):
@@ -77,7 +62,7 @@ def parse_args(argv):
     parser.add_argument("--out", type=path, default=None, metavar="REPORT",
                         help="with --class: where grades.csv and feedback/NAME.md go (a rerun "
                              "reuses the submissions whose files did not change)")
-    parser.add_argument("--jobs", type=positive_int, default=None, metavar="N",
+    parser.add_argument("--jobs", type=count(256, "Octaves at once"), default=None, metavar="N",
                         help="Octaves run at once: functions of DIR, or with --class, "
                              "submissions (default: the cores)")
     parser.add_argument("--engine", choices=tuple(ENGINES), default="octave",
@@ -90,9 +75,9 @@ def parse_args(argv):
                         help="check only these functions (default: all)")
     parser.add_argument("--seed", type=non_negative_int, default=0,
                         help="seed of the inputs drawn (default: 0)")
-    parser.add_argument("--timeout", type=seconds, default=120.0, metavar="S",
+    parser.add_argument("--timeout", type=timeout, default=120.0, metavar="S",
                         help="seconds one function's run may take before it is stopped and "
-                             "reported as an error (default: 120; at most a day)")
+                             "reported as an error (default: 120; at most a week)")
     parser.add_argument("--strict", action="store_true",
                         help="count a layout (right values, another shape) as a fault")
     parser.add_argument("--no-sandbox", action="store_true",

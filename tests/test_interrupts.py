@@ -22,12 +22,9 @@ from shared.errors import Interrupted
 
 SCRIPTS = sorted(p for p in (ROOT / "scripts").glob("*.py") if not p.name.startswith("_"))
 GUARD_SECONDS = 120  # only against a hang: a start-up takes a few seconds
-NOT_YET = {"check_matlab.py"}  # its owner's to change: the one line below is all it needs
 
 
-@pytest.mark.parametrize("script", [
-    pytest.param(p, marks=pytest.mark.xfail(strict=True, reason="not changed here yet"))
-    if p.name in NOT_YET else p for p in SCRIPTS], ids=lambda p: p.name)
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
 def test_every_script_imports_startup_before_anything_else(script):
     # its first statement after the docstring: nothing heavy (nor anything at all) before the
     # handlers are in place
