@@ -20,6 +20,7 @@ from matplotlib.figure import Figure  # the object-oriented API: no pyplot, no G
 
 from shared.data import format_shape, numeric_array, read_mat, require_variables
 from shared.errors import CnnDualError, Interrupted, OutputError, WeightsError
+from shared.validate import class_labels
 
 WEIGHT_NAMES = ("w_conv", "b_conv", "w_fc", "b_fc")
 
@@ -229,24 +230,22 @@ def confusion_matrix(pred, true, n_classes=10):
     Row i, column j: the fraction of the samples of true class i predicted as class j. Each row
     with samples sums to 1; a class without samples keeps a row of zeros.
     """
-    pred, true = _labels_pair(pred, true)
-    for name, labels in (("pred", pred), ("true", true)):
-        if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
-            raise ValueError(f"{name} must hold integers 0..{n_classes - 1}")
+    pred, true = _labels_pair(pred, true, n_classes)
     counts = np.zeros((n_classes, n_classes))
     np.add.at(counts, (true, pred), 1)
     totals = counts.sum(axis=1, keepdims=True)
     return np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
 
 
-def _labels_pair(pred, true):
-    """`pred` and `true` flattened to int64 vectors of equal length, or ValueError."""
-    pred, true = np.asarray(pred).ravel(), np.asarray(true).ravel()
+def _labels_pair(pred, true, n_classes=None):
+    """`pred` and `true` flattened to int64 vectors of class labels (whole numbers, below
+    `n_classes` when given) of equal length, or ValueError."""
+    pred, true = class_labels("pred", pred, n_classes), class_labels("true", true, n_classes)
     if pred.size != true.size:
         raise ValueError(f"pred has {pred.size} labels but true has {true.size}")
     if pred.size == 0:
         raise ValueError("pred and true are empty")
-    return pred.astype(np.int64), true.astype(np.int64)
+    return pred, true
 
 
 def plot_loss(path, loss, title="Training loss"):

@@ -278,7 +278,7 @@ def test_confusion_matrix_rows_sum_to_one_on_random_labels():
 def test_confusion_matrix_rejects_bad_labels():
     with pytest.raises(ValueError, match="pred has 2 labels but true has 3"):
         confusion_matrix([0, 1], [0, 1, 2])
-    with pytest.raises(ValueError, match="true must hold integers 0..9"):
+    with pytest.raises(ValueError, match="true must be class labels, whole numbers 0..9"):
         confusion_matrix([0, 1], [0, 10])
 
 
