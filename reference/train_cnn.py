@@ -99,7 +99,8 @@ def train_cnn(mini_batch_x, mini_batch_y, *, w_conv=None, b_conv=None, w_fc=None
     take the same arguments); ``extra``: parameters beyond the original's four (an extension's
     conv layer), passed after b_fc and stepped alike; when given, they are returned last.
     The loop is the one all Train*.m share (``shared.training.mini_batch_descent``).
-    Raises TrainingDiverged (shared.errors) when the loss becomes non-finite or explodes.
+    Raises TrainingDiverged (shared.errors) when the loss becomes non-finite or the weights
+    explode (``shared.errors.DivergenceWatch``).
     """
     start = initial_weights(rng)  # (drawn even when given: the same rng stream either way)
     w_conv = start[0] if w_conv is None else np.array(w_conv, dtype=float)

@@ -18,7 +18,7 @@ Each Train*.m module gives its loop body (its ``forward_backward``) and starting
 import numpy as np
 from tqdm import tqdm  # the plain bar, also in a notebook (no widget warnings)
 
-from shared.errors import DivergenceWatch
+from shared.errors import CROSS_ENTROPY_CHANCE, DivergenceWatch
 from shared.matlab import reshape_f
 
 
@@ -39,7 +39,8 @@ def starting_weights(drawn, **given):
 
 
 def mini_batch_descent(images, labels, params, forward_backward, *, iterations=10000, lr=0.03,
-                       decay=1.0, errata="keep", progress=True, name="Train", watch_growth=True):
+                       decay=1.0, errata="keep", progress=True, name="Train",
+                       chance=CROSS_ENTROPY_CHANCE, stop_on_divergence=True):
     """Train*.m's loop: ``iterations`` steps of mini-batch gradient descent from ``params``.
 
     images, labels: the mini-batches (lists of arrays, one batch each, labels (10,b) one-hot);
@@ -49,11 +50,15 @@ def mini_batch_descent(images, labels, params, forward_backward, *, iterations=1
     Iteration k (1-based) uses batch mod(k-1, nBatches)+1; gamma (``lr``) is multiplied by
     lambda (``decay``) at every 1000th iteration, before that iteration's step; then every
     parameter takes ``-= gamma/currBatchSize * gradient``. ``name``: the progress bar's label.
-    ``watch_growth``: whether a loss grown a million times counts as divergence (it always
-    does when it becomes NaN or inf; ``shared.errors.DivergenceWatch``).
     Returns (params, loss): the trained parameters (a list, in order) and loss (iterations,),
-    each iteration's summed loss. Raises TrainingDiverged (shared.errors) when the loss
-    becomes non-finite or explodes.
+    each iteration's summed loss.
+
+    Watched for divergence (``shared.errors.DivergenceWatch``): a loss that becomes NaN or inf
+    raises TrainingDiverged (at iteration 1, NonFiniteStart: the starting weights' fault), and
+    so do weights grown far beyond what training reaches and a loss that stays far above
+    ``chance`` (the loss per image of a guess: CROSS_ENTROPY_CHANCE, or EUCLIDEAN_CHANCE for
+    the linear SLP); with ``stop_on_divergence=False`` (the original as written, reproduced)
+    those two only warn (TrainingDivergedWarning) and the run goes on.
     """
     if iterations < 0:
         raise ValueError(f"iterations must be >= 0, got {iterations}")
@@ -64,7 +69,7 @@ def mini_batch_descent(images, labels, params, forward_backward, *, iterations=1
     params = list(params)
     k_batch_no = 0
     loss = np.zeros(iterations)
-    with DivergenceWatch(watch_growth) as watch:  # (a diverging run stops with a TrainingDiverged)
+    with DivergenceWatch(params, chance, stop_on_divergence) as watch:  # (it raises or warns)
         for i_iter in tqdm(range(1, iterations + 1), disable=not progress, desc=name, unit="it"):
             if i_iter % 1000 == 0:
                 gamma = lambda_ * gamma
@@ -72,8 +77,8 @@ def mini_batch_descent(images, labels, params, forward_backward, *, iterations=1
             curr_batch_size = curr_labels.shape[1]
             # for jImage = 1:currBatchSize ... end: every image of the batch at once, summed
             l, *gradients = forward_backward(curr_batch, curr_labels, *params, errata=errata)
-            loss[i_iter - 1] = watch.check(i_iter, l)
+            loss[i_iter - 1] = watch.check(i_iter, l, curr_batch_size)
             params = [p - gamma / curr_batch_size * d for p, d in zip(params, gradients)]
+            watch.check_parameters(i_iter, params)
             k_batch_no = (k_batch_no + 1) % n_batches
-        watch.check_parameters(*params)
     return params, loss
