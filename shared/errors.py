@@ -42,9 +42,22 @@ class TrainingDivergedWarning(UserWarning):
 
 def quiet_overflow():
     """numpy's overflow, invalid-value and divide-by-zero warnings off, as in MATLAB, for code
-    that checks the finiteness of its results itself (DivergenceWatch) and then
+    that checks the finiteness of its results itself (DivergenceWatch, check_finite) and then
     says what went wrong in one line, instead of a RuntimeWarning per operation."""
     return np.errstate(over="ignore", invalid="ignore", divide="ignore")
+
+
+class NotFinite(CnnDualError, ArithmeticError):
+    """A result is NaN or inf (check_finite): refused rather than printed."""
+
+
+def check_finite(values, where):
+    """Raise NotFinite if any of ``values`` (name -> number or array) holds NaN or inf, naming
+    them: a result computed at weights far beyond training's (an overflow), never printed."""
+    bad = [name for name, value in values.items() if not np.all(np.isfinite(value))]
+    if bad:
+        raise NotFinite(f"NaN or inf at {where}, in {'; '.join(bad)}: a value overflowed "
+                        "(are the weights far larger than training's?)")
 
 
 CROSS_ENTROPY_CHANCE = math.log(10)

@@ -368,3 +368,14 @@ def test_cryptic_arguments_now_name_the_flag(argv, message, small_data_dir, caps
 def test_a_plot_onto_a_directory_is_one_line(small_data_dir, tmp_path, capsys):
     code, out, err = run(["--data-dir", small_data_dir, "--plot", tmp_path], capsys)
     assert_one_line_error(code, err, f"cannot write {tmp_path}: it is a directory")
+
+
+@pytest.mark.parametrize("activation", ["relu", "study-sigmoid"])
+def test_nan_results_are_refused_in_one_line(activation, huge_weights, small_data_dir, capsys):
+    # before: NaN columns judged "differs, as expected (errata E1/E2 of the original)", exit 0
+    # (study-sigmoid) or 1, and numpy's RuntimeWarnings on stderr
+    code, out, err = run(["--weights", huge_weights, "--activation", activation, "--data-dir",
+                          small_data_dir], capsys)
+    assert_one_line_error(code, err, f"NaN or inf at the weights of {huge_weights}, in "
+                                     "original (errata kept)", "overflowed")
+    assert out == ""
