@@ -54,12 +54,28 @@ def one_run(name, setting, seed, iterations, batch_size):
                        lr=model.lr, seed=seed, errata=errata, progress=False,
                        grad_mode="chain" if variant == "dual" else None)
     model.check(config)
-    _, loss, predicted, seconds = train_and_test(config, model, {},
-                                                 (im_train, label_train, im_test))
+    _, loss, predicted, seconds, diverged = train_and_test(config, model, {},
+                                                           (im_train, label_train, im_test))
     return {"model": name, "setting": setting, "seed": seed,
             "accuracy": accuracy(predicted, label_test.reshape(-1)),
             "training_seconds": seconds,
-            "final_loss": float(loss[-1]) if len(loss) else None}
+            "final_loss": float(loss[-1]) if len(loss) else None,
+            "diverged": diverged}
+
+
+def divergence_notes(runs):
+    """A line for each model and setting some of whose runs diverged without stopping (the
+    original as written, reproduced; any other divergence stops the comparison)."""
+    notes = []
+    for name in MODELS:
+        for setting in SETTINGS:
+            group = [r for r in runs if r["model"] == name and r["setting"] == setting]
+            diverged = [r for r in group if r.get("diverged")]
+            if diverged:
+                notes.append(f"note: {name}, errata {setting}: {len(diverged)} of {len(group)} "
+                             f"runs diverged (seed {diverged[0]['seed']}: "
+                             f"{diverged[0]['diverged']})")
+    return notes
 
 
 def summarise(runs, seeds):
@@ -77,6 +93,7 @@ def summarise(runs, seeds):
                 "training_seconds_mean": float(np.mean([r["training_seconds"]
                                                         for r in results])),
                 "seeds": len(results),
+                "diverged": sum(1 for r in results if r.get("diverged")),
             }
         table[name] = row
     return table

@@ -20,7 +20,7 @@ from reference.get_mini_batch import get_mini_batch
 from shared.cli import (ArgumentParser, add_main_arguments, add_run_arguments, report, run_cli,
                         variant_settings)
 from shared.data import load_mnist
-from shared.errors import CnnDualError
+from shared.errors import CnnDualError, divergence_reports
 from shared.outputs import (WEIGHT_NAMES, accuracy, check_out_dir, cnn_shapes, confusion_matrix,
                             load_cnn_mat, load_weights_mat, main_outputs, plot_confusion,
                             plot_loss, save_cnn_mat, save_weights_mat, write_json,
@@ -67,7 +67,7 @@ def run_main(config, model):
     start = {} if config.weights is None else model.load(config.weights)
 
     im_train, im_test = im_train / 255, im_test / 255
-    trained, loss, predicted, training_seconds = train_and_test(
+    trained, loss, predicted, training_seconds, diverged = train_and_test(
         config, model, start, (im_train, label_train, im_test))
     truth = label_test.reshape(-1)
     acc = accuracy(predicted, truth)
@@ -87,6 +87,7 @@ def run_main(config, model):
         "confusion": confusion,
         "final_loss": float(loss[-1]) if len(loss) else None,
         "training_seconds": training_seconds,
+        "diverged": diverged,
         "n_train": int(im_train.shape[1]),
         "n_test": int(im_test.shape[1]),
     }
@@ -101,15 +102,20 @@ def train_and_test(config, model, start, data):
     weights are), training from ``start`` ({} for the Train*.m's own draw), the test loop.
 
     data: (im_train (196,N) divided by 255, label_train (1,N), im_test (196,M) divided by 255).
-    Returns (trained, loss, predicted labels (M,), training seconds).
+    Returns (trained, loss, predicted labels (M,), training seconds, diverged): diverged is
+    None, or the message of a divergence that did not stop the run (the original as written,
+    reproduced: ``shared.errors.DivergenceWatch``); any other divergence raises.
     """
     im_train, label_train, im_test = data
     rng = np.random.default_rng(config.seed)
     mini_batch_x, mini_batch_y = get_mini_batch(im_train, label_train, config.batch_size, rng=rng)
+    diverged = []
     began = time.perf_counter()
-    trained, loss = model.train(mini_batch_x, mini_batch_y, start, config, rng)
+    with divergence_reports(diverged.append):
+        trained, loss = model.train(mini_batch_x, mini_batch_y, start, config, rng)
     training_seconds = time.perf_counter() - began
-    return trained, loss, model.predict(im_test, trained), training_seconds
+    predicted = model.predict(im_test, trained)
+    return trained, loss, predicted, training_seconds, diverged[0] if diverged else None
 
 
 def write_outputs(out_dir, model_name, save_weights, metrics, loss, loss_title):

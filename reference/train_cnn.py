@@ -104,7 +104,8 @@ def train_cnn(mini_batch_x, mini_batch_y, *, w_conv=None, b_conv=None, w_fc=None
     The loop is the one all Train*.m share (``shared.training.mini_batch_descent``).
     The arguments are checked once (``shared.validate``: batches, parameters, settings), and a
     wrong one is a ValueError or TypeError naming it; lists are accepted, w_conv 3x3x3 too.
-    Raises TrainingDiverged (shared.errors) when the loss becomes non-finite or explodes.
+    Raises TrainingDiverged (shared.errors) when the loss becomes non-finite or the weights
+    explode (``shared.errors.DivergenceWatch``).
     """
     start = initial_weights(rng)  # (drawn even when given: the same rng stream either way)
     given = (w_conv, b_conv, w_fc, b_fc)

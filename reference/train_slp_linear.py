@@ -6,6 +6,7 @@ from reference.fc import fc
 from reference.fc_backward import fc_backward
 from reference.loss_euclidean import loss_euclidean
 from shared.errata import check_errata
+from shared.errors import CROSS_ENTROPY_CHANCE, EUCLIDEAN_CHANCE
 from shared.matlab import reshape_f
 from shared.training import mini_batch_descent, normrnd, starting_weights
 from shared.validate import SLP, boundary, mini_batches
@@ -57,23 +58,28 @@ def train_slp_linear(mini_batch_x, mini_batch_y, *, w=None, b=None, iterations=1
     when given). gamma = ``lr`` (0.03), lambda = ``decay`` (0.8): the loop of every Train*.m
     (``shared.training.mini_batch_descent``, through ``perceptron_descent``). ``forward_backward``: the gradient function (the
     dual twin's takes the same arguments). Returns (w (10,196), b (10,1), loss (iterations,)).
-    A non-finite loss stops the run (TrainingDiverged); with errata="fix" also a loss grown a
-    million times. Not with "keep": as written (E3) the loss grows by far more than that and
-    stays finite, in Octave as here, and the run is the original's.
+    A diverging run stops (TrainingDiverged, ``shared.errors.DivergenceWatch``), but as
+    written (errata="keep"), where it only warns (TrainingDivergedWarning) unless the loss or
+    a weight becomes NaN or inf: erratum E3's scrambled steps make the weights grow without
+    bound (to 1e21 in 10,000 iterations, in Octave as here), and the run is the original's.
     """
     start = starting_weights(initial_weights(rng), w=w, b=b)
     (w, b), loss = perceptron_descent("TrainSLP_linear", mini_batch_x, mini_batch_y, start,
-                                      forward_backward, iterations, lr, decay, errata, progress)
+                                      forward_backward, iterations, lr, decay, errata, progress,
+                                      chance=EUCLIDEAN_CHANCE)
     return w, b, loss
 
 
 def perceptron_descent(name, mini_batch_x, mini_batch_y, start, forward_backward, iterations,
-                       lr, decay, errata, progress):
+                       lr, decay, errata, progress, chance=CROSS_ENTROPY_CHANCE):
     """The loop of TrainSLP_linear, TrainSLP and TrainMLP (``name``): mini_batch_descent from
     ``start`` (name -> parameter, in forward_backward's order), watched for divergence as
-    train_slp_linear says. Returns (the trained parameters, in order; loss). The batches are
-    checked once (``shared.validate.mini_batches``), the settings by mini_batch_descent."""
+    train_slp_linear says (as written, E3's steps are no descent: the perceptrons' divergence
+    is the original's); ``chance``: the loss per image of a guess, for the watch. Returns (the
+    trained parameters, in order; loss). The batches are checked once
+    (``shared.validate.mini_batches``), the settings by mini_batch_descent."""
     mini_batch_x, mini_batch_y = mini_batches(mini_batch_x, mini_batch_y, "columns")
     return mini_batch_descent(mini_batch_x, mini_batch_y, start.values(), forward_backward,
                               iterations=iterations, lr=lr, decay=decay, errata=errata,
-                              progress=progress, name=name, watch_growth=errata != "keep")
+                              progress=progress, name=name, chance=chance,
+                              stop_on_divergence=errata != "keep")

@@ -22,7 +22,7 @@ from reference.conv_backward import conv_backward
 from reference.train_cnn import conv_weight_step, initial_weights
 from shared.cli import ArgumentParser, non_negative_int, output_file, path, run_cli
 from shared.data import load_split
-from shared.errors import CnnDualError
+from shared.errors import CnnDualError, check_finite, quiet_overflow
 from shared.gradcheck import finite_differences, relative_error, rounding_error
 from shared.outputs import atomic_write, load_cnn_mat
 from shared.torch_net import torch_available, torch_forward_backward
@@ -210,8 +210,10 @@ def _run(args):
         params = initial_weights(args.seed)
         source = f"N(0,1) draws, seed {args.seed}"
 
-    methods = dldw_conv_by_method(x, y, params, args.activation)
-    loss = network.forward_backward(x, y, *params, errata="fix", activation=args.activation)[0]
+    with quiet_overflow():  # checked next: a NaN or inf is refused, never printed
+        methods = dldw_conv_by_method(x, y, params, args.activation)
+        loss = network.forward_backward(x, y, *params, errata="fix", activation=args.activation)[0]
+    check_finite({"the loss": loss, **methods}, f"the weights of {source}")
     table = verdict(methods, rounding_error(loss))
     title = (f"dLdw_conv of training sample {args.sample} (label {label}); weights: {source}; "
              f"activation: {args.activation}")

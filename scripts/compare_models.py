@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm  # the plain bar, also in a notebook (no widget warnings)
 
-from mains.comparison import MODELS, SETTINGS, load_data, one_run, start_worker, summarise
+from mains.comparison import (MODELS, SETTINGS, divergence_notes, load_data, one_run,
+                              start_worker, summarise)
 from mains.pipeline import PUBLISHED_ACCURACY
 from shared.cli import ArgumentParser, count, iterations, path, positive_int, run_cli, seeds
 from shared.data import load_mnist
@@ -119,6 +120,8 @@ def _run(args):
                                 progress=progress)
     table = summarise(runs, args.seeds)
     print(format_table(table, args.iterations, args.seeds))
+    for note in divergence_notes(runs):
+        print(note)
     report = {"iterations": args.iterations, "batch_size": args.batch_size, "seeds": args.seeds,
               "summary": table, "runs": runs}
     write_output_set(args.out_dir, {"models.json": lambda path: write_json(path, report),

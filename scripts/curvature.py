@@ -30,7 +30,8 @@ from reference.train_cnn import forward_backward as reference_forward_backward
 from shared.cli import (ArgumentParser, count, non_negative_int, output_file, path, positive_int,
                         run_cli)
 from shared.data import load_split
-from shared.errors import CnnDualError
+from shared.errors import CnnDualError, check_finite, quiet_overflow
+from shared.gradcheck import relative_error
 from shared.matlab import reshape_f
 from shared.outputs import atomic_write, load_cnn_mat
 
@@ -128,10 +129,34 @@ def measure(x, y, params, n_directions, lambdas, rng):
         "curvature_along_gradient": along(x, y, params, gradient),
         "curvature_along_random_directions": random,
         "conv_block_eigenvalues": eigenvalues.tolist(),
-        "conv_block_symmetry": float(np.max(np.abs(h_conv - h_conv.T)) / np.max(np.abs(h_conv))),
-        "conv_block_vs_gauss_newton": float(np.max(np.abs(h_conv - gn)) / np.max(np.abs(gn))),
+        "conv_block_symmetry": relative_error(h_conv.T, h_conv),  # (0 when both are 0)
+        "conv_block_vs_gauss_newton": relative_error(h_conv, gn),
         "steps": conv_steps(x, y, params, h_conv, gradient, lambdas),
     }
+
+
+def check_result(result, source):
+    """Refuse (NotFinite, one line) a result holding NaN or inf: weights so large that the
+    computation overflowed."""
+    check_finite({
+        "the loss": result["loss"],
+        "the curvatures": [result["curvature_along_gradient"],
+                           *result["curvature_along_random_directions"]],
+        "the conv block's Hessian": [*result["conv_block_eigenvalues"],
+                                     result["conv_block_symmetry"],
+                                     result["conv_block_vs_gauss_newton"]],
+        "the steps": [[r["norm"], r["loss_before"], r["loss_after"]] for r in result["steps"]],
+    }, f"the weights of {source}")
+
+
+def conv_block_line(e, symmetry):
+    """The conv block's eigenvalues in a line; said outright when the Hessian is 0."""
+    if not np.any(e):
+        return ("conv block (30 parameters): the Hessian is 0 here (the softmax saturates or no "
+                "unit is active: the loss is piecewise linear in w_conv and b_conv)")
+    return (f"conv block (30 parameters): eigenvalues from {e.min():.3g} to {e.max():.3g} "
+            f"({int(np.sum(e > 1e-9 * e.max()))} above 1e-9 of the largest); symmetric to "
+            f"{symmetry:.1e}")
 
 
 def as_text(result, source):
@@ -141,9 +166,7 @@ def as_text(result, source):
         f"curvature v'Hv/v'v along the gradient: {result['curvature_along_gradient']:.6g}",
         "along random directions: " + ", ".join(
             f"{c:.4g}" for c in result["curvature_along_random_directions"]),
-        f"conv block (30 parameters): eigenvalues from {e.min():.3g} to {e.max():.3g} "
-        f"({int(np.sum(e > 1e-9 * e.max()))} above 1e-9 of the largest); symmetric to "
-        f"{result['conv_block_symmetry']:.1e}",
+        conv_block_line(e, result["conv_block_symmetry"]),
         f"conv block Hessian against Gauss-Newton J'H_L J: {result['conv_block_vs_gauss_newton']:.1e}"
         " (relative)",
         "",
@@ -183,7 +206,10 @@ def _run(args):
         params, source = tuple(loaded[k] for k in PARAMETERS), str(args.weights)
     else:
         params, source = initial_weights(args.seed), f"TrainCNN's start (seed {args.seed})"
-    result = measure(x, y, params, args.directions, args.damping, np.random.default_rng(args.seed))
+    with quiet_overflow():  # checked next: a NaN or inf is refused, never printed
+        result = measure(x, y, params, args.directions, args.damping,
+                         np.random.default_rng(args.seed))
+    check_result(result, source)
     result.update(batch_size=args.batch_size, weights=source)
     if args.plot is not None:
         plot_eigenvalues(args.plot, result["conv_block_eigenvalues"], source)

@@ -242,7 +242,10 @@ def variant_settings(args):
 
 
 def report(args, metrics):
-    """What a main_*.py prints: a summary line (unless --quiet), then the accuracy."""
+    """What a main_*.py prints: a summary line (unless --quiet), then the accuracy; and on
+    stderr, always, a divergence that did not stop the run (the original as written)."""
+    if metrics.get("diverged"):
+        print(f"warning: {metrics['diverged']}", file=sys.stderr)
     if not args.quiet:
         print(f"{args.variant} ({metrics['grad_mode']}, errata {metrics['errata']}): "
               f"{metrics['iterations']} iterations in "

@@ -15,6 +15,7 @@ port's.
 
 import numpy as np
 
+from shared.errors import DivergenceWatch
 from shared.matlab import reshape_f
 
 PARAMETERS = ("w_conv", "b_conv", "w_fc", "b_fc")
@@ -73,21 +74,26 @@ def torch_forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, activation="relu"):
 def torch_train(mini_batch_x, mini_batch_y, w_conv, b_conv, w_fc, b_fc, iterations=10000,
                 lr=0.03, activation="relu"):
     """TrainCNN's schedule in PyTorch eager (float64, autograd, plain gradient descent): the
-    benchmark's baseline. Same batches, same starting weights, same updates as train_cnn.
-    Returns the four trained parameters as numpy arrays in MATLAB shapes."""
+    benchmark's baseline. Same batches, same starting weights, same updates as train_cnn, and
+    the same watch for divergence (shared.errors.DivergenceWatch). Returns the four trained
+    parameters as numpy arrays in MATLAB shapes."""
     import torch
     batches = [as_torch_batch(x, y) for x, y in zip(mini_batch_x, mini_batch_y)]
     params = [torch.tensor(np.asarray(p, dtype=float), requires_grad=True)
               for p in (w_conv, reshape_f(b_conv, (-1, 1)), w_fc, reshape_f(b_fc, (-1, 1)))]
-    for i in range(iterations):
-        images, labels = batches[i % len(batches)]
-        loss = torch_loss(images, labels, *params, activation=activation)
-        for p in params:
-            p.grad = None
-        loss.backward()
-        with torch.no_grad():
+    arrays = [p.detach().numpy() for p in params]  # views of the tensors, stepped in place
+    with DivergenceWatch(arrays) as watch:
+        for i in range(iterations):
+            images, labels = batches[i % len(batches)]
+            loss = torch_loss(images, labels, *params, activation=activation)
+            watch.check(i + 1, loss.item(), labels.shape[0])
             for p in params:
-                p -= lr / labels.shape[0] * p.grad
+                p.grad = None
+            loss.backward()
+            with torch.no_grad():
+                for p in params:
+                    p -= lr / labels.shape[0] * p.grad
+            watch.check_parameters(i + 1, arrays)
     return [p.detach().numpy() for p in params]
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm  # the plain bar, also in a notebook (no widget warnings)
 
-from shared.errors import DivergenceWatch
+from shared.errors import CROSS_ENTROPY_CHANCE, DivergenceWatch
 from shared.matlab import reshape_f
 from shared.validate import parameter, schedule, unchecked
 
@@ -52,7 +52,8 @@ def one_blas_thread():
 
 
 def mini_batch_descent(images, labels, params, forward_backward, *, iterations=10000, lr=0.03,
-                       decay=1.0, errata="keep", progress=True, name="Train", watch_growth=True):
+                       decay=1.0, errata="keep", progress=True, name="Train",
+                       chance=CROSS_ENTROPY_CHANCE, stop_on_divergence=True):
     """Train*.m's loop: ``iterations`` steps of mini-batch gradient descent from ``params``.
 
     images, labels: the mini-batches (lists of arrays, one batch each, labels (10,b) one-hot);
@@ -62,13 +63,18 @@ def mini_batch_descent(images, labels, params, forward_backward, *, iterations=1
     Iteration k (1-based) uses batch mod(k-1, nBatches)+1; gamma (``lr``) is multiplied by
     lambda (``decay``) at every 1000th iteration, before that iteration's step; then every
     parameter takes ``-= gamma/currBatchSize * gradient``. ``name``: the progress bar's label.
-    ``watch_growth``: whether a loss grown a million times counts as divergence (it always
-    does when it becomes NaN or inf; ``shared.errors.DivergenceWatch``).
     Returns (params, loss): the trained parameters (a list, in order) and loss (iterations,),
-    each iteration's summed loss. Raises TrainingDiverged (shared.errors) when the loss
-    becomes non-finite or explodes. The settings are checked here (``shared.validate.schedule``),
-    the batches and parameters by the Train*.m's function; the loop calls
-    ``forward_backward``'s unchecked body (``shared.validate.boundary``): no check per iteration.
+    each iteration's summed loss.
+
+    Watched for divergence (``shared.errors.DivergenceWatch``): a loss that becomes NaN or inf
+    raises TrainingDiverged (at iteration 1, NonFiniteStart: the starting weights' fault), and
+    so do weights grown far beyond what training reaches and a loss that stays far above
+    ``chance`` (the loss per image of a guess: CROSS_ENTROPY_CHANCE, or EUCLIDEAN_CHANCE for
+    the linear SLP); with ``stop_on_divergence=False`` (the original as written, reproduced)
+    those two only warn (TrainingDivergedWarning) and the run goes on.
+    The settings are checked here (``shared.validate.schedule``), the batches and parameters
+    by the Train*.m's function; the loop calls ``forward_backward``'s unchecked body
+    (``shared.validate.boundary``): no check per iteration.
     """
     iterations, lr, decay = schedule(iterations, lr, decay)
     forward_backward = unchecked(forward_backward)
@@ -77,7 +83,7 @@ def mini_batch_descent(images, labels, params, forward_backward, *, iterations=1
     params = list(params)
     k_batch_no = 0
     loss = np.zeros(iterations)
-    with one_blas_thread(), DivergenceWatch(watch_growth) as watch:  # (diverging: TrainingDiverged)
+    with one_blas_thread(), DivergenceWatch(params, chance, stop_on_divergence) as watch:
         for i_iter in tqdm(range(1, iterations + 1), disable=not progress, desc=name, unit="it"):
             if i_iter % 1000 == 0:
                 gamma = lambda_ * gamma
@@ -85,8 +91,8 @@ def mini_batch_descent(images, labels, params, forward_backward, *, iterations=1
             curr_batch_size = curr_labels.shape[1]
             # for jImage = 1:currBatchSize ... end: every image of the batch at once, summed
             l, *gradients = forward_backward(curr_batch, curr_labels, *params, errata=errata)
-            loss[i_iter - 1] = watch.check(i_iter, l)
+            loss[i_iter - 1] = watch.check(i_iter, l, curr_batch_size)
             params = [p - gamma / curr_batch_size * d for p, d in zip(params, gradients)]
+            watch.check_parameters(i_iter, params)
             k_batch_no = (k_batch_no + 1) % n_batches
-        watch.check_parameters(*params)
     return params, loss

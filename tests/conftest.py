@@ -111,6 +111,19 @@ def small_data_dir(tmp_path):
     return write_mnist(tmp_path / "data")
 
 
+@pytest.fixture
+def huge_weights(tmp_path):
+    """The original's published cnn.mat with every weight times 1e4, in tmp_path: far beyond
+    any trained network's (their largest is 4.6), the softmax's scores overflow exp; or skip."""
+    original = DATA_DIR / "original_cnn.mat"
+    if not original.is_file():
+        pytest.skip("data/original_cnn.mat (get_data.py fetches it) is absent")
+    loaded = scipy.io.loadmat(original)
+    path = tmp_path / "huge.mat"
+    scipy.io.savemat(path, {k: 1e4 * v for k, v in loaded.items() if not k.startswith("__")})
+    return path
+
+
 def octave_with_image_package():
     """Whether GNU Octave (octave-cli) runs here with its image package."""
     import shutil

@@ -1,11 +1,13 @@
 """scripts/curvature.py end to end on a small synthetic data set: what it reports, and bad input."""
 
 import json
+import math
 
 import numpy as np
 import pytest
 
 from conftest import assert_one_line_error, load_script, run_main
+from shared.errors import NotFinite
 from shared.outputs import save_cnn_mat
 
 curvature = load_script("curvature")
@@ -41,6 +43,32 @@ def test_json_report_at_trained_weights(small_data_dir, tmp_path, capsys):
         "gradient step (gamma / B)", "damped Newton, lambda = 1", "damped Newton, lambda = 100"]
     assert len({r["loss_before"] for r in result["steps"]}) == 1
     assert result["curvature_along_gradient"] >= 0  # the loss is convex along its gradient here
+
+
+def test_curvature_says_the_hessian_is_zero_instead_of_nan(huge_weights, small_data_dir, capsys):
+    # the softmax saturates: the conv block's Hessian is exactly 0 (before: "symmetric to nan",
+    # and RuntimeWarnings of 0/0)
+    code, out, err = run_main(curvature, ["--weights", huge_weights, "--data-dir",
+                                          small_data_dir, "--directions", 2], capsys)
+    assert code == 0 and err == ""
+    assert "the Hessian is 0 here" in out and "nan" not in out.lower()
+    code, out, err = run_main(curvature, ["--weights", huge_weights, "--data-dir",
+                                          small_data_dir, "--directions", 2, "--format", "json"],
+                              capsys)
+    assert code == 0 and err == ""
+    result = json.loads(out, parse_constant=lambda name: pytest.fail(f"{name} in the JSON"))
+    assert result["conv_block_symmetry"] == 0 and result["conv_block_vs_gauss_newton"] == 0
+    assert not any(result["conv_block_eigenvalues"])
+
+
+def test_curvature_refuses_a_result_that_is_not_finite():
+    result = {"loss": 1.0, "curvature_along_gradient": math.nan,
+              "curvature_along_random_directions": [1.0], "conv_block_eigenvalues": [0.0],
+              "conv_block_symmetry": 0.0, "conv_block_vs_gauss_newton": 0.0,
+              "steps": [{"norm": 1.0, "loss_before": 1.0, "loss_after": math.inf}]}
+    with pytest.raises(NotFinite, match="NaN or inf at the weights of w.mat, in the curvatures; "
+                                        "the steps: a value overflowed"):
+        curvature.check_result(result, "w.mat")
 
 
 @pytest.mark.parametrize("argv, words", [

@@ -32,6 +32,7 @@ from mains.lessons import DATA_DIR, ROOT, check, mnist, synthetic_images
 from reference.get_mini_batch import get_mini_batch
 from reference.main_mlp import predict
 from reference.train_slp_linear import train_slp_linear
+from shared.errors import divergence_reports
 from shared.outputs import accuracy, confusion_matrix, load_weights_mat
 
 results = json.loads((ROOT / "docs" / "lessons" / "results" / "models.json").read_text())
@@ -71,10 +72,11 @@ for setting, label in (("keep", "as written"), ("fix", "errata fixed")):
 data = mnist("train")
 images, labels = data if data is not None else (synthetic_images(600), np.arange(600)[None] % 10)
 batches_x, batches_y = get_mini_batch(images, labels, 30, rng=np.random.default_rng(0))
-losses = {}
+losses, said = {}, []
 for errata in ("keep", "fix"):
-    *_, loss = train_slp_linear(batches_x, batches_y, iterations=1000, errata=errata, rng=0,
-                                progress=False)
+    with divergence_reports(said.append):  # what the training loop's watch says, kept here
+        *_, loss = train_slp_linear(batches_x, batches_y, iterations=1000, errata=errata,
+                                    rng=0, progress=False)
     losses[errata] = loss
 fig, ax = plt.subplots(figsize=(6, 3.5))
 for errata, loss in losses.items():
@@ -85,11 +87,15 @@ ax.legend()
 plt.show()
 print(f"loss after 1,000 iterations: as written {losses['keep'][-1]:.3g}, "
       f"fixed {losses['fix'][-1]:.3g}")
+print("the watch:", *said, sep="\n")
 
 # %% [markdown]
 # As written the loss does not fall, it grows without bound: a scrambled step is not a
 # downhill direction, and nothing in the Euclidean loss of a linear model stops the weights
-# from growing.
+# from growing. The training loop watches for that (`shared.errors.DivergenceWatch`): a loss
+# per image that stays far above a guess's, or weights grown a hundredfold, is divergence.
+# Fixed, a run that diverges stops there (try a smaller learning rate); as written, it goes
+# on, as the original does, and `main_slp_linear.py` prints the watch's line as a warning.
 
 # %% [markdown]
 # ## The published weights
