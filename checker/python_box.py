@@ -1,7 +1,8 @@
 """What runs inside the box for ``checker.python_check``: one student's Python module, one
 function of it, in a fresh process of its own (``python -I -B python_box.py JOB``).
 
-``JOB`` is the run's scratch folder (the only writable one). It holds ``in.json`` and
+``JOB`` is the run's scratch folder; the arguments after it, the checker's own import paths
+(numpy's, the project's). It (the only writable one). It holds ``in.json`` and
 ``in.npz``: the module, the function, its cases (argument lists, :func:`encode`-d) and, for a
 trainer, how its layer functions are wrapped. The run writes ``out.json`` and ``out.npz``: each
 case's results or its error (one line naming the student's file and line), and for a trainer
@@ -24,8 +25,12 @@ How the module is loaded (never as a script, its ``__main__`` block left alone):
   verdict says which NumPy the code was written for.
 """
 
+import sys
+
+if __name__ == "__main__":  # the checker's own import paths first (-I ignores PYTHONPATH)
+    sys.path[:0] = sys.argv[2:]
+
 import ast
-import builtins
 import copy
 import errno
 import importlib.abc
@@ -36,7 +41,6 @@ import json
 import operator
 import os
 import signal
-import sys
 import time
 import traceback
 import types
@@ -412,8 +416,31 @@ class Stubs(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         pass
 
 
+LAZY = ("scipy", "sklearn", "pandas", "torch", "skimage")
+"""Libraries loaded only when first used (``importlib.util.LazyLoader``): a submission imports
+``scipy.io`` for its driver's loadmat, which would cost each run half a second."""
+
+
+class Lazy(importlib.abc.MetaPathFinder):
+    """Finds LAZY's modules as the other finders do, with their loaders made lazy."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.split(".")[0] not in LAZY:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or isinstance(finder, Stubs) or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                    spec.loader = importlib.util.LazyLoader(spec.loader)
+                return spec
+        return None
+
+
 def install_stubs(drivers, notes):
-    """Stub the display libraries, the missing image libraries and the ``drivers``."""
+    """Stub the display libraries, the missing image libraries and the ``drivers``; load
+    LAZY's libraries when first used."""
     stubs = {name: stub_display for name in DISPLAY}
     for name in IMAGE:
         if importlib.util.find_spec(name) is None:
@@ -422,6 +449,7 @@ def install_stubs(drivers, notes):
     for name in drivers:
         stubs[name] = lambda full: stub_missing(full, "the folder's driver is not run by the "
                                                       "checker")
+    sys.meta_path.insert(0, Lazy())
     sys.meta_path.insert(0, Stubs(stubs))
 
 
@@ -475,8 +503,12 @@ def load(path, name, seconds, skip=()):
             notes.append(f"line {statement.lineno} ran for more than {seconds:g} s at import "
                          "(module-level code: a training?) and was stopped")
         except BaseException as exc:  # noqa: B036 (SystemExit, anything): noted, skipped
+            unbound = ""
+            if isinstance(statement, (ast.Import, ast.ImportFrom)):
+                unbound = ", leaving " + ", ".join(
+                    (a.asname or a.name).split(".")[0] for a in statement.names) + " undefined"
             notes.append(f"line {statement.lineno} raised at import "
-                         f"({one_line(exc)}) and was skipped")
+                         f"({one_line(exc)}) and was skipped{unbound}")
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
     signal.signal(signal.SIGALRM, signal.SIG_DFL)
@@ -657,7 +689,7 @@ def main(job):
     job = Path(job)
     spec = read(job, "in")
     FOLDER = Path(spec["folder"])
-    sys.path[:0] = [str(FOLDER), spec["root"]]
+    sys.path.insert(0, str(FOLDER))
     out = {"load_notes": [], "failure": None}
     install_stubs(spec["drivers"], out["load_notes"])
     restore_numpy_aliases()

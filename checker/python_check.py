@@ -34,8 +34,9 @@ from tqdm import tqdm
 
 from checker import layers, minibatch, python_box, sandbox, training
 from checker.check import FUNCTIONS, Report, failed
+from checker.check import check_names as matlab_check_names
 from checker.classroom import Checker
-from checker.judging import CONVENTION, Judgement, Verdict, matlab_shape
+from checker.judging import CONVENTION, Judgement, Verdict
 from reference.conv import conv
 from reference.flattening import flattening
 from reference.pool2x2 import pool2x2
@@ -198,6 +199,20 @@ def find_module(path):
 # ---- the Python homework's layouts, for the judges -------------------------------------------
 
 WORDS = {"dLdx": "dl_dx", "dLdw": "dl_dw", "dLdb": "dl_db", "dLdy": "dl_dy", "L": "l"}
+
+
+def missing_library(message, notes):
+    """The library a failure comes down to, where it is one the checker's Python lacks: a
+    stubbed one called, or a name left undefined by an import that failed (else None)."""
+    stubbed = re.search(r"(\w+)\.\w+: \1 is not installed where the checker runs", message)
+    if stubbed:
+        return stubbed.group(1)
+    undefined = re.search(r"NameError: name '(\w+)' is not defined", message)
+    for found in re.finditer(r"No module named '([\w.]+)'.*? and was skipped, leaving "
+                             r"([\w, ]+) undefined", " ".join(notes)):
+        if undefined and undefined.group(1) in found.group(2).split(", "):
+            return found.group(1)
+    return None
 
 
 def python_words(text):
@@ -386,18 +401,27 @@ def mini_batch_cases(rng):
 class Box:
     """Runs one function of a module in a fresh Python in the sandbox (``python_box``)."""
 
-    def __init__(self, module, use_sandbox=True, limits=sandbox.Limits()):
+    def __init__(self, module, use_sandbox=True, limits=None):
+        sandbox.available(use_sandbox)
         self.module = module
         self.sandbox = use_sandbox
-        self.limits = limits
+        self.limits = limits or sandbox.Limits()
         self.version = (f"Python {sys.version.split()[0]}, NumPy {np.__version__}")
+
+    @staticmethod
+    def paths():
+        """The checker's import paths (numpy's, the project's): the box's Python is run
+        isolated (-I), these first."""
+        return [str(ROOT)] + [p for p in sys.path if p and Path(p).is_dir()
+                              and Path(p).resolve() != ROOT]
 
     def readonly(self):
         """What the box must see besides its scratch: the student's folder, the checker's
-        own code and the Python that runs it (where they lie in a folder the box hides)."""
+        own code, the Python that runs it and its import paths (where they lie in a folder
+        the box hides)."""
         shown = [self.module.folder, *sandbox.prefix(sys.executable)]
-        for folder in (ROOT, Path(sys.prefix), Path(sys.base_prefix)):
-            if sandbox.prefix(folder / "bin" / "x"):
+        for folder in (ROOT, Path(sys.prefix), Path(sys.base_prefix), *map(Path, self.paths())):
+            if sandbox.prefix(folder / "bin" / "x") and folder not in shown:
                 shown.append(folder)
         return shown
 
@@ -405,17 +429,19 @@ class Box:
         """-> (what the run wrote, None) or (None, why it failed)."""
         spec = {"module": str(self.module.path), "module_name": self.module.path.stem,
                 "folder": str(self.module.folder), "drivers": self.module.drivers,
-                "root": str(ROOT), "import_seconds": min(IMPORT_SECONDS, timeout / 4), **spec}
+                "import_seconds": min(IMPORT_SECONDS, timeout / 4), **spec}
         python_box.write(scratch, "in", spec)
         limits = sandbox.Limits(seconds=timeout, memory=self.limits.memory,
                                 output=self.limits.output)
-        finished = sandbox.run([sys.executable, "-I", "-B", str(BOX), str(scratch)], scratch,
-                               readonly=self.readonly(), limits=limits, sandbox=self.sandbox)
+        finished = sandbox.run([sys.executable, "-I", "-B", str(BOX), str(scratch),
+                                *self.paths()], scratch, readonly=self.readonly(),
+                               limits=limits, sandbox=self.sandbox)
         if finished.timed_out:
             return None, f"did not return within {timeout:g} s"
         try:
             return python_box.read(scratch, "out"), None
-        except (OSError, ValueError, KeyError, EOFError, TypeError, zipfile.BadZipFile):
+        except (OSError, ValueError, KeyError, EOFError, TypeError, RecursionError,
+                MemoryError, zipfile.BadZipFile):  # not written, cut short, or forged
             why = finished.reason or "Python exited before it wrote its results (os._exit?)"
             last = [line for line in finished.printed.splitlines() if line.strip()]
             return None, why + (f": {last[-1].strip()[:300]}" if last and
@@ -426,14 +452,7 @@ class Box:
 
 def check_names(names):
     """``names`` (the Python homework's), each one of NAMES, else a ValueError."""
-    names = list(names)
-    if not names:
-        raise ValueError(f"no function named (choose from {', '.join(NAMES)})")
-    unknown = [n for n in names if n not in NAMES]
-    if unknown:
-        raise ValueError(f"not a function of the assignment: {', '.join(unknown)} "
-                         f"(choose from {', '.join(NAMES)})")
-    return names
+    return matlab_check_names(names, NAMES)
 
 
 def check_module(path, functions=None, seed=0, timeout=120.0, progress=False, sandbox=True,
@@ -444,8 +463,6 @@ def check_module(path, functions=None, seed=0, timeout=120.0, progress=False, sa
     bubblewrap (unless ``sandbox=False``)."""
     names = check_names(functions or list(NAMES))
     module = find_module(path)
-    from checker import sandbox as box_module
-    box_module.available(sandbox)
     start = time.perf_counter()
     box = Box(module, sandbox)
     report = Report(Path(path), box.version, seed, strict=strict)
@@ -514,6 +531,10 @@ class Session:
                                              f"({describe(exc)})")
         if verdict.status == "error" and self.load_notes:
             notes.append(f"at import: {'; '.join(self.load_notes)}")
+        if verdict.status == "error" and (missing := missing_library(verdict.note, notes)):
+            verdict.status = "unsupported"
+            verdict.note = f"needs {missing}, which is not installed where the checker runs: " \
+                           f"{verdict.note}"
         verdict.note = python_words("; ".join(n for n in [verdict.note, *notes] if n))
         return verdict
 
@@ -725,8 +746,7 @@ class Session:
         if self.batch_format is None and "get_mini_batch" in self.module.names:
             self.verdict("get_mini_batch")
         own = self.batch_format
-        formats = [f for f in [own, "columns", "array", "rows"] if f] 
-        formats = list(dict.fromkeys(formats))
+        formats = list(dict.fromkeys(f for f in [own, "columns", "array", "rows"] if f))
         first = None
         for batch_format in formats:
             verdict = self.trace(name, data, labels, batch_format, replaced)

@@ -24,10 +24,8 @@ from checker.classroom import check_class
 from checker.engine import ENGINES, EngineUnavailable
 from checker.report import FORMATS
 from checker.sandbox import SandboxUnavailable
-from shared.cli import ArgumentParser, non_negative_int, path, positive_float, positive_int, run_cli
-
-MAX_TIMEOUT = 86400.0
-"""The longest --timeout: a day (a Train*.m is stopped after its first steps, in seconds)."""
+from shared.cli import ArgumentParser, non_negative_int, path, positive_int, run_cli
+from shared.cli import timeout_seconds as seconds  # --timeout: a day at most
 
 DESCRIPTION = f"""\
 Run each function that DIR defines ({', '.join(FUNCTIONS)}: the assignment's names and
@@ -43,14 +41,6 @@ schedule or starting weights. Each function is correct, layout (right values in 
 shape), wrong, error, unsupported (a MATLAB feature Octave lacks) or missing; a known mistake
 is named (the original's errata E1 to E4 among them). Nothing is written into DIR.
 """
-
-
-def seconds(text):
-    """--timeout: positive, at most MAX_TIMEOUT."""
-    value = positive_float(text)
-    if value > MAX_TIMEOUT:
-        raise argparse.ArgumentTypeError(f"must be at most {MAX_TIMEOUT:g} s (a day), got {text}")
-    return value
 
 
 def function_names(text):

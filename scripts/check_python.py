@@ -23,7 +23,8 @@ from checker.classroom import check_class
 from checker.python_check import NAMES, PYTHON, check_module, check_names
 from checker.report import FORMATS
 from checker.sandbox import SandboxUnavailable
-from shared.cli import ArgumentParser, non_negative_int, path, positive_int, run_cli
+from shared.cli import (ArgumentParser, non_negative_int, path, positive_int, run_cli,
+                        timeout_seconds)
 
 DESCRIPTION = f"""\
 Run each function that PATH defines ({', '.join(NAMES)}: the Python homework's names; PATH is
@@ -39,17 +40,6 @@ restored (said). Each function is correct, layout (right values in another shape
 common API: x (m,1) columns, w (n,m), b (n,1), gradients in their variables' shapes), wrong,
 error or missing. Nothing is written into PATH.
 """
-
-
-def _load_check_matlab():
-    """check_matlab.py, for its --timeout and --functions checks (one wording)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "check_matlab", Path(__file__).resolve().parent / "check_matlab.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def function_names(text):
@@ -82,7 +72,7 @@ def parse_args(argv):
                         help="check only these functions (default: all)")
     parser.add_argument("--seed", type=non_negative_int, default=0,
                         help="seed of the inputs drawn (default: 0)")
-    parser.add_argument("--timeout", type=_load_check_matlab().seconds, default=120.0,
+    parser.add_argument("--timeout", type=timeout_seconds, default=120.0,
                         metavar="S",
                         help="seconds one function's run may take before it is stopped and "
                              "reported as an error (default: 120; at most a day)")

@@ -52,6 +52,19 @@ def positive_float(text):
     return value
 
 
+MAX_TIMEOUT = 86400.0
+"""The longest --timeout of the checkers: a day (a trainer is stopped after its first steps, in
+seconds)."""
+
+
+def timeout_seconds(text):
+    """A checker's --timeout: positive, at most MAX_TIMEOUT."""
+    value = positive_float(text)
+    if value > MAX_TIMEOUT:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_TIMEOUT:g} s (a day), got {text}")
+    return value
+
+
 def _number(text, kind, what):
     try:
         return kind(text)

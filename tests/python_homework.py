@@ -93,66 +93,80 @@ def flattening_backward(dl_dy, x, y):
     return dl_dy.reshape(x.shape, order="F")
 
 
-def train(mini_batch_x, mini_batch_y, params, gradient, rate=0.1, iterations=10000):
-    for iteration in range(iterations):
-        k = iteration % len(mini_batch_x)
-        sums = [np.zeros(p.shape) for p in params]
-        for j in range(mini_batch_x[k].shape[1]):
-            grads = gradient(mini_batch_x[k][:, [j]], mini_batch_y[k][:, [j]], *params)
-            sums = [s + g for s, g in zip(sums, grads)]
-        for p, s in zip(params, sums):
-            p -= rate / mini_batch_x[k].shape[1] * s
-    return params
-
-
 def train_slp_linear(mini_batch_x, mini_batch_y):
-    def gradient(x, y, w, b):
-        y_tilde = fc(x, w, b)
-        l, dl_dy = loss_euclidean(y_tilde, y)
-        return fc_backward(dl_dy, x, w, b, y_tilde)[1:]
-    return tuple(train(mini_batch_x, mini_batch_y,
-                       [np.random.normal(0, 1, (10, 196)), np.zeros((10, 1))], gradient, 0.01))
+    w, b = np.random.normal(0, 1, (10, 196)), np.zeros((10, 1))
+    for iteration in range(10000):
+        k = iteration % len(mini_batch_x)
+        dl_dw, dl_db = np.zeros(w.shape), np.zeros(b.shape)
+        for j in range(mini_batch_x[k].shape[1]):
+            x, y = mini_batch_x[k][:, [j]], mini_batch_y[k][:, [j]]
+            y_tilde = fc(x, w, b)
+            l, dl_dy = loss_euclidean(y_tilde, y)
+            _, g_w, g_b = fc_backward(dl_dy, x, w, b, y_tilde)
+            dl_dw, dl_db = dl_dw + g_w, dl_db + g_b
+        w -= 0.01 / mini_batch_x[k].shape[1] * dl_dw
+        b -= 0.01 / mini_batch_x[k].shape[1] * dl_db
+    return w, b
 
 
 def train_slp(mini_batch_x, mini_batch_y):
-    def gradient(x, y, w, b):
-        y_tilde = fc(x, w, b)
-        l, dl_dy = loss_cross_entropy_softmax(y_tilde, y)
-        return fc_backward(dl_dy, x, w, b, y_tilde)[1:]
-    return tuple(train(mini_batch_x, mini_batch_y,
-                       [np.random.normal(0, 1, (10, 196)), np.zeros((10, 1))], gradient))
+    w, b = np.random.normal(0, 1, (10, 196)), np.zeros((10, 1))
+    for iteration in range(10000):
+        k = iteration % len(mini_batch_x)
+        dl_dw, dl_db = np.zeros(w.shape), np.zeros(b.shape)
+        for j in range(mini_batch_x[k].shape[1]):
+            x, y = mini_batch_x[k][:, [j]], mini_batch_y[k][:, [j]]
+            y_tilde = fc(x, w, b)
+            l, dl_dy = loss_cross_entropy_softmax(y_tilde, y)
+            _, g_w, g_b = fc_backward(dl_dy, x, w, b, y_tilde)
+            dl_dw, dl_db = dl_dw + g_w, dl_db + g_b
+        w -= 0.1 / mini_batch_x[k].shape[1] * dl_dw
+        b -= 0.1 / mini_batch_x[k].shape[1] * dl_db
+    return w, b
 
 
 def train_mlp(mini_batch_x, mini_batch_y):
-    def gradient(x, y, w1, b1, w2, b2):
-        a1 = fc(x, w1, b1)
-        f1 = relu(a1)
-        a2 = fc(f1, w2, b2)
-        l, dl_dy = loss_cross_entropy_softmax(a2, y)
-        dl_df1, dl_dw2, dl_db2 = fc_backward(dl_dy, f1, w2, b2, a2)
-        dl_da1 = relu_backward(dl_df1, a1, f1)
-        _, dl_dw1, dl_db1 = fc_backward(dl_da1, x, w1, b1, a1)
-        return dl_dw1, dl_db1, dl_dw2, dl_db2
-    return tuple(train(mini_batch_x, mini_batch_y,
-                       [np.random.normal(0, 1, (30, 196)), np.zeros((30, 1)),
-                        np.random.normal(0, 1, (10, 30)), np.zeros((10, 1))], gradient))
+    w1, b1 = np.random.normal(0, 1, (30, 196)), np.zeros((30, 1))
+    w2, b2 = np.random.normal(0, 1, (10, 30)), np.zeros((10, 1))
+    for iteration in range(10000):
+        k = iteration % len(mini_batch_x)
+        sums = [np.zeros(p.shape) for p in (w1, b1, w2, b2)]
+        for j in range(mini_batch_x[k].shape[1]):
+            x, y = mini_batch_x[k][:, [j]], mini_batch_y[k][:, [j]]
+            a1 = fc(x, w1, b1)
+            f1 = relu(a1)
+            a2 = fc(f1, w2, b2)
+            l, dl_dy = loss_cross_entropy_softmax(a2, y)
+            dl_df1, dl_dw2, dl_db2 = fc_backward(dl_dy, f1, w2, b2, a2)
+            dl_da1 = relu_backward(dl_df1, a1, f1)
+            _, dl_dw1, dl_db1 = fc_backward(dl_da1, x, w1, b1, a1)
+            sums = [s + g for s, g in zip(sums, (dl_dw1, dl_db1, dl_dw2, dl_db2))]
+        for p, s in zip((w1, b1, w2, b2), sums):
+            p -= 0.1 / mini_batch_x[k].shape[1] * s
+    return w1, b1, w2, b2
 
 
 def train_cnn(mini_batch_x, mini_batch_y):
-    def gradient(x, y, w_conv, b_conv, w_fc, b_fc):
-        image = x.reshape((14, 14, 1), order="F")
-        a1 = conv(image, w_conv, b_conv)
-        f1 = relu(a1)
-        p1 = pool2x2(f1)
-        v1 = flattening(p1)
-        a2 = fc(v1, w_fc, b_fc)
-        l, dl_dy = loss_cross_entropy_softmax(a2, y)
-        dl_dv1, dl_dw_fc, dl_db_fc = fc_backward(dl_dy, v1, w_fc, b_fc, a2)
-        dl_dp1 = flattening_backward(dl_dv1, p1, v1)
-        dl_df1 = pool2x2_backward(dl_dp1, f1, p1)
-        dl_da1 = relu_backward(dl_df1, a1, f1)
-        dl_dw_conv, dl_db_conv = conv_backward(dl_da1, image, w_conv, b_conv, a1)
-        return dl_dw_conv, dl_db_conv, dl_dw_fc, dl_db_fc
-    return tuple(train(mini_batch_x, mini_batch_y,
-                       [np.random.normal(0, 1, (3, 3, 1, 3)), np.zeros((3, 1)),
-                        np.random.normal(0, 1, (10, 147)), np.zeros((10, 1))], gradient))
+    w_conv, b_conv = np.random.normal(0, 1, (3, 3, 1, 3)), np.zeros((3, 1))
+    w_fc, b_fc = np.random.normal(0, 1, (10, 147)), np.zeros((10, 1))
+    for iteration in range(10000):
+        k = iteration % len(mini_batch_x)
+        sums = [np.zeros(p.shape) for p in (w_conv, b_conv, w_fc, b_fc)]
+        for j in range(mini_batch_x[k].shape[1]):
+            x = mini_batch_x[k][:, j].reshape((14, 14, 1), order="F")
+            y = mini_batch_y[k][:, [j]]
+            a1 = conv(x, w_conv, b_conv)
+            f1 = relu(a1)
+            p1 = pool2x2(f1)
+            v1 = flattening(p1)
+            a2 = fc(v1, w_fc, b_fc)
+            l, dl_dy = loss_cross_entropy_softmax(a2, y)
+            dl_dv1, dl_dw_fc, dl_db_fc = fc_backward(dl_dy, v1, w_fc, b_fc, a2)
+            dl_dp1 = flattening_backward(dl_dv1, p1, v1)
+            dl_df1 = pool2x2_backward(dl_dp1, f1, p1)
+            dl_da1 = relu_backward(dl_df1, a1, f1)
+            dl_dw_conv, dl_db_conv = conv_backward(dl_da1, x, w_conv, b_conv, a1)
+            sums = [s + g for s, g in zip(sums, (dl_dw_conv, dl_db_conv, dl_dw_fc, dl_db_fc))]
+        for p, s in zip((w_conv, b_conv, w_fc, b_fc), sums):
+            p -= 0.1 / mini_batch_x[k].shape[1] * s
+    return w_conv, b_conv, w_fc, b_fc
