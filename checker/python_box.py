@@ -1,9 +1,9 @@
 """What runs inside the box for ``checker.python_check``: one student's Python module, one
 function of it, in a fresh process of its own (``python -I -B python_box.py JOB``).
 
-``JOB`` is the run's scratch folder; the arguments after it, the checker's own import paths
-(numpy's, the project's). It (the only writable one). It holds ``in.json`` and
-``in.npz``: the module, the function, its cases (argument lists, :func:`encode`-d) and, for a
+``JOB`` is the run's scratch folder (the only writable one; the arguments after it are the
+checker's own import paths, numpy's and the project's). It holds ``in.json`` and ``in.npz``:
+the module, the function, its cases (argument lists, :func:`encode`-d) and, for a
 trainer, how its layer functions are wrapped. The run writes ``out.json`` and ``out.npz``: each
 case's results or its error (one line naming the student's file and line), and for a trainer
 the calls its layer functions made. Only numbers and plain structures cross: the parent reads
@@ -20,7 +20,7 @@ How the module is loaded (never as a script, its ``__main__`` block left alone):
   installed (cv2, ...: a call to them fails, named), and the folder's driver (a module that
   imports the checked one back, ``main_functions``), which is never run;
 - NumPy's removed aliases (``np.int``, ``np.float``, ``np.asscalar``, ...) are restored, and a
-  1-element array stored into a scalar slot (``y[i, j] = w @ x + b``: refused by NumPy 2) or
+  1-element array stored into a scalar slot (``y[i, j] = w @ x + b``: refused by NumPy 2.4) or
   converted by ``float()``/``int()`` is read as its value; each use is recorded, so that the
   verdict says which NumPy the code was written for.
 """
@@ -438,7 +438,7 @@ class Lazy(importlib.abc.MetaPathFinder):
         return None
 
 
-def install_stubs(drivers, notes):
+def install_stubs(drivers):
     """Stub the display libraries, the missing image libraries and the ``drivers``; load
     LAZY's libraries when first used."""
     stubs = {name: stub_display for name in DISPLAY}
@@ -461,7 +461,8 @@ class Budget(BaseException):
 
 def load(path, name, seconds, skip=()):
     """The module at ``path`` as ``name``, its statements run one by one within ``seconds`` in
-    all: -> (module, notes). A statement that raises or overruns is skipped (noted), and so is
+    all (a statement after them within a second): -> (module, notes). A statement that raises
+    or overruns is skipped (noted), and so is
     one at a line of ``skip`` (one that overran in an earlier run). Raises SyntaxError when the
     file does not compile."""
     source = Path(path).read_text(encoding="utf-8", errors="replace")
@@ -491,12 +492,9 @@ def load(path, name, seconds, skip=()):
             continue
         code = compile(ast.Module([statement], type_ignores=[]), str(path), "exec",
                        flags=flags, dont_inherit=True)
-        left = deadline - time.monotonic()
-        if left <= 0:
-            notes.append(f"line {statement.lineno} and after were not run (its module-level "
-                         f"code took more than {seconds:g} s)")
-            break
-        signal.setitimer(signal.ITIMER_REAL, left)
+        # what is left of the budget, and a second at least: a def after a stopped statement
+        # still defines its function
+        signal.setitimer(signal.ITIMER_REAL, max(deadline - time.monotonic(), 1.0))
         try:
             exec(code, module.__dict__)
         except Budget:
@@ -691,7 +689,7 @@ def main(job):
     FOLDER = Path(spec["folder"])
     sys.path.insert(0, str(FOLDER))
     out = {"load_notes": [], "failure": None}
-    install_stubs(spec["drivers"], out["load_notes"])
+    install_stubs(spec["drivers"])
     restore_numpy_aliases()
     np.random.seed(spec.get("seed", 0))
     try:

@@ -283,9 +283,12 @@ def test_a_script_at_import_is_not_run(bwrap, tmp_path):
     """Module-level code that needs what the box lacks, or trains at length: skipped (noted
     where a function needed it), the rest judged; the long statement not run again."""
     script = ("\nimport scipy.io as sio\nDATA = sio.loadmat('mnist_train.mat')\n"
-              "while True:\n    pass\n"
-              "def scale(x):\n    return x / DATA['im_train'].max()\n")
-    folder = homework(tmp_path / "hw", text=HOMEWORK + script)
+              "w, b = train_slp_linear(*get_mini_batch(np.random.rand(196, 5000),\n"
+              "                                        np.zeros((1, 5000), int), 5000))\n"
+              "def scale(x):\n    return x / DATA['im_train'].max()\n"
+              "def fc(x, w, b):\n    return b + w @ x\n")  # right, after the training
+    folder = homework(tmp_path / "hw", ("return w @ x + b", "return w @ x"),  # wrong before
+                      text=HOMEWORK + script)
     found = verdicts(folder, "fc", "loss_euclidean", timeout=8)
     assert found["fc"].status == C and found["loss_euclidean"].status == C
     folder = homework(tmp_path / "hw2", ("return np.maximum(x, 0)", "return scale(x)"),
