@@ -16,7 +16,7 @@ import pytest
 
 from checker import python_check
 from checker.classroom import check_class
-from checker.judging import STATUSES
+from checker.judging import STATUSES, Verdict
 from checker.layers import (CORRELATION, LEAKY, NO_FACTOR_2, loss_cases, loss_euclidean_judge,
                             relu_backward_cases, relu_backward_judge)
 from checker.python_check import C_ORDER, HARD_CODED, PYTHON, PythonConvention, check_module
@@ -385,13 +385,18 @@ def pool2x2(x):
         print('x' * 10000)
 def flattening(x):
     os._exit(0)
+def conv(x, w_conv, b_conv):
+    while True:
+        pass
 """
     folder = homework(tmp_path / "hw", text=HOMEWORK + attack)
-    found = verdicts(folder, "fc", "fc_backward", "relu", "pool2x2", "flattening", timeout=10)
+    found = verdicts(folder, "fc", "fc_backward", "relu", "pool2x2", "flattening", "conv",
+                     timeout=6)
     assert found["fc"].status == C and found["fc_backward"].status == C
     assert found["relu"].status == "error" and "MemoryError" in found["relu"].note
     assert found["pool2x2"].status == "error" and "output limit" in found["pool2x2"].note
     assert found["flattening"].status == "error" and "os._exit" in found["flattening"].note
+    assert found["conv"] == Verdict("error", None, "did not return within 6 s")
     assert not outside.exists() and not outside.with_name(outside.name + "-touched").exists()
     assert not in_checkout.exists()
     assert hashlib.sha256(own.read_bytes()).hexdigest() == before
