@@ -21,6 +21,8 @@ and 64 (232 = 3 x 64 + 40: a last batch of more than 30), where a hard-coded 30 
 ROW_CELLS = ("1 x K cell arrays (the original's are K x 1: a Train*.m that counts "
              "size(mini_batch_x, 1) sees one batch)")
 HARD_CODED = "hard-codes a batch size of 30 (the original's if idx + 30 > nTrain)"
+IMAGES = 12000
+HARD_CODED_IMAGES = "hard-codes the 12,000 images of the course's data"
 
 
 def get_mini_batch_cases(rng, sizes=SIZES):
@@ -44,7 +46,13 @@ def get_mini_batch_judge(cases, results, rng, batch_size=30, hard_coded=HARD_COD
             faults.append((args, fault))
     if faults:
         sizes = {int(args[2]) for args, _ in faults}
-        if sizes and batch_size not in sizes:
+        counts = {args[0].shape[1] for args, _ in faults}
+        if IMAGES not in counts and len(faults) == len(cases) - 1 and len(cases) > 1:
+            first_args, first = faults[0]
+            judgement.fault(f"{HARD_CODED_IMAGES}: right at {IMAGES:,}, wrong at "
+                            f"{' and '.join(f'{n:,}' for n in sorted(counts))} images (at "
+                            f"{first_args[0].shape[1]:,}: {first})")
+        elif sizes and batch_size not in sizes:
             first_args, first = faults[0]
             judgement.fault(f"{hard_coded}: right at {batch_size}, wrong at batch size "
                             f"{' and '.join(map(str, sorted(sizes)))} (at {int(first_args[2])}: "

@@ -177,6 +177,9 @@ PLANTED = [  # (name, function, replacements, status, words)
     ("relu' below 0", "relu_backward", [("dl_dy * (x > 0)", "dl_dy * (x < 0)")], W, []),
     ("hard-coded 32", "get_mini_batch", [("range(0, n, batch_size)", "range(0, n, 32)"),
                                          ("i:i + batch_size]", "i:i + 32]")], W, [HARD_CODED]),
+    ("hard-coded 12,000 images", "get_mini_batch", [("n = im_train.shape[1]", "n = 12000")], W,
+     ["hard-codes the 12,000 images of the course's data: right at 12,000, wrong at 100 and "
+      "129 and 232 images"]),
     ("1-D flattening", "flattening", [('x.reshape(-1, 1, order="F")', 'x.ravel(order="F")')],
      L, ["y is (147,) (a 1-D array)"]),
 ]
