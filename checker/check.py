@@ -131,15 +131,15 @@ class Report:
                 "functions": {name: v.as_dict() for name, v in self.verdicts.items()}}
 
 
-def check_names(names):
-    """``names`` (MATLAB function names), each one of FUNCTIONS, else a ValueError."""
+def check_names(names, functions=FUNCTIONS):
+    """``names``, each one of ``functions`` (by default the MATLAB names), else a ValueError."""
     names = list(names)
     if not names:
-        raise ValueError(f"no function named (choose from {', '.join(FUNCTIONS)})")
-    unknown = [n for n in names if n not in FUNCTIONS]
+        raise ValueError(f"no function named (choose from {', '.join(functions)})")
+    unknown = [n for n in names if n not in functions]
     if unknown:
         raise ValueError(f"not a function of the assignment: {', '.join(unknown)} "
-                         f"(choose from {', '.join(FUNCTIONS)})")
+                         f"(choose from {', '.join(functions)})")
     return names
 
 

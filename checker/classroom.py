@@ -21,6 +21,7 @@ import json
 import os
 import tempfile
 import zipfile
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,21 @@ CACHE_VERSION = 1
 
 MAX_UNPACKED = 64 << 20
 """The most bytes a submission's archive may unpack to (a homework's .m files are kilobytes)."""
+
+
+@dataclass(frozen=True)
+class Checker:
+    """What checks a submission: ``check(folder, **options)`` -> a Report; the function names
+    it reports (in order) and which of them are trainers (fixed last)."""
+
+    check: Callable
+    names: tuple
+    trainers: tuple
+    language: str = "matlab"
+
+
+MATLAB = Checker(check_folder, tuple(FUNCTIONS), TRAINERS)
+"""The MATLAB checker (``check_matlab.py``); ``checker.python_check.PYTHON``: Python's."""
 
 
 @dataclass(frozen=True)
@@ -100,14 +116,14 @@ def unpack(archive, target):
     return Path(target)
 
 
-def check_submission(submission, options):
+def check_submission(submission, options, checker=MATLAB):
     """The report (as a dict) of one submission; any failure becomes a report saying so."""
-    names = options.get("functions") or list(FUNCTIONS)
+    names = options.get("functions") or list(checker.names)
     try:
         with tempfile.TemporaryDirectory(prefix="cnn-dual-class-") as work:
             folder = (unpack(submission.path, work) if submission.path.is_file()
                       else submission.path)
-            report = check_folder(folder, **options)
+            report = checker.check(folder, **options)
             contents = report.as_dict()
     except CnnDualError as exc:
         contents = failed_report(submission, describe(exc), names)
@@ -118,24 +134,27 @@ def check_submission(submission, options):
     return contents
 
 
-def failed_report(submission, why, names=FUNCTIONS):
+def failed_report(submission, why, names=tuple(FUNCTIONS)):
     verdicts = {name: Verdict("error", None, why).as_dict() for name in names}
     return {"ok": False, "folder": str(submission.path), "functions": verdicts,
             "failed": why}
 
 
-def check_class(folder, out, jobs=None, progress=True, **options):
-    """Check every submission in ``folder``; write ``out``/grades.csv and feedback/*.md.
-    ``options``: check_folder's (engine, seed, timeout, engine_options, strict). Returns
-    {name: report dict}. ``jobs``: checks at once (default: the cores)."""
+def check_class(folder, out, jobs=None, progress=True, checker=MATLAB, **options):
+    """Check every submission in ``folder`` with ``checker`` (MATLAB's by default); write
+    ``out``/grades.csv and feedback/*.md. ``options``: its check's (for MATLAB's: engine,
+    seed, timeout, engine_options, strict). Returns {name: report dict}. ``jobs``: checks at
+    once (default: the cores)."""
     found = submissions(folder)
     out = Path(out)
     cache = out / ".cache"
     cache.mkdir(parents=True, exist_ok=True)
     settings = {k: v for k, v in options.items() if k != "progress"}
+    key_settings = settings if checker.language == "matlab" else {
+        **settings, "language": checker.language}
     reports, todo = {}, []
     for submission in found:
-        key = fingerprint(submission, settings)
+        key = fingerprint(submission, key_settings)
         cached = _read_cache(cache / f"{submission.name}.json", key)
         if cached is not None:
             reports[submission.name] = cached
@@ -145,7 +164,8 @@ def check_class(folder, out, jobs=None, progress=True, **options):
     bar = tqdm(total=len(found), initial=len(found) - len(todo), desc="checking",
                unit="submission", disable=not progress)
     with bar, ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(check_submission, s, settings): (s, key) for s, key in todo}
+        futures = {pool.submit(check_submission, s, settings, checker): (s, key)
+                   for s, key in todo}
         try:
             for future in as_completed(futures):
                 submission, key = futures[future]
@@ -162,12 +182,14 @@ def check_class(folder, out, jobs=None, progress=True, **options):
             for process in list(getattr(pool, "_processes", {}).values()):
                 process.kill()
             raise
-    write_grades(out / "grades.csv", found, reports, options.get("functions") or list(FUNCTIONS))
+    write_grades(out / "grades.csv", found, reports, options.get("functions")
+                 or list(checker.names))
     feedback = out / "feedback"
     feedback.mkdir(exist_ok=True)
     for submission in found:
         with atomic_write(feedback / f"{submission.name}.md", "w") as file:
-            file.write(feedback_text(submission.name, reports[submission.name]))
+            file.write(feedback_text(submission.name, reports[submission.name],
+                                     checker.trainers))
     return reports
 
 
@@ -192,7 +214,7 @@ def write_grades(path, found, reports, names):
         file.write(text.getvalue())
 
 
-def feedback_text(name, contents):
+def feedback_text(name, contents, trainers=TRAINERS):
     """A submission's feedback: what to fix first, then every verdict with its note."""
     report = Report(Path(contents["folder"]), contents.get("engine", "GNU Octave"),
                     contents.get("seed", 0), seconds=contents.get("seconds", 0.0))
@@ -201,7 +223,7 @@ def feedback_text(name, contents):
     if "failed" in contents:
         lines += [f"Not checked: {contents['failed']}.", ""]
         return "\n".join(lines)
-    first = first_to_fix(report.verdicts)
+    first = first_to_fix(report.verdicts, trainers)
     if first is None:
         lines += ["Every function you handed in is right.", ""]
     else:
@@ -210,12 +232,12 @@ def feedback_text(name, contents):
     return "\n".join(lines + [as_markdown(report), ""])
 
 
-def first_to_fix(verdicts):
+def first_to_fix(verdicts, trainers=TRAINERS):
     """The function to fix first: a failing layer function before a Train*.m (a trainer is
     judged with the checker's layer in place of a wrong one, but runs with the student's);
     then the other faults, then layouts, in the assignment's order."""
     for statuses in (FAULTS, ("unsupported",), ("layout",)):
-        for group in ([n for n in verdicts if n not in TRAINERS], list(TRAINERS)):
+        for group in ([n for n in verdicts if n not in trainers], list(trainers)):
             for name in group:
                 if name in verdicts and verdicts[name].status in statuses:
                     return name

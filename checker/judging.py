@@ -1,5 +1,6 @@
 """How one function's results are judged: shapes as MATLAB sees them, relative errors, notes."""
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +28,12 @@ GNU Octave lacks, named in the note); missing (no file)."""
 
 FAULTS = ("wrong", "error")
 """The statuses that make a check fail (``layout`` too, with ``--strict``)."""
+
+CONVENTION = ContextVar("convention", default=None)
+"""The layouts of another language's version of the assignment, where they are not MATLAB's
+(``checker.python_check.PythonConvention``): the judges give each result's true value in
+MATLAB's layout, the convention says what the other language's is and which others to
+recognise. None: MATLAB's own."""
 
 
 @dataclass
@@ -68,6 +75,7 @@ class Judgement:
 
     def __init__(self, tolerance=TOLERANCE):
         self.tolerance = tolerance
+        self.convention = CONVENTION.get()
         self.errors = []
         self.faults = []
         self.layouts = []
@@ -80,29 +88,38 @@ class Judgement:
         in another layout) pairs, ``free``: the same for layouts the assignment leaves free.
         Right values in another layout are a ``layout`` (noted, ``free``: correct): besides the
         given ones, the right values in the right order in another shape (a column for a row,
-        a 1 x n x m array), and a matrix's transpose. Returns whether the result is right."""
+        a 1 x n x m array), and a matrix's transpose. Returns whether the result is right.
+        Under a CONVENTION, ``want`` and the rest are first put in its layouts (and ``what``
+        in its words), and shapes are its own."""
+        if self.convention is not None:
+            what, want, known_mistakes, layouts, free = self.convention.adapt(
+                what, want, known_mistakes, layouts, free)
+        shape_of, text = ((self.convention.shape, self.convention.text) if self.convention
+                          else (matlab_shape, shape_text))
         want = np.asarray(want, dtype=float)
         value = numeric(got)
         if value is None:
             self.faults.append(f"{what} is a {type(got).__name__} of {np.asarray(got).dtype}, "
-                               f"expected a {shape_text(matlab_shape(want))} numeric array")
+                               f"expected a {text(shape_of(want))} numeric array")
             return False
         mistake = self._match(value, known_mistakes)
         compared = value.size == want.size
         if compared:  # as MATLAB code reading it in want's shape would see it
             self.errors.append(relative_error(reshape_f(value, want.shape), want))
-        same_shape = matlab_shape(value) == matlab_shape(want)
+        same_shape = shape_of(value) == shape_of(want)
         if same_shape and self.errors[-1] <= self.tolerance:
             return True
         if mistake is None:
-            got_shape = shape_text(matlab_shape(value))
-            assignment = f"the assignment's is {shape_text(matlab_shape(want))}"
+            got_shape = text(shape_of(value))
+            assignment = (self.convention.assignment(want) if self.convention else
+                          f"the assignment's is {shape_text(matlab_shape(want))}")
             for description, right in free:
                 if (error := self._error_if_alike(value, right)) is not None:
                     self._right_in_another_layout(compared, error)
                     self.notes.append(f"{what} is {got_shape} ({description}; {assignment})")
                     return True
-            for description, right in [*layouts, *(() if same_shape else generic_layouts(want))]:
+            generic = () if same_shape or self.convention else generic_layouts(want)
+            for description, right in [*layouts, *generic]:
                 if (error := self._error_if_alike(value, right)) is not None:
                     self._right_in_another_layout(compared, error)
                     self.layouts.append(f"{what} is {got_shape} ({description})"
@@ -112,8 +129,8 @@ class Judgement:
         if same_shape:  # (NaN is wrong too)
             self.faults.append(mistake or f"{what} is off by {self.errors[-1]:.2g} (relative)")
         else:
-            self.faults.append(mistake or f"{what} is {shape_text(matlab_shape(value))}, "
-                                          f"expected {shape_text(matlab_shape(want))}")
+            self.faults.append(mistake or f"{what} is {text(shape_of(value))}, "
+                                          f"expected {text(shape_of(want))}")
         return False
 
     def _right_in_another_layout(self, compared, error):

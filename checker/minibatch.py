@@ -21,16 +21,19 @@ and 64 (232 = 3 x 64 + 40: a last batch of more than 30), where a hard-coded 30 
 ROW_CELLS = ("1 x K cell arrays (the original's are K x 1: a Train*.m that counts "
              "size(mini_batch_x, 1) sees one batch)")
 HARD_CODED = "hard-codes a batch size of 30 (the original's if idx + 30 > nTrain)"
+IMAGES = 12000
+HARD_CODED_IMAGES = "hard-codes the 12,000 images of the course's data"
 
 
-def get_mini_batch_cases(rng):
-    """Distinct images (so that each can be found again) with labels 0..9."""
+def get_mini_batch_cases(rng, sizes=SIZES):
+    """Distinct images (so that each can be found again) with labels 0..9, at ``sizes``."""
     return [[rng.uniform(0.0, 1.0, (196, n)), rng.integers(10, size=(1, n)).astype(float),
-             float(size)] for n, size in SIZES]
+             float(size)] for n, size in sizes]
 
 
-def get_mini_batch_judge(cases, results, rng):
-    """Every case judged; the faults of the first case that has any, named."""
+def get_mini_batch_judge(cases, results, rng, batch_size=30, hard_coded=HARD_CODED):
+    """Every case judged; the faults of the first case that has any, named. ``batch_size``:
+    the assignment's (a function right at it alone hard-codes it: ``hard_coded``)."""
     judgement = Judgement()
     faults = []
     for args, result in zip(cases, results):
@@ -43,9 +46,15 @@ def get_mini_batch_judge(cases, results, rng):
             faults.append((args, fault))
     if faults:
         sizes = {int(args[2]) for args, _ in faults}
-        if sizes and 30 not in sizes:
+        counts = {args[0].shape[1] for args, _ in faults}
+        if IMAGES not in counts and len(faults) == len(cases) - 1 and len(cases) > 1:
             first_args, first = faults[0]
-            judgement.fault(f"{HARD_CODED}: right at 30, wrong at batch size "
+            judgement.fault(f"{HARD_CODED_IMAGES}: right at {IMAGES:,}, wrong at "
+                            f"{' and '.join(f'{n:,}' for n in sorted(counts))} images (at "
+                            f"{first_args[0].shape[1]:,}: {first})")
+        elif sizes and batch_size not in sizes:
+            first_args, first = faults[0]
+            judgement.fault(f"{hard_coded}: right at {batch_size}, wrong at batch size "
                             f"{' and '.join(map(str, sorted(sizes)))} (at {int(first_args[2])}: "
                             f"{first})")
         else:

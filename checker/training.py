@@ -36,6 +36,8 @@ E2 = ("the conv weight step reshapes Conv_backward's channel-fastest 1x27 row st
 E3 = ("the weight step is a column-major reshape of FC_backward's row-major gradient "
       "(reshape(dldw, [n m]) where reshape(dldw, [m n])' reads it): erratum E3 of the original")
 NOT_RESET = "the gradient sums are not reset between mini-batches: each step adds all earlier ones"
+OVERWRITTEN = ("the gradient sums are overwritten by each image's gradient: each step uses the "
+               "mini-batch's last image only")
 FIRST_ONLY = "every step is on the first mini-batch: it never moves on to the next"
 OPPOSITE = "steps up its gradient (the opposite sign): the loss grows"
 
@@ -316,10 +318,11 @@ def fit(step, directions):
     return coefficients, residual / max(np.linalg.norm(step), 1e-300)
 
 
-def mistaken_directions(name, result, gradient, sums):
+def mistaken_directions(name, result, gradient, sums, last=None):
     """(description, direction) of known wrong steps of ``result``: the opposite sign is a
-    negative rate; sums not reset; the original's E2, E3."""
-    found = [(NOT_RESET, sums)]
+    negative rate; sums not reset; sums overwritten (``last``: the gradient of the batch's
+    last image alone); the original's E2, E3."""
+    found = [(NOT_RESET, sums)] + ([(OVERWRITTEN, last)] if last is not None else [])
     if name != "TrainCNN" and result in ("w", "w1", "w2"):
         n, m = gradient.shape
         found.append((E3, reshape_f(reshape_f(gradient.T, (1, -1)), (n, m))))
@@ -330,9 +333,10 @@ def mistaken_directions(name, result, gradient, sums):
     return found
 
 
-def judge_steps(name, groups, data, labels, findings):
-    """Each step between iterations against the true mini-batch gradient."""
-    network = TRAININGS[name]
+def judge_steps(name, groups, data, labels, findings, network=None):
+    """Each step between iterations against the true mini-batch gradient (``network``'s:
+    by default the assignment's)."""
+    network = network or TRAININGS[name]
     rates, decays, sums = [], {}, None
     for t in range(len(groups) - 1):
         params, members = groups[t]
@@ -357,6 +361,12 @@ def judge_steps(name, groups, data, labels, findings):
         after = as_assignment(name, groups[t + 1][0])
         _, gradients = network.true_gradient(data[k], labels[k], start)
         sums = gradients if sums is None else [s + g for s, g in zip(sums, gradients)]
+        for result, before, now, gradient in zip(network.results, start, after, gradients):
+            if np.linalg.norm(np.asarray(now, dtype=float) - before) <= SMALLEST_STEP * max(
+                    np.linalg.norm(before), 1.0) and np.linalg.norm(gradient) > SMALLEST_STEP:
+                findings.faults.append(f"{result} is never updated")  # first: the plainest
+                return rates
+        last = where[-1][1]
         step_rates = []
         for result, before, now, gradient, total in zip(network.results, start, after,
                                                          gradients, sums):
@@ -381,7 +391,9 @@ def judge_steps(name, groups, data, labels, findings):
                 findings.errors.append(residual2)
                 step_rates.append((result, rate))
                 continue
-            for description, direction in mistaken_directions(name, result, gradient, total):
+            image = network.true_gradient(data[k][:, [last]], labels[k][:, [last]], start)[1]
+            for description, direction in mistaken_directions(
+                    name, result, gradient, total, image[network.results.index(result)]):
                 (c,), r = fit(step, [-direction])
                 if r <= STEP_TOLERANCE and c > 0:
                     findings.faults.append(description)
@@ -401,7 +413,7 @@ def judge_steps(name, groups, data, labels, findings):
     return rates
 
 
-def describe_rates(rates):
+def describe_rates(rates, batch_size=BATCH_SIZE):
     """The learning rate inferred from the steps: per summed batch gradient and per mean."""
     if not rates:
         return None
@@ -411,7 +423,7 @@ def describe_rates(rates):
            "per parameter: " + ", ".join(f"{r} {v:.3g}" for r, v in first.items()))
     rate = values[0]
     changed = any(abs(dict(r).get(k, v) - v) > 1e-9 * v for r in rates[1:] for k, v in first.items())
-    return (f"learning rate {rate * BATCH_SIZE:.3g} on the batch mean ({rate:.3g} on its sum; "
+    return (f"learning rate {rate * batch_size:.3g} on the batch mean ({rate:.3g} on its sum; "
             f"{per}), {'changing' if changed else 'constant'} over its first {len(rates)} "
             "steps")
 
@@ -437,10 +449,11 @@ def judge_network(name, trace):
     return None
 
 
-def judge_trace(name, trace, data, labels, results):
+def judge_trace(name, trace, data, labels, results, network=None):
     """The Verdict on Train*.m ``name`` from its recorded calls (and its results, when it
-    finished before the checker stopped it)."""
-    network = TRAININGS[name]
+    finished before the checker stopped it); ``network``: whose true gradient its steps
+    follow (by default the assignment's)."""
+    network = network or TRAININGS[name]
     found = passes(trace, network.input_layer)
     findings = Findings()
     if not found:
@@ -456,11 +469,12 @@ def judge_trace(name, trace, data, labels, results):
         return Verdict("wrong", None, "its weights never change: no step was taken")
     if any(not np.all(np.isfinite(v)) for v in groups[0][0] if v is not None):
         return Verdict("wrong", None, "its starting weights are not finite")
-    rates = judge_steps(name, groups, data, labels, findings)
+    rates = judge_steps(name, groups, data, labels, findings, network)
     if only_first_batch(found, data) and not findings.faults:
         findings.faults.append(FIRST_ONLY)
     error = max(findings.errors) if findings.errors else None
-    notes = [n for n in (describe_rates(rates), describe_start(name, groups[0][0])) if n]
+    notes = [n for n in (describe_rates(rates, data[0].shape[1]),
+                         describe_start(name, groups[0][0])) if n]
     if findings.faults:
         return Verdict("wrong", error, "; ".join(findings.faults + findings.notes))
     return Verdict("correct", error, "; ".join(notes + findings.notes))
@@ -470,4 +484,4 @@ def only_first_batch(found, data):
     """Whether every forward pass is on the first mini-batch, over more iterations than
     one (a K x 1 cell array counted with size(c, 2), for one)."""
     where = locate([image for p in found for image in p.images()], data)
-    return len(where) > BATCH_SIZE and all(w is not None and w[0] == 0 for w in where)
+    return len(where) > data[0].shape[1] and all(w is not None and w[0] == 0 for w in where)
