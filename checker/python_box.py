@@ -224,14 +224,7 @@ def setitem(value, target, index):
 
 def augitem(target, index, op, value):
     """``target[index] op= value``, with :func:`setitem`'s allowance."""
-    result = getattr(operator, op)(target[index], value)
-    try:
-        target[index] = result
-    except (ValueError, TypeError):
-        if not (_one_value(result) and isinstance(target, np.ndarray)):
-            raise
-        target[index] = result.item()
-        used(SCALAR_SLOT)
+    setitem(getattr(operator, op)(target[index], value), target, index)
 
 
 def to_number(kind):
