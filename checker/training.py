@@ -83,10 +83,6 @@ class Network:
         return loss, gradients
 
 
-def _cnn_gradient(x, y, w_conv, b_conv, w_fc, b_fc):
-    return cnn_forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="fix")
-
-
 def _gradient(forward_backward):
     def gradient(x, y, *params):
         return forward_backward(x, y, *params, errata="fix")
@@ -100,7 +96,7 @@ TRAININGS = {
         ("Conv", "Conv_backward", "ReLu", "ReLu_backward", "Pool2x2", "Pool2x2_backward",
          "Flattening", "Flattening_backward", "FC", "FC_backward", LOSS), "Conv",
         {"w_conv": (3, 3, 1, 3), "b_conv": (3, 1), "w_fc": (10, 147), "b_fc": (10, 1)},
-        _cnn_gradient),
+        _gradient(cnn_forward_backward)),
     "TrainSLP_linear": Network(("w", "b"), ("FC", "FC_backward", "Loss_euclidean"), "FC",
                                {"w": (10, 196), "b": (10, 1)},
                                _gradient(slp_linear_forward_backward)),
