@@ -17,10 +17,11 @@ from dual.pool2x2_backward import pool2x2_backward
 from dual.relu_backward import relu_backward
 from dual.seeding import gradient
 from reference.loss_cross_entropy_softmax import cross_entropy_softmax
-from reference.train_cnn import as_images, conv_weight_step, forward_pass
+from reference.train_cnn import as_images, forward_pass
 from reference.train_cnn import train_cnn as reference_train_cnn
 from shared.errata import TRUE_DERIVATIVES, check_errata
 from shared.matlab import as_column, reshape_f
+from shared.training import conv_weight_step
 from shared.validate import CNN, boundary
 
 MODES = ("chain", "forward")

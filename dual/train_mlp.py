@@ -13,8 +13,8 @@ from dual.train_cnn import check_mode
 from reference.loss_cross_entropy_softmax import cross_entropy_softmax
 from reference.train_mlp import forward_pass
 from reference.train_mlp import train_mlp as reference_train_mlp
-from reference.train_slp_linear import fc_weight_step
 from shared.errata import TRUE_DERIVATIVES, check_errata
+from shared.training import fc_weight_step
 from shared.validate import MLP, boundary
 
 

@@ -12,8 +12,8 @@ from dual.train_cnn import check_mode
 from reference.fc import fc
 from reference.loss_cross_entropy_softmax import cross_entropy_softmax
 from reference.train_slp import train_slp as reference_train_slp
-from reference.train_slp_linear import fc_weight_step
 from shared.errata import TRUE_DERIVATIVES, check_errata
+from shared.training import fc_weight_step
 from shared.validate import SLP, boundary
 
 

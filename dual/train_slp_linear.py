@@ -11,9 +11,9 @@ from dual.seeding import gradient
 from dual.train_cnn import check_mode
 from reference.fc import fc
 from reference.loss_euclidean import euclidean
-from reference.train_slp_linear import fc_weight_step
 from reference.train_slp_linear import train_slp_linear as reference_train_slp_linear
 from shared.errata import TRUE_DERIVATIVES, check_errata
+from shared.training import fc_weight_step
 from shared.validate import SLP, boundary
 
 

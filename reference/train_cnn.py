@@ -15,7 +15,7 @@ from reference.relu import relu
 from reference.relu_backward import relu_backward
 from shared.errata import check_errata
 from shared.matlab import as_column, reshape_f
-from shared.training import mini_batch_descent, normrnd
+from shared.training import conv_weight_step, mini_batch_descent, normrnd
 from shared.validate import CNN, boundary, cnn_parameters, mini_batches
 
 
@@ -73,17 +73,6 @@ def forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="keep"):
     dLdb_conv = dldb_conv.T
     return l, dLdw_conv, dLdb_conv, dLdw, dLdb
 
-
-def conv_weight_step(dldw_conv, w_shape, errata="keep"):
-    """How TrainCNN adds Conv_backward's 1x27 row to its 3x3x1x3 accumulator.
-
-    keep (E2): ``reshape(dldw_conv, [f f c1 c2])``, reading the channel-fastest row as if the
-    kernel row ran fastest; fix: ``reshape(transpose(reshape(dldw_conv, [c2 f*f*c1])), [f f c1 c2])``.
-    """
-    f, _, c1, c2 = w_shape
-    if check_errata(errata) == "keep":
-        return reshape_f(dldw_conv, w_shape)
-    return reshape_f(reshape_f(dldw_conv, (c2, f * f * c1)).T, w_shape)
 
 
 def train_cnn(mini_batch_x, mini_batch_y, *, w_conv=None, b_conv=None, w_fc=None, b_fc=None,

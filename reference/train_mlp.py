@@ -8,9 +8,8 @@ from reference.fc_backward import fc_backward
 from reference.loss_cross_entropy_softmax import loss_cross_entropy_softmax
 from reference.relu import relu
 from reference.relu_backward import relu_backward
-from reference.train_slp_linear import fc_weight_step, perceptron_descent
 from shared.errata import check_errata
-from shared.training import normrnd, starting_weights
+from shared.training import fc_weight_step, normrnd, perceptron_descent, starting_weights
 from shared.validate import MLP, boundary
 
 

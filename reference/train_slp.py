@@ -3,9 +3,9 @@
 from reference.fc import fc
 from reference.fc_backward import fc_backward
 from reference.loss_cross_entropy_softmax import loss_cross_entropy_softmax
-from reference.train_slp_linear import fc_weight_step, initial_weights, perceptron_descent
+from reference.train_slp_linear import initial_weights
 from shared.errata import check_errata
-from shared.training import starting_weights
+from shared.training import fc_weight_step, perceptron_descent, starting_weights
 from shared.validate import SLP, boundary
 
 

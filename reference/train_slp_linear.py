@@ -6,10 +6,10 @@ from reference.fc import fc
 from reference.fc_backward import fc_backward
 from reference.loss_euclidean import loss_euclidean
 from shared.errata import check_errata
-from shared.errors import CROSS_ENTROPY_CHANCE, EUCLIDEAN_CHANCE
+from shared.errors import EUCLIDEAN_CHANCE
 from shared.matlab import reshape_f
-from shared.training import mini_batch_descent, normrnd, starting_weights
-from shared.validate import SLP, boundary, mini_batches
+from shared.training import fc_weight_step, normrnd, perceptron_descent, starting_weights
+from shared.validate import SLP, boundary
 
 
 def initial_weights(rng=None):
@@ -35,18 +35,6 @@ def slp_linear_forward_backward(x, y, w, b, errata="keep"):
     return l, dLdw, dLdb
 
 
-def fc_weight_step(dldw, w_shape, errata="keep"):
-    """How TrainSLP_linear, TrainSLP and TrainMLP add FC_backward's 1 x n*m row (row-major: row
-    i of the gradient after row i-1) to their n x m accumulator.
-
-    keep (E3): ``reshape(dldw, [n m])``, reading the row-major row column-major: a scrambled
-    step; fix: ``reshape(dldw, [m n])'``, as TrainCNN reads it.
-    """
-    n, m = w_shape
-    if check_errata(errata) == "keep":
-        return reshape_f(dldw, (n, m))
-    return reshape_f(dldw, (m, n)).T
-
 
 def train_slp_linear(mini_batch_x, mini_batch_y, *, w=None, b=None, iterations=10000, lr=0.03,
                      decay=0.8, errata="keep", rng=None, progress=True,
@@ -68,18 +56,3 @@ def train_slp_linear(mini_batch_x, mini_batch_y, *, w=None, b=None, iterations=1
                                       forward_backward, iterations, lr, decay, errata, progress,
                                       chance=EUCLIDEAN_CHANCE)
     return w, b, loss
-
-
-def perceptron_descent(name, mini_batch_x, mini_batch_y, start, forward_backward, iterations,
-                       lr, decay, errata, progress, chance=CROSS_ENTROPY_CHANCE):
-    """The loop of TrainSLP_linear, TrainSLP and TrainMLP (``name``): mini_batch_descent from
-    ``start`` (name -> parameter, in forward_backward's order), watched for divergence as
-    train_slp_linear says (as written, E3's steps are no descent: the perceptrons' divergence
-    is the original's); ``chance``: the loss per image of a guess, for the watch. Returns (the
-    trained parameters, in order; loss). The batches are checked once
-    (``shared.validate.mini_batches``), the settings by mini_batch_descent."""
-    mini_batch_x, mini_batch_y = mini_batches(mini_batch_x, mini_batch_y, "columns")
-    return mini_batch_descent(mini_batch_x, mini_batch_y, start.values(), forward_backward,
-                              iterations=iterations, lr=lr, decay=decay, errata=errata,
-                              progress=progress, name=name, chance=chance,
-                              stop_on_divergence=errata != "keep")

@@ -19,13 +19,14 @@ import dual.extensions.network as dual_network
 import reference.extensions.network as network
 from dual.seeding import elementwise_derivative
 from reference.conv_backward import conv_backward
-from reference.train_cnn import conv_weight_step, initial_weights
+from reference.train_cnn import initial_weights
 from shared.cli import ArgumentParser, non_negative_int, output_file, path, run_cli
 from shared.data import load_split
 from shared.errors import CnnDualError, check_finite, quiet_overflow
 from shared.gradcheck import finite_differences, relative_error, rounding_error
 from shared.outputs import atomic_write, load_cnn_mat
 from shared.torch_net import torch_available, torch_forward_backward
+from shared.training import conv_weight_step
 
 AGREEMENT_TOLERANCE = 1e-6  # relative to finite differences
 FD = "finite differences"

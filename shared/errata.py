@@ -9,7 +9,7 @@
   ``reshape(dldw, [n m])`` to their n x m accumulators, a column-major reading of
   ``FC_backward``'s row-major 1 x n*m row (``TrainCNN`` reads it as ``reshape(dldw, [m n])'``):
   a scrambled weight step, with which the three train to chance
-  (``reference.train_slp_linear.fc_weight_step``).
+  (``shared.training.fc_weight_step``).
 - ``"fix"``: correct all three (and compute the softmax stably): the true gradients, which are
   all the dual twin computes.
 """

@@ -12,16 +12,19 @@ jImage loops, which is the same in all four:
         kBatchNo = kBatchNo + 1; if kBatchNo > nBatches, kBatchNo = 1; end
     end
 
-Each Train*.m module gives its loop body (its ``forward_backward``) and starting weights.
+Each Train*.m module gives its loop body (its ``forward_backward``) and starting weights; the
+loop, and how each Train*.m adds a backward layer's row to its accumulator (``fc_weight_step``,
+``conv_weight_step``: where errata E2 and E3 live), are here, shared by all four and their twins.
 """
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm  # the plain bar, also in a notebook (no widget warnings)
 
+from shared.errata import check_errata
 from shared.errors import CROSS_ENTROPY_CHANCE, DivergenceWatch
 from shared.matlab import reshape_f
-from shared.validate import parameter, schedule, unchecked
+from shared.validate import mini_batches, parameter, schedule, unchecked
 
 
 def normrnd(rng, shape):
@@ -96,3 +99,43 @@ def mini_batch_descent(images, labels, params, forward_backward, *, iterations=1
             watch.check_parameters(i_iter, params)
             k_batch_no = (k_batch_no + 1) % n_batches
     return params, loss
+
+
+def perceptron_descent(name, mini_batch_x, mini_batch_y, start, forward_backward, iterations,
+                       lr, decay, errata, progress, chance=CROSS_ENTROPY_CHANCE):
+    """The loop of TrainSLP_linear, TrainSLP and TrainMLP (``name``): mini_batch_descent from
+    ``start`` (name -> parameter, in forward_backward's order), watched for divergence as
+    train_slp_linear says (as written, E3's steps are no descent: the perceptrons' divergence
+    is the original's); ``chance``: the loss per image of a guess, for the watch. Returns (the
+    trained parameters, in order; loss). The batches are checked once
+    (``shared.validate.mini_batches``), the settings by mini_batch_descent."""
+    mini_batch_x, mini_batch_y = mini_batches(mini_batch_x, mini_batch_y, "columns")
+    return mini_batch_descent(mini_batch_x, mini_batch_y, start.values(), forward_backward,
+                              iterations=iterations, lr=lr, decay=decay, errata=errata,
+                              progress=progress, name=name, chance=chance,
+                              stop_on_divergence=errata != "keep")
+
+
+def fc_weight_step(dldw, w_shape, errata="keep"):
+    """How TrainSLP_linear, TrainSLP and TrainMLP add FC_backward's 1 x n*m row (row-major: row
+    i of the gradient after row i-1) to their n x m accumulator.
+
+    keep (E3): ``reshape(dldw, [n m])``, reading the row-major row column-major: a scrambled
+    step; fix: ``reshape(dldw, [m n])'``, as TrainCNN reads it.
+    """
+    n, m = w_shape
+    if check_errata(errata) == "keep":
+        return reshape_f(dldw, (n, m))
+    return reshape_f(dldw, (m, n)).T
+
+
+def conv_weight_step(dldw_conv, w_shape, errata="keep"):
+    """How TrainCNN adds Conv_backward's 1x27 row to its 3x3x1x3 accumulator.
+
+    keep (E2): ``reshape(dldw_conv, [f f c1 c2])``, reading the channel-fastest row as if the
+    kernel row ran fastest; fix: ``reshape(transpose(reshape(dldw_conv, [c2 f*f*c1])), [f f c1 c2])``.
+    """
+    f, _, c1, c2 = w_shape
+    if check_errata(errata) == "keep":
+        return reshape_f(dldw_conv, w_shape)
+    return reshape_f(reshape_f(dldw_conv, (c2, f * f * c1)).T, w_shape)

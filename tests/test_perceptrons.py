@@ -25,7 +25,8 @@ from reference.loss_euclidean import loss_euclidean
 from reference.relu_backward import relu_backward
 from reference.train_mlp import forward_pass, initial_weights, mlp_forward_backward, train_mlp
 from reference.train_slp import slp_forward_backward, train_slp
-from reference.train_slp_linear import fc_weight_step, slp_linear_forward_backward, train_slp_linear
+from reference.train_slp_linear import slp_linear_forward_backward, train_slp_linear
+from shared.training import fc_weight_step
 from shared.errors import TrainingDivergedWarning
 from shared.training import mini_batch_descent
 from shared.gradcheck import finite_differences, relative_error, rounding_error

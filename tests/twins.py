@@ -36,9 +36,10 @@ from reference.pool2x2_backward import pool2x2_backward
 from reference.relu import relu
 from reference.relu_backward import relu_backward
 from reference.soft_max import soft_max
-from reference.train_cnn import as_images, conv_weight_step, initial_weights
+from reference.train_cnn import as_images, initial_weights
 from reference.train_cnn import forward_backward as port_forward_backward
 from shared.errata import ERRATA_CHOICES, TRUE_DERIVATIVES, check_errata
+from shared.training import conv_weight_step
 
 ORIGINAL = {"activation": "relu", "conv": "linear"}
 

@@ -32,10 +32,11 @@ from reference.conv import conv
 from reference.pool2x2 import pool2x2
 from reference.pool2x2_backward import pool2x2_backward
 from reference.relu import relu
-from reference.train_cnn import conv_weight_step, forward_backward, initial_weights
-from reference.train_slp_linear import fc_weight_step, slp_linear_forward_backward
+from reference.train_cnn import forward_backward, initial_weights
+from reference.train_slp_linear import slp_linear_forward_backward
 from shared.gradcheck import finite_differences
 from shared.matlab import im2col_distinct, reshape_f
+from shared.training import conv_weight_step, fc_weight_step
 
 # %% [markdown]
 # One image and TrainCNN's starting weights, with small non-zero biases so that no

@@ -14,7 +14,7 @@ from reference.conv_backward import conv_backward
 from reference.extensions.conv_loops import conv_loops
 from reference.extensions.volterra_conv import volterra_conv
 from reference.extensions.volterra_conv_backward import volterra_conv_backward
-from reference.train_cnn import conv_weight_step
+from shared.training import conv_weight_step
 
 VOLTERRA_W2_SCALE = 0.01
 """w2_conv starts as 0.01 N(0,1): with N(0,1) weights the 45 quadratic terms of a patch of
