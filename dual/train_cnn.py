@@ -19,6 +19,7 @@ from dual.seeding import gradient
 from reference.loss_cross_entropy_softmax import cross_entropy_softmax
 from reference.train_cnn import as_images, forward_pass
 from reference.train_cnn import train_cnn as reference_train_cnn
+from shared.choices import check_choice
 from shared.errata import TRUE_DERIVATIVES, check_errata
 from shared.matlab import as_column, reshape_f
 from shared.training import conv_weight_step
@@ -88,9 +89,7 @@ GRADIENTS = {"chain": forward_backward, "forward": forward_mode}
 
 def check_mode(mode):
     """Return ``mode`` if it is "chain" or "forward", else raise a ValueError naming them."""
-    if mode not in MODES:
-        raise ValueError(f"mode must be 'chain' or 'forward', got {mode!r}")
-    return mode
+    return check_choice("mode", mode, MODES)
 
 
 def train_cnn(mini_batch_x, mini_batch_y, *, errata="fix", mode="chain", **kwargs):

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from reference.get_mini_batch import get_mini_batch
+from shared.choices import VARIANTS, check_choice
 from shared.cli import (ArgumentParser, add_main_arguments, add_run_arguments, report, run_cli,
                         variant_settings)
 from shared.data import load_mnist
@@ -268,10 +269,8 @@ class Perceptron:
 def perceptron(name, variant="reference"):
     """The Perceptron of main_<name>.m (name: "slp_linear", "slp" or "mlp") for ``variant``
     ("reference": the port; "dual": the twin's Train*.m)."""
-    if name not in PERCEPTRONS:
-        raise ValueError(f"model must be one of {', '.join(PERCEPTRONS)}, got {name!r}")
-    if variant not in ("reference", "dual"):
-        raise ValueError(f"variant must be 'reference' or 'dual', got {variant!r}")
+    check_choice("model", name, PERCEPTRONS)
+    check_choice("variant", variant, VARIANTS)
     shapes, lr = PERCEPTRONS[name]
     train = getattr(importlib.import_module(f"{variant}.train_{name}"), f"train_{name}")
     predict = importlib.import_module(f"reference.main_{name}").predict

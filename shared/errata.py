@@ -14,16 +14,17 @@
   all the dual twin computes.
 """
 
+from shared.choices import check_choice
+
 ERRATA_CHOICES = ("keep", "fix")
 TRUE_DERIVATIVES = ("fix",)
 """The dual twin's only setting: dual numbers give true derivatives, not the original's."""
 
 
 def check_errata(errata, choices=ERRATA_CHOICES):
-    """Return ``errata`` if it is one of ``choices``, else raise a ValueError naming them."""
-    if errata in choices:
-        return errata
-    if choices == TRUE_DERIVATIVES:
+    """Return ``errata`` if it is one of ``choices``, else raise a ValueError naming them
+    (``shared.choices.check_choice``; the dual twin's one choice says why)."""
+    if choices == TRUE_DERIVATIVES and errata not in choices:
         raise ValueError(f"the dual twin computes true derivatives: errata must be 'fix', got "
                          f"{errata!r} (errata='keep' is the reference's)")
-    raise ValueError(f"errata must be {' or '.join(map(repr, choices))}, got {errata!r}")
+    return check_choice("errata", errata, choices)

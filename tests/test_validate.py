@@ -17,8 +17,12 @@ import reference.extensions.network as reference_network
 from dual import derivative, forward_mode, forward_mode_gradient, gauss_newton, hessian
 from dual import hessian_vector_product
 from dual.dual_array import DualArray
+from dual.train_cnn import check_mode
 from dual.train_cnn import forward_backward as dual_forward_backward
 from dual.train_cnn import train_cnn as dual_train_cnn
+from mains.pipeline import perceptron
+from reference.extensions.conv_kinds import CONV_KINDS, check_conv
+from reference.extensions.network import ACTIVATIONS, check_activation
 from reference.get_mini_batch import get_mini_batch
 from reference.main_cnn import predict as predict_cnn
 from reference.main_mlp import predict as predict_mlp
@@ -29,6 +33,7 @@ from reference.train_mlp import mlp_forward_backward, train_mlp
 from reference.train_slp import slp_forward_backward, train_slp
 from reference.train_slp_linear import slp_linear_forward_backward, train_slp_linear
 from shared import validate
+from shared.errata import check_errata
 from shared.matlab import as_column, with_batch_axis
 from shared.outputs import accuracy, confusion_matrix
 from shared.patches import check_filters, check_per_filter
@@ -479,3 +484,21 @@ def test_the_dual_twin_refuses_keep_before_looking_at_the_data():
 def test_every_shape_check_words_its_refusal_alike(call):
     message = refused(ValueError, call)
     assert message.split(" must be ", 1)[0].isidentifier() and ", got " in message, message
+
+
+@pytest.mark.parametrize("check, name, choices", [
+    (lambda v: check_errata(v), "errata", ("keep", "fix")),
+    (lambda v: check_mode(v), "mode", ("chain", "forward")),
+    (lambda v: check_conv(v), "conv", tuple(CONV_KINDS)),
+    (lambda v: check_activation(v), "activation", tuple(ACTIVATIONS)),
+    (lambda v: perceptron(v), "model", ("slp_linear", "slp", "mlp")),
+    (lambda v: perceptron("slp", v), "variant", ("reference", "dual")),
+])
+@pytest.mark.parametrize("bad", ["bogus", ["relu"]])
+def test_every_choice_is_refused_in_one_wording(check, name, choices, bad):
+    """A name outside its list reads the same for every setting (shared.choices): the setting,
+    every choice quoted, the value given; a list (unhashable) is refused alike, not a TypeError."""
+    listed = ", ".join(map(repr, choices))
+    with pytest.raises(ValueError) as caught:
+        check(bad)
+    assert str(caught.value) == f"{name} must be one of {listed}, got {bad!r}"

@@ -14,6 +14,7 @@ from reference.conv_backward import conv_backward
 from reference.extensions.conv_loops import conv_loops
 from reference.extensions.volterra_conv import volterra_conv
 from reference.extensions.volterra_conv_backward import volterra_conv_backward
+from shared.choices import check_choice
 from shared.training import conv_weight_step
 
 VOLTERRA_W2_SCALE = 0.01
@@ -77,6 +78,4 @@ original filter computed by conv_loops, the loop form)."""
 
 def check_conv(conv, kinds=CONV_KINDS):
     """Return the ConvKind named ``conv`` or raise a ValueError naming the choices."""
-    if conv not in kinds:
-        raise ValueError(f"conv must be one of {', '.join(kinds)}, got {conv!r}")
-    return kinds[conv]
+    return kinds[check_choice("conv", conv, kinds)]

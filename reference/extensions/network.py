@@ -29,6 +29,7 @@ from reference.relu_backward import relu_backward
 from reference.soft_max import soft_max
 from reference.train_cnn import as_images, initial_weights
 from reference.train_cnn import train_cnn as train_cnn_loop
+from shared.choices import check_choice
 from shared.matlab import reshape_f
 from shared.validate import CNN, boundary, cnn_parameters, images, whole_number
 
@@ -42,9 +43,7 @@ ACTIVATIONS = {
 
 def check_activation(activation, activations=ACTIVATIONS):
     """Return ``activation`` if it is a key of ``activations``, else raise a ValueError naming them."""
-    if activation not in activations:
-        raise ValueError(f"activation must be one of {', '.join(activations)}, got {activation!r}")
-    return activation
+    return check_choice("activation", activation, activations)
 
 
 def network_layers(activation="relu", conv="linear", kinds=CONV_KINDS):
