@@ -94,7 +94,7 @@ def check_mode(mode):
 
 def train_cnn(mini_batch_x, mini_batch_y, *, errata="fix", mode="chain", **kwargs):
     """reference.train_cnn.train_cnn with dual-number gradients (``mode`` "chain" or "forward"):
-    the same arguments and results, (w_conv, b_conv, w_fc, b_fc, loss)."""
+    the same arguments and results, a Trained(params, loss)."""
     check_errata(errata, TRUE_DERIVATIVES)
     return reference_train_cnn(mini_batch_x, mini_batch_y, errata=errata,
                                forward_backward=GRADIENTS[check_mode(mode)], **kwargs)

@@ -59,7 +59,7 @@ GRADIENTS = {"chain": mlp_forward_backward, "forward": forward_mode}
 
 def train_mlp(mini_batch_x, mini_batch_y, *, errata="fix", mode="chain", **kwargs):
     """reference.train_mlp.train_mlp with dual-number gradients (``mode`` "chain" or
-    "forward"): the same arguments and results, (w1, b1, w2, b2, loss)."""
+    "forward"): the same arguments and results, a Trained(params, loss)."""
     check_errata(errata, TRUE_DERIVATIVES)
     return reference_train_mlp(mini_batch_x, mini_batch_y, errata=errata,
                                forward_backward=GRADIENTS[check_mode(mode)], **kwargs)

@@ -49,7 +49,7 @@ GRADIENTS = {"chain": slp_forward_backward, "forward": forward_mode}
 
 def train_slp(mini_batch_x, mini_batch_y, *, errata="fix", mode="chain", **kwargs):
     """reference.train_slp.train_slp with dual-number gradients (``mode`` "chain" or
-    "forward"): the same arguments and results, (w, b, loss)."""
+    "forward"): the same arguments and results, a Trained(params, loss)."""
     check_errata(errata, TRUE_DERIVATIVES)
     return reference_train_slp(mini_batch_x, mini_batch_y, errata=errata,
                                forward_backward=GRADIENTS[check_mode(mode)], **kwargs)

@@ -172,28 +172,27 @@ class CnnModel:
         if missing:
             raise CnnDualError(f"{path}: a '{self.config.conv}' conv layer needs "
                                f"{', '.join(missing)}, which the file does not have")
-        start = {k: loaded[k] for k in WEIGHT_NAMES}
-        start["conv_extra"] = {name: loaded[name] for name in self.kind.extra} or None
-        return start
+        return {name: loaded[name] for name in (*WEIGHT_NAMES, *self.kind.extra)}
 
     def train(self, mini_batch_x, mini_batch_y, start, config, rng):
         mode = {} if config.grad_mode is None else {"mode": config.grad_mode}
-        start = {"conv_extra": None, **start}
-        trained = self.variant.train_cnn(
-            mini_batch_x, mini_batch_y, **start, iterations=config.iterations, lr=config.lr,
+        return self.variant.train_cnn(
+            mini_batch_x, mini_batch_y, start=start, iterations=config.iterations, lr=config.lr,
             errata=config.errata, activation=config.activation, conv=self.kind_name, rng=rng,
             progress=config.progress, **mode)
-        extra = trained[5] if len(trained) > 5 else {}
-        return (trained[:4], extra), trained[4]
+
+    def extra(self, trained):
+        """The conv kind's extra parameters of ``trained`` (name -> array), by name."""
+        return {name: trained[name] for name in self.kind.extra}
 
     def predict(self, im_test, trained):
-        weights, extra = trained
-        return self.variant.predict(im_test, *weights, activation=self.config.activation,
-                                    conv=self.kind_name, conv_extra=extra)
+        return self.variant.predict(im_test, *(trained[name] for name in WEIGHT_NAMES),
+                                    activation=self.config.activation, conv=self.kind_name,
+                                    conv_extra=self.extra(trained))
 
     def save(self, path, trained):
-        weights, extra = trained
-        save_cnn_mat(path, *weights, **(self.kind.to_file(extra) or {}))
+        save_cnn_mat(path, *(trained[name] for name in WEIGHT_NAMES),
+                     **(self.kind.to_file(self.extra(trained)) or {}))
 
     def settings(self, config):
         return {"activation": config.activation, "conv": config.conv,
@@ -248,10 +247,9 @@ class Perceptron:
 
     def train(self, mini_batch_x, mini_batch_y, start, config, rng):
         mode = {} if config.grad_mode is None else {"mode": config.grad_mode}
-        *weights, loss = self.train_function(
-            mini_batch_x, mini_batch_y, **start, iterations=config.iterations, lr=config.lr,
+        return self.train_function(
+            mini_batch_x, mini_batch_y, start=start, iterations=config.iterations, lr=config.lr,
             errata=config.errata, rng=rng, progress=config.progress, **mode)
-        return dict(zip(self.order, weights)), loss
 
     def predict(self, im_test, trained):
         return self.predict_function(im_test, *(trained[name] for name in self.order))

@@ -15,8 +15,12 @@ from reference.relu import relu
 from reference.relu_backward import relu_backward
 from shared.errata import check_errata
 from shared.matlab import as_column, reshape_f
-from shared.training import conv_weight_step, mini_batch_descent, normrnd
+from shared.training import Trained, check_start, conv_weight_step, mini_batch_descent, normrnd
 from shared.validate import CNN, boundary, cnn_parameters, mini_batches
+
+
+PARAMETERS = ("w_conv", "b_conv", "w_fc", "b_fc")
+"""TrainCNN's parameters, in the order forward_backward takes them."""
 
 
 def initial_weights(rng=None, n_filters=3):
@@ -75,38 +79,38 @@ def forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="keep"):
 
 
 
-def train_cnn(mini_batch_x, mini_batch_y, *, w_conv=None, b_conv=None, w_fc=None, b_fc=None,
-              iterations=10000, lr=0.03, decay=1.0, errata="keep", rng=None, progress=True,
-              forward_backward=forward_backward, extra=()):
+def train_cnn(mini_batch_x, mini_batch_y, *, start=None, iterations=10000, lr=0.03, decay=1.0,
+              errata="keep", rng=None, progress=True, forward_backward=forward_backward,
+              extra=None):
     """[w_conv, b_conv, w_fc, b_fc] = TrainCNN(mini_batch_x, mini_batch_y), and the loss history.
 
     mini_batch_x: list of (196,b) image batches, mini_batch_y: list of (10,b) one-hot labels.
-    Starting weights default to TrainCNN's draw (``initial_weights(rng)``). Iteration k
+    ``start``: {name: array} for any of w_conv, b_conv, w_fc, b_fc; the rest TrainCNN's draw
+    (``initial_weights(rng)``, drawn even when given). Iteration k
     (1-based) uses batch mod(k-1, nBatches)+1, all its images at once; then every parameter
     takes ``-= gamma/currBatchSize * gradient``. Every 1000 iterations gamma (``lr``) is
     multiplied by lambda (``decay``; the original's 1 is a no-op). Returns (w_conv, b_conv,
-    w_fc, b_fc, loss), loss (iterations,) each iteration's summed loss.
+    Trained(params {w_conv, b_conv, w_fc, b_fc[, extra...]}, loss (iterations,) each
+    iteration's summed loss).
 
     ``forward_backward`` is the gradient function (the dual twin's, or an extension's, which
-    take the same arguments); ``extra``: parameters beyond the original's four (an extension's
-    conv layer), passed after b_fc and stepped alike; when given, they are returned last.
+    take the same arguments); ``extra``: {name: array}, parameters beyond the original's four
+    (an extension's conv layer), passed after b_fc in that order and stepped alike.
     The loop is the one all Train*.m share (``shared.training.mini_batch_descent``).
     The arguments are checked once (``shared.validate``: batches, parameters, settings), and a
     wrong one is a ValueError or TypeError naming it; lists are accepted, w_conv 3x3x3 too.
     Raises TrainingDiverged (shared.errors) when the loss becomes non-finite or the weights
     explode (``shared.errors.DivergenceWatch``).
     """
-    start = initial_weights(rng)  # (drawn even when given: the same rng stream either way)
-    given = (w_conv, b_conv, w_fc, b_fc)
-    w_conv, b_conv, w_fc, b_fc = (np.array(p) for p in cnn_parameters(
-        *(drawn if p is None else p for drawn, p in zip(start, given))))
-    extra = [np.array(p, dtype=float) for p in extra]
+    drawn = initial_weights(rng)  # (drawn even when given: the same rng stream either way)
+    given = check_start(start, PARAMETERS)
+    params = dict(zip(PARAMETERS, (np.array(p) for p in cnn_parameters(
+        *(given.get(name) if given.get(name) is not None else value
+          for name, value in zip(PARAMETERS, drawn))))))
+    params.update({name: np.array(p, dtype=float) for name, p in (extra or {}).items()})
     images, labels = mini_batches(mini_batch_x, mini_batch_y, "cnn")
     images = [as_images(x) for x in images]
-    (w_conv, b_conv, w_fc, b_fc, *extra), loss = mini_batch_descent(
-        images, labels, (w_conv, b_conv, w_fc, b_fc, *extra), forward_backward,
-        iterations=iterations, lr=lr, decay=decay, errata=errata, progress=progress,
-        name="TrainCNN")
-    if extra:
-        return w_conv, b_conv, w_fc, b_fc, loss, tuple(extra)
-    return w_conv, b_conv, w_fc, b_fc, loss
+    trained, loss = mini_batch_descent(
+        images, labels, params.values(), forward_backward, iterations=iterations, lr=lr,
+        decay=decay, errata=errata, progress=progress, name="TrainCNN")
+    return Trained(dict(zip(params, trained)), loss)

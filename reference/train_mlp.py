@@ -53,18 +53,15 @@ def mlp_forward_backward(x, y, w1, b1, w2, b2, errata="keep"):
     return l, dLdw1, dLdb1, dLdw2, dLdb2
 
 
-def train_mlp(mini_batch_x, mini_batch_y, *, w1=None, b1=None, w2=None, b2=None, hidden=30,
-              iterations=10000, lr=1.0, decay=0.75, errata="keep", rng=None, progress=True,
+def train_mlp(mini_batch_x, mini_batch_y, *, start=None, hidden=30, iterations=10000, lr=1.0, decay=0.75, errata="keep", rng=None, progress=True,
               forward_backward=mlp_forward_backward):
     """[w1, b1, w2, b2] = TrainMLP(mini_batch_x, mini_batch_y), and the loss history.
 
-    Starting weights default to TrainMLP's draw (``initial_weights(rng, hidden)``; drawn even
-    when given). gamma = ``lr`` (1.0), lambda = ``decay`` (0.75): the loop of every Train*.m
+    ``start``: {name: array} for any of w1, b1, w2, b2 (the rest TrainMLP's draw,
+    ``initial_weights(rng, hidden)``, drawn even when given). gamma = ``lr`` (1.0), lambda = ``decay`` (0.75): the loop of every Train*.m
     (``shared.training.mini_batch_descent``, through ``perceptron_descent``). ``forward_backward``: the gradient function.
-    Divergence is watched as in train_slp_linear. Returns (w1 (30,196), b1 (30,1), w2 (10,30), b2 (10,1), loss (iterations,)).
+    Divergence is watched as in train_slp_linear. Returns Trained({w1 (30,196), b1 (30,1), w2 (10,30), b2 (10,1)}, loss (iterations,)).
     """
-    start = starting_weights(initial_weights(rng, hidden), w1=w1, b1=b1, w2=w2, b2=b2)
-    (w1, b1, w2, b2), loss = perceptron_descent("TrainMLP", mini_batch_x, mini_batch_y, start,
-                                                forward_backward, iterations, lr, decay, errata,
-                                                progress)
-    return w1, b1, w2, b2, loss
+    return perceptron_descent("TrainMLP", mini_batch_x, mini_batch_y,
+                              starting_weights(initial_weights(rng, hidden), start),
+                              forward_backward, iterations, lr, decay, errata, progress)

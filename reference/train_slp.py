@@ -26,16 +26,15 @@ def slp_forward_backward(x, y, w, b, errata="keep"):
     return l, dLdw, dLdb
 
 
-def train_slp(mini_batch_x, mini_batch_y, *, w=None, b=None, iterations=10000, lr=0.5,
+def train_slp(mini_batch_x, mini_batch_y, *, start=None, iterations=10000, lr=0.5,
               decay=0.5, errata="keep", rng=None, progress=True,
               forward_backward=slp_forward_backward):
     """[w, b] = TrainSLP(mini_batch_x, mini_batch_y), and the loss history.
 
     As ``reference.train_slp_linear.train_slp_linear`` (the same starting draw, the same loop),
     with TrainSLP's loop body and gamma = ``lr`` (0.5), lambda = ``decay`` (0.5).
-    Returns (w (10,196), b (10,1), loss (iterations,)).
+    Returns Trained({w (10,196), b (10,1)}, loss (iterations,)).
     """
-    start = starting_weights(initial_weights(rng), w=w, b=b)
-    (w, b), loss = perceptron_descent("TrainSLP", mini_batch_x, mini_batch_y, start,
-                                      forward_backward, iterations, lr, decay, errata, progress)
-    return w, b, loss
+    return perceptron_descent("TrainSLP", mini_batch_x, mini_batch_y,
+                              starting_weights(initial_weights(rng), start), forward_backward,
+                              iterations, lr, decay, errata, progress)

@@ -36,23 +36,21 @@ def slp_linear_forward_backward(x, y, w, b, errata="keep"):
 
 
 
-def train_slp_linear(mini_batch_x, mini_batch_y, *, w=None, b=None, iterations=10000, lr=0.03,
+def train_slp_linear(mini_batch_x, mini_batch_y, *, start=None, iterations=10000, lr=0.03,
                      decay=0.8, errata="keep", rng=None, progress=True,
                      forward_backward=slp_linear_forward_backward):
     """[w, b] = TrainSLP_linear(mini_batch_x, mini_batch_y), and the loss history.
 
     mini_batch_x: list of (196,b) image batches, mini_batch_y: list of (10,b) one-hot labels.
-    Starting weights default to TrainSLP_linear's draw (``initial_weights(rng)``; drawn even
-    when given). gamma = ``lr`` (0.03), lambda = ``decay`` (0.8): the loop of every Train*.m
+    ``start``: {name: array} for any of w, b (the rest TrainSLP_linear's draw,
+    ``initial_weights(rng)``, drawn even when given). gamma = ``lr`` (0.03), lambda = ``decay`` (0.8): the loop of every Train*.m
     (``shared.training.mini_batch_descent``, through ``perceptron_descent``). ``forward_backward``: the gradient function (the
-    dual twin's takes the same arguments). Returns (w (10,196), b (10,1), loss (iterations,)).
+    dual twin's takes the same arguments). Returns Trained({w (10,196), b (10,1)}, loss (iterations,)).
     A diverging run stops (TrainingDiverged, ``shared.errors.DivergenceWatch``), but as
     written (errata="keep"), where it only warns (TrainingDivergedWarning) unless the loss or
     a weight becomes NaN or inf: erratum E3's scrambled steps make the weights grow without
     bound (to 1e21 in 10,000 iterations, in Octave as here), and the run is the original's.
     """
-    start = starting_weights(initial_weights(rng), w=w, b=b)
-    (w, b), loss = perceptron_descent("TrainSLP_linear", mini_batch_x, mini_batch_y, start,
-                                      forward_backward, iterations, lr, decay, errata, progress,
-                                      chance=EUCLIDEAN_CHANCE)
-    return w, b, loss
+    return perceptron_descent("TrainSLP_linear", mini_batch_x, mini_batch_y,
+                              starting_weights(initial_weights(rng), start), forward_backward,
+                              iterations, lr, decay, errata, progress, chance=EUCLIDEAN_CHANCE)

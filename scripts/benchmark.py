@@ -88,7 +88,7 @@ def methods(batches, weights, quick):
     """name -> (train(iterations), iterations to run); fewer than 10,000 are extrapolated."""
     bx, by = batches
     w_conv, b_conv, w_fc, b_fc = weights
-    start = dict(w_conv=w_conv, b_conv=b_conv, w_fc=w_fc, b_fc=b_fc, progress=False)
+    start = dict(start=dict(w_conv=w_conv, b_conv=b_conv, w_fc=w_fc, b_fc=b_fc), progress=False)
     full = 200 if quick else SCHEDULE
     table = {
         "reference, errata keep": (
@@ -145,7 +145,7 @@ def run_timings(batches, weights, quick, repeats):
 
 
 ALLOCATOR_RUN = """
-import importlib, sys, time
+import importlib, inspect, sys, time
 import numpy as np
 root, allocator, iterations, variant = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 sys.path.insert(0, root)
@@ -160,9 +160,12 @@ rng = np.random.default_rng(0)
 bx = [rng.random((196, 30)) for _ in range(20)]
 by = [np.eye(10)[:, rng.integers(0, 10, 30)] for _ in range(20)]
 w_conv, b_conv, w_fc, b_fc = importlib.import_module("reference.train_cnn").initial_weights(0)
+given = dict(w_conv=w_conv, b_conv=b_conv, w_fc=w_fc, b_fc=b_fc)
+reference_train = importlib.import_module("reference.train_cnn").train_cnn
+if "start" in inspect.signature(reference_train).parameters:  # (a checkout from before: by name)
+    given = {"start": given}
 start = time.perf_counter()
-train.train_cnn(bx, by, w_conv=w_conv, b_conv=b_conv, w_fc=w_fc, b_fc=b_fc,
-                iterations=iterations, errata="fix", progress=False)
+train.train_cnn(bx, by, **given, iterations=iterations, errata="fix", progress=False)
 print(time.perf_counter() - start)
 """
 
@@ -231,9 +234,9 @@ def layer_times(batches, weights, iterations):
             for name in spent:
                 spent[name] = 0.0
             start = time.perf_counter()
-            train_cnn(bx, by, w_conv=w_conv, b_conv=b_conv, w_fc=w_fc, b_fc=b_fc,
-                                iterations=iterations, errata="fix", progress=False,
-                                forward_backward=timed_forward_backward)
+            train_cnn(bx, by, start=dict(w_conv=w_conv, b_conv=b_conv, w_fc=w_fc, b_fc=b_fc),
+                      iterations=iterations, errata="fix", progress=False,
+                      forward_backward=timed_forward_backward)
             total = time.perf_counter() - start
             if best is None or total < best[0]:
                 best = (total, dict(spent))
@@ -284,8 +287,8 @@ def scaling(quick):
         x = rng.random((196, batch_size))
         y = np.eye(10)[:, rng.integers(0, 10, batch_size)]
         w_conv, b_conv, w_fc, b_fc = initial_weights(rng, n_filters)
-        return lambda n: train([x], [y], w_conv=w_conv, b_conv=b_conv, w_fc=w_fc,
-                                          b_fc=b_fc, iterations=n, progress=False, **kw)
+        start = dict(w_conv=w_conv, b_conv=b_conv, w_fc=w_fc, b_fc=b_fc)
+        return lambda n: train([x], [y], start=start, iterations=n, progress=False, **kw)
 
     repeats = 1 if quick else 3
     out = {"batch_size": {"values": sizes}, "filters": {"values": filters}}

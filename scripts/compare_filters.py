@@ -41,11 +41,11 @@ def train_and_test(conv, seed, data, iterations, batch_size, lr):
     rng = np.random.default_rng(seed)
     batches = dual_network.get_mini_batch(im_train, label_train, batch_size, rng=rng)
     start = time.perf_counter()
-    trained = dual_network.train_cnn(*batches, iterations=iterations, lr=lr, conv=conv, rng=rng,
-                             progress=False)
+    params, loss = dual_network.train_cnn(*batches, iterations=iterations, lr=lr, conv=conv,
+                                          rng=rng, progress=False)
     seconds = time.perf_counter() - start
-    weights, loss = trained[:4], trained[4]
-    extra = trained[5] if len(trained) > 5 else {}
+    names = list(params)  # TrainCNN's four, then the conv kind's extra parameters
+    weights, extra = [params[n] for n in names[:4]], {n: params[n] for n in names[4:]}
     predicted = dual_network.predict(im_test, *weights, conv=conv, conv_extra=extra)
     return {"seed": seed, "accuracy": accuracy(predicted, label_test.reshape(-1)),
             "training_seconds": seconds, "final_loss": float(loss[-1]) if len(loss) else None,

@@ -17,6 +17,8 @@ loop, and how each Train*.m adds a backward layer's row to its accumulator (``fc
 ``conv_weight_step``: where errata E2 and E3 live), are here, shared by all four and their twins.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm  # the plain bar, also in a notebook (no widget warnings)
@@ -33,15 +35,39 @@ def normrnd(rng, shape):
     return reshape_f(rng.standard_normal(int(np.prod(shape))), shape)
 
 
-def starting_weights(drawn, **given):
+class Trained(NamedTuple):
+    """What every train_* function returns (reference and dual, all four models, the
+    extensions): ``params`` the trained parameters, name -> array, in the order the gradient
+    function takes them; ``loss`` (iterations,) each iteration's summed loss."""
+
+    params: dict
+    loss: np.ndarray
+
+
+def starting_weights(drawn, start=None):
     """The starting parameters: ``drawn`` (name -> the Train*.m's own draw) with each
-    parameter given (not None) in its place, as float64 in the drawn one's shape (a copy; a
-    shape that differs only by axes of length 1 accepted, ``shared.validate.parameter``)."""
-    start = dict(drawn)
-    for name, value in given.items():
+    parameter of ``start`` (a mapping, or None: all drawn) that is not None in its place, as
+    float64 in the drawn one's shape (a copy; a shape that differs only by axes of length 1
+    accepted, ``shared.validate.parameter``). A name ``drawn`` lacks is a ValueError."""
+    params = dict(drawn)
+    for name, value in check_start(start, drawn).items():
         if value is not None:
-            start[name] = np.array(parameter(name, value, drawn[name].shape))
-    return start
+            params[name] = np.array(parameter(name, value, drawn[name].shape))
+    return params
+
+
+def check_start(start, names):
+    """``start`` as a dict (None: empty), refusing a name not among ``names``."""
+    if start is None:
+        return {}
+    if not hasattr(start, "items"):
+        raise TypeError(f"start must be a mapping of parameter names to arrays, or None, got "
+                        f"{type(start).__name__}")
+    unknown = [name for name in start if name not in names]
+    if unknown:
+        raise ValueError(f"start has no parameter {unknown[0]!r}: the parameters are "
+                         f"{', '.join(names)}")
+    return dict(start)
 
 
 def one_blas_thread():
@@ -107,13 +133,14 @@ def perceptron_descent(name, mini_batch_x, mini_batch_y, start, forward_backward
     ``start`` (name -> parameter, in forward_backward's order), watched for divergence as
     train_slp_linear says (as written, E3's steps are no descent: the perceptrons' divergence
     is the original's); ``chance``: the loss per image of a guess, for the watch. Returns (the
-    trained parameters, in order; loss). The batches are checked once
+    trained parameters by name; loss), a Trained. The batches are checked once
     (``shared.validate.mini_batches``), the settings by mini_batch_descent."""
     mini_batch_x, mini_batch_y = mini_batches(mini_batch_x, mini_batch_y, "columns")
-    return mini_batch_descent(mini_batch_x, mini_batch_y, start.values(), forward_backward,
+    params, loss = mini_batch_descent(mini_batch_x, mini_batch_y, start.values(), forward_backward,
                               iterations=iterations, lr=lr, decay=decay, errata=errata,
                               progress=progress, name=name, chance=chance,
                               stop_on_divergence=errata != "keep")
+    return Trained(dict(zip(start, params)), loss)
 
 
 def fc_weight_step(dldw, w_shape, errata="keep"):

@@ -558,7 +558,8 @@ def _errata_calls():
                                                                      mode="forward"),
         "forward_mode_gradient": lambda e: dual.forward_mode_gradient(g["x"], g["y"], p, [0], errata=e),
         "train_cnn": lambda e: dual.train_cnn([g["x"].reshape(196, 1, order="F")], [g["y"]],
-                                              w_conv=g["w_conv"], w_fc=g["w_fc"], iterations=1,
+                                              start={"w_conv": g["w_conv"], "w_fc": g["w_fc"]},
+                                              iterations=1,
                                               errata=e, progress=False),
         "pool2x2_backward": lambda e: dual.pool2x2_backward(g["dldx_flat"], g["pred2"], g["pred3"],
                                                             errata=e),
@@ -700,8 +701,8 @@ def traincnn_fixed():
 
 
 def assert_training_matches(got, expected, tol, start):
-    *weights, losses = got
-    *expected_weights, expected_losses = expected
+    (weights, losses), (expected_weights, expected_losses) = got, expected
+    weights, expected_weights = list(weights.values()), list(expected_weights.values())
     for name, w, e in zip(PARAMETERS, weights, expected_weights):
         assert_rel(w, e, tol, name)
     assert_rel(losses, expected_losses, tol, "loss")
@@ -713,9 +714,9 @@ def assert_training_matches(got, expected, tol, start):
 def test_train_cnn_follows_the_reference_with_errata_fixed(traincnn_fixed, mode, iterations):
     g, bx, by = traincnn_fixed
     start = {"w_conv": g["w_conv0"], "w_fc": g["w_fc0"]}
-    got = dual.train_cnn(bx, by, iterations=iterations, mode=mode, progress=False, **start)
-    expected = reference.train_cnn(bx, by, iterations=iterations, errata="fix", progress=False, **start)
-    assert len(got[-1]) == iterations
+    got = dual.train_cnn(bx, by, iterations=iterations, mode=mode, progress=False, start=start)
+    expected = reference.train_cnn(bx, by, iterations=iterations, errata="fix", progress=False, start=start)
+    assert len(got.loss) == iterations
     assert_training_matches(got, expected, TRAIN_TOL, start)
 
 
@@ -725,8 +726,9 @@ def test_train_cnn_lands_on_the_fixed_golden_weights(traincnn_fixed):
     original TrainCNN with E1/E2 corrected returned."""
     g, bx, by = traincnn_fixed
     started = time.perf_counter()
-    *weights, losses = dual.train_cnn(bx, by, w_conv=g["w_conv0"], w_fc=g["w_fc0"], iterations=10000,
-                                      progress=False)
+    weights, losses = dual.train_cnn(bx, by, start={"w_conv": g["w_conv0"], "w_fc": g["w_fc0"]},
+                                     iterations=10000, progress=False)
+    weights = list(weights.values())
     print(f"dual.train_cnn, 10,000 iterations, chain mode: {time.perf_counter() - started:.1f} s")
     for name, w in zip(PARAMETERS, weights):
         assert_rel(w, g[name], TRAIN_GOLDEN_TOL, name)

@@ -206,8 +206,8 @@ def full_run_accuracy(name, errata, seed, data, said=None):
     rng = np.random.default_rng(seed)
     batches = get_mini_batch(im_train / 255, label_train, 30, rng=rng)
     with divergence_reports(([] if said is None else said).append):
-        *weights, _ = model.train_function(*batches, errata=errata, rng=rng, progress=False)
-    predicted = model.predict_function(im_test / 255, *weights)
+        trained, _ = model.train_function(*batches, errata=errata, rng=rng, progress=False)
+    predicted = model.predict(im_test / 255, trained)
     return float(np.mean(predicted == label_test.reshape(-1)))
 
 

@@ -228,9 +228,9 @@ def test_training_reproduces_the_original(model, errata):
     batches_x, batches_y, start, golden = golden_training(model, errata)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", TrainingDivergedWarning)
-        trained = MODELS[model][2](batches_x, batches_y, **start, errata=errata, progress=False)
-    assert len(trained[-1]) == 10000
-    assert_trained(trained[:-1], golden, model)
+        trained = MODELS[model][2](batches_x, batches_y, start=start, errata=errata, progress=False)
+    assert len(trained.loss) == 10000
+    assert_trained(trained.params.values(), golden, model)
     # a divergence of the original as written is said (once) and the run goes on, as Octave's
     said = [str(w.message) for w in caught if w.category is TrainingDivergedWarning]
     if errata == "keep" and model in DIVERGING_AS_WRITTEN:
@@ -245,8 +245,8 @@ def test_training_reproduces_the_original(model, errata):
 def test_dual_training_is_the_fixed_original(model):
     batches_x, batches_y, start, golden = golden_training(model, "fix")
     train = getattr(MODELS[model][1], f"train_{model}")
-    trained = train(batches_x, batches_y, **start, progress=False)
-    assert_trained(trained[:-1], golden, model)
+    trained = train(batches_x, batches_y, start=start, progress=False)
+    assert_trained(trained.params.values(), golden, model)
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -254,10 +254,11 @@ def test_dual_training_is_the_fixed_original(model):
 def test_dual_training_follows_the_fixed_reference(model, mode, iterations):
     batches_x, batches_y, start, _ = golden_training(model, "fix")
     train = getattr(MODELS[model][1], f"train_{model}")
-    got = train(batches_x, batches_y, **start, iterations=iterations, mode=mode, progress=False)
-    expected = MODELS[model][2](batches_x, batches_y, **start, iterations=iterations,
+    got = train(batches_x, batches_y, start=start, iterations=iterations, mode=mode, progress=False)
+    expected = MODELS[model][2](batches_x, batches_y, start=start, iterations=iterations,
                                 errata="fix", progress=False)
-    for g, e in zip(got, expected):  # weights and loss history
+    for g, e in zip((*got.params.values(), got.loss), (*expected.params.values(), expected.loss)):
+        # weights and loss history
         # rounding only: ~1e-15 relative a step, grown over the steps (seen: 1e-14 at most)
         assert np.max(np.abs(g - e)) <= 1e-12 * np.max(np.abs(e))
 

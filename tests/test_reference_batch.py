@@ -211,8 +211,9 @@ def test_train_cnn_is_forward_backward_plus_updates(errata):
     start = {k: case[k] for k in ("w_conv", "b_conv", "w_fc", "b_fc")}
     lr = 0.03
 
-    *trained, losses = reference.train_cnn(batches_x, batches_y, iterations=3, lr=lr, errata=errata,
-                                           progress=False, **start)
+    trained, losses = reference.train_cnn(batches_x, batches_y, iterations=3, lr=lr, errata=errata,
+                                          progress=False, start=start)
+    trained = list(trained.values())
 
     w = [start[k].copy() for k in ("w_conv", "b_conv", "w_fc", "b_fc")]
     hand_losses = []

@@ -168,8 +168,9 @@ def _call_with_errata(function, errata):
     if function == "pool2x2_backward":
         return reference.pool2x2_backward(g["dldx_flat"], g["pred2"], g["pred3"], errata=errata)
     if function == "train_cnn":
-        return reference.train_cnn([g["x"].reshape(196, 1, order="F")], [g["y"]], w_conv=g["w_conv"],
-                                   w_fc=g["w_fc"], iterations=1, errata=errata, progress=False)
+        return reference.train_cnn([g["x"].reshape(196, 1, order="F")], [g["y"]],
+                                   start={"w_conv": g["w_conv"], "w_fc": g["w_fc"]}, iterations=1,
+                                   errata=errata, progress=False)
     if function == "loss_cross_entropy_softmax":
         return reference.loss_cross_entropy_softmax(g["pred5"], g["y"], errata=errata)
     raise AssertionError(function)
@@ -206,10 +207,10 @@ def trained(request):
     n_batches = g["batches_x"].shape[2]
     batches_x = [g["batches_x"][:, :, k] for k in range(n_batches)]  # 5 batches of 196x30
     batches_y = [g["batches_y"][:, :, k] for k in range(n_batches)]  # 5 batches of 10x30
-    w_conv, b_conv, w_fc, b_fc, loss = reference.train_cnn(
-        batches_x, batches_y, w_conv=g["w_conv0"], w_fc=g["w_fc0"], iterations=10000,
-        errata=errata, progress=False)
-    return g, {"w_conv": w_conv, "b_conv": b_conv, "w_fc": w_fc, "b_fc": b_fc, "loss": loss}
+    params, loss = reference.train_cnn(
+        batches_x, batches_y, start={"w_conv": g["w_conv0"], "w_fc": g["w_fc0"]},
+        iterations=10000, errata=errata, progress=False)
+    return g, {**params, "loss": loss}
 
 
 @pytest.mark.parametrize("parameter", ["w_conv", "b_conv", "w_fc", "b_fc"])

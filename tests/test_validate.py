@@ -37,7 +37,7 @@ from shared.errata import check_errata
 from shared.matlab import as_column, with_batch_axis
 from shared.outputs import accuracy, confusion_matrix
 from shared.patches import check_filters, check_per_filter
-from shared.training import mini_batch_descent
+from shared.training import Trained, mini_batch_descent
 
 SAME = 1e-12  # relative: the same arithmetic on the same numbers in another buffer or layout
 # (a BLAS may sum in another order for another alignment: a few ulps, far below this)
@@ -94,8 +94,17 @@ def refused(error, call, *words):
     return message
 
 
+def flat(result):
+    """A Trained as (its parameters in order, its loss); anything else as it is."""
+    if isinstance(result, Trained):
+        return (*result.params.values(), result.loss)
+    return result
+
+
 def assert_same(got, want):
-    """Two results (a tuple of arrays and numbers each) equal to SAME, shape for shape."""
+    """Two results (a tuple of arrays and numbers each, or a Trained) equal to SAME, shape for
+    shape."""
+    got, want = flat(got), flat(want)
     assert len(got) == len(want)
     for a, b in zip(got, want):
         assert np.shape(a) == np.shape(b)
@@ -189,7 +198,8 @@ def test_a_complex_parameter_is_refused_by_the_gradient_functions(name):
 @pytest.mark.parametrize("name", ["train_cnn", "dual train_cnn", "network train_cnn"])
 def test_a_complex_starting_weight_is_refused_by_training(name):
     # was: a ComplexWarning, the imaginary part dropped, training on
-    refused(TypeError, lambda: TRAINERS[name]([X], [Y], w_conv=CNN[0] + 1j, iterations=1),
+    refused(TypeError, lambda: TRAINERS[name]([X], [Y], start={"w_conv": CNN[0] + 1j},
+                                             iterations=1),
             "w_conv must be a real numeric array, got complex values (3x3x1x3)")
 
 
@@ -352,10 +362,11 @@ def test_matlabs_squeezed_3x3x3_w_conv_is_3x3x1x3(name):
 
 
 def test_training_from_a_3x3x3_w_conv_returns_3x3x1x3():
-    got = train_cnn([X], [Y], w_conv=CNN[0].reshape(3, 3, 3), iterations=2, rng=0,
+    got = train_cnn([X], [Y], start={"w_conv": CNN[0].reshape(3, 3, 3)}, iterations=2, rng=0,
                     progress=False)
-    assert got[0].shape == (3, 3, 1, 3)
-    assert_same(got, train_cnn([X], [Y], w_conv=CNN[0], iterations=2, rng=0, progress=False))
+    assert got.params["w_conv"].shape == (3, 3, 1, 3)
+    assert_same(got, train_cnn([X], [Y], start={"w_conv": CNN[0]}, iterations=2, rng=0,
+                               progress=False))
 
 
 @pytest.mark.parametrize("name", CNN_GRADIENTS)
@@ -385,7 +396,7 @@ def test_a_parameter_of_another_shape_is_refused(name, index, shape, words):
     ("dual train_mlp", {"w2": np.ones((30, 10))}, "w2 must be 10x30")], ids=str)
 def test_a_starting_weight_of_another_shape_is_refused(name, given, words):
     # was: train_slp and train_mlp: the weights reshaped silently (196x10 read as 10x196)
-    refused(ValueError, lambda: TRAINERS[name]([X], [Y], iterations=1, **given), words)
+    refused(ValueError, lambda: TRAINERS[name]([X], [Y], iterations=1, start=given), words)
 
 
 CHUNKED = {
@@ -502,3 +513,29 @@ def test_every_choice_is_refused_in_one_wording(check, name, choices, bad):
     with pytest.raises(ValueError) as caught:
         check(bad)
     assert str(caught.value) == f"{name} must be one of {listed}, got {bad!r}"
+
+
+TRAINED_NAMES = {  # trainer -> its parameters, as Trained.params names them, in order
+    **{name: ("w_conv", "b_conv", "w_fc", "b_fc") for name in TRAINERS if "cnn" in name},
+    "dual network train_cnn": ("w_conv", "b_conv", "w_fc", "b_fc", "log_gamma_conv"),
+    **{name: ("w", "b") for name in TRAINERS if "slp" in name},
+    **{name: ("w1", "b1", "w2", "b2") for name in TRAINERS if "mlp" in name},
+}
+
+
+@pytest.mark.parametrize("name", TRAINERS)
+def test_every_trainer_returns_its_parameters_by_name_and_the_loss(name):
+    """One result for all four models, both variants and the extensions: Trained(params, loss)."""
+    # was: (w_conv, b_conv, w_fc, b_fc, loss), a sixth value for a conv kind's extras, (w, b,
+    # loss) for the perceptrons: callers counted the values
+    trained = TRAINERS[name]([X], [Y], iterations=2, rng=0)
+    assert isinstance(trained, Trained)
+    assert tuple(trained.params) == TRAINED_NAMES[name]
+    assert trained.loss.shape == (2,)
+
+
+@pytest.mark.parametrize("name", TRAINERS)
+def test_a_starting_parameter_the_model_lacks_is_refused(name):
+    # a misspelt name would otherwise be ignored and the run start from the draw
+    refused(ValueError, lambda: TRAINERS[name]([X], [Y], iterations=1, start={"w_cnv": CNN[0]}),
+            "start has no parameter 'w_cnv'")

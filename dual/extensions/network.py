@@ -65,8 +65,7 @@ def train_cnn(mini_batch_x, mini_batch_y, *, activation="relu", conv="linear", m
     """reference.extensions.network.train_cnn with dual-number gradients (``mode``); for the
     original network (relu, linear), dual.train_cnn.train_cnn itself."""
     check_errata(errata, TRUE_DERIVATIVES)
-    if (activation, conv, kwargs.get("conv_extra")) == ("relu", "linear", None):
-        kwargs.pop("conv_extra", None)
+    if (activation, conv) == ("relu", "linear"):
         return dual_train_cnn(mini_batch_x, mini_batch_y, mode=mode, errata=errata, **kwargs)
     layers = network_layers(activation, conv)
     return reference_network.train_cnn(

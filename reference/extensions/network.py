@@ -27,10 +27,11 @@ from reference.pool2x2_backward import pool2x2_backward
 from reference.relu import relu
 from reference.relu_backward import relu_backward
 from reference.soft_max import soft_max
-from reference.train_cnn import as_images, initial_weights
+from reference.train_cnn import PARAMETERS, as_images, initial_weights
 from reference.train_cnn import train_cnn as train_cnn_loop
 from shared.choices import check_choice
 from shared.matlab import reshape_f
+from shared.training import check_start
 from shared.validate import CNN, boundary, cnn_parameters, images, whole_number
 
 ACTIVATIONS = {
@@ -111,30 +112,28 @@ def starting_weights(rng, kind):
     return (start.pop("w_conv", w_conv), b_conv, w_fc, b_fc), start
 
 
-def train_cnn(mini_batch_x, mini_batch_y, *, activation="relu", conv="linear", conv_extra=None,
+def train_cnn(mini_batch_x, mini_batch_y, *, activation="relu", conv="linear", start=None,
               rng=None, layers=None, gradients=None, **kwargs):
-    """reference.train_cnn.train_cnn for this network: the same arguments, and ``conv_extra``
-    ({name: value}) for the conv kind's extra parameters (default: the kind's start). Returns
-    (w_conv, b_conv, w_fc, b_fc, loss), and {name: trained value} last for a kind with extras.
+    """reference.train_cnn.train_cnn for this network: the same arguments and result (a
+    Trained); ``start`` may also hold the conv kind's extra parameters (default: the kind's
+    start), which the trained params hold after b_fc.
     ``layers`` and ``gradients`` (the gradient function) are the twin's: the dual twin passes
     its own. For the original network (relu, linear) this is the port's own training,
     reference.train_cnn.train_cnn."""
-    if layers is None and (activation, conv, conv_extra) == ("relu", "linear", None):
-        return train_cnn_loop(mini_batch_x, mini_batch_y, rng=rng, **kwargs)
+    if layers is None and (activation, conv) == ("relu", "linear"):
+        return train_cnn_loop(mini_batch_x, mini_batch_y, start=start, rng=rng, **kwargs)
     layers = network_layers(activation, conv) if layers is None else layers
     kind = layers.conv_kind
+    given = check_start(start, (*PARAMETERS, *kind.extra))
     rng = np.random.default_rng(rng)
-    drawn, start = starting_weights(rng, kind)
-    for name, value in zip(("w_conv", "b_conv", "w_fc", "b_fc"), drawn):
-        if kwargs.get(name) is None:
-            kwargs[name] = value
-    extra = extra_parameters(kind, {**start, **(conv_extra or {})})
-    trained = train_cnn_loop(mini_batch_x, mini_batch_y, rng=rng, extra=extra,
-                             forward_backward=gradients or partial(backpropagation, layers),
-                             **kwargs)
-    if not kind.extra:
-        return trained
-    return (*trained[:5], dict(zip(kind.extra, trained[5])))
+    drawn, kind_start = starting_weights(rng, kind)
+    four = {name: value if given.get(name) is None else given[name]
+            for name, value in zip(PARAMETERS, drawn)}
+    given_extra = {name: given[name] for name in kind.extra if name in given}
+    extra = extra_parameters(kind, {**kind_start, **given_extra})
+    return train_cnn_loop(mini_batch_x, mini_batch_y, start=four, rng=rng,
+                          extra=dict(zip(kind.extra, extra)),
+                          forward_backward=gradients or partial(backpropagation, layers), **kwargs)
 
 
 def predict(im, w_conv, b_conv, w_fc, b_fc, activation="relu", conv="linear", conv_extra=None,
