@@ -7,7 +7,6 @@ given the model: ``CnnModel`` (the CNN, with the extensions' activations and con
 """
 
 import argparse
-import importlib
 import math
 import os
 import time
@@ -16,6 +15,15 @@ from pathlib import Path
 
 import numpy as np
 
+import dual.train_mlp
+import dual.train_slp
+import dual.train_slp_linear
+import reference.main_mlp
+import reference.main_slp
+import reference.main_slp_linear
+import reference.train_mlp
+import reference.train_slp
+import reference.train_slp_linear
 from reference.get_mini_batch import get_mini_batch
 from shared.choices import VARIANTS, check_choice
 from shared.cli import (ArgumentParser, add_main_arguments, add_run_arguments, report, run_cli,
@@ -264,14 +272,24 @@ class Perceptron:
         return f"{self.name}, {config.variant}, errata {config.errata}"
 
 
+PERCEPTRON_TRAINING = {  # variant -> model -> its Train*.m (plain imports: grep finds callers)
+    "reference": {"slp_linear": reference.train_slp_linear.train_slp_linear,
+                  "slp": reference.train_slp.train_slp, "mlp": reference.train_mlp.train_mlp},
+    "dual": {"slp_linear": dual.train_slp_linear.train_slp_linear,
+             "slp": dual.train_slp.train_slp, "mlp": dual.train_mlp.train_mlp},
+}
+PERCEPTRON_PREDICT = {"slp_linear": reference.main_slp_linear.predict,
+                      "slp": reference.main_slp.predict, "mlp": reference.main_mlp.predict}
+
+
 def perceptron(name, variant="reference"):
     """The Perceptron of main_<name>.m (name: "slp_linear", "slp" or "mlp") for ``variant``
     ("reference": the port; "dual": the twin's Train*.m)."""
     check_choice("model", name, PERCEPTRONS)
     check_choice("variant", variant, VARIANTS)
     shapes, lr = PERCEPTRONS[name]
-    train = getattr(importlib.import_module(f"{variant}.train_{name}"), f"train_{name}")
-    predict = importlib.import_module(f"reference.main_{name}").predict
+    train = PERCEPTRON_TRAINING[variant][name]
+    predict = PERCEPTRON_PREDICT[name]
     order = ("w1", "b1", "w2", "b2") if name == "mlp" else ("w", "b")
     return Perceptron(name, train, predict, order, shapes, lr)
 

@@ -2,12 +2,15 @@
 weights' accuracies, bad input; and (slow) what training reaches on the full data, as written
 (erratum E3: chance) and corrected (the published figures)."""
 
+import inspect
 import json
 
 import numpy as np
 import pytest
 import scipy.io
 
+import dual.train_mlp
+import mains.pipeline
 from conftest import DATA_DIR, assert_one_line_error, load_script, run_main
 from reference.get_mini_batch import get_mini_batch
 from shared.data import load_mnist
@@ -232,3 +235,9 @@ def test_with_e3_fixed_they_reach_the_published_accuracy(name, mnist):
     accuracies = [full_run_accuracy(name, "fix", seed, mnist) for seed in range(5)]
     # the spread of 10 seeds in an independent implementation is 0.003..0.009
     assert abs(np.mean(accuracies) - PUBLISHED[name]) <= 0.012, accuracies
+
+
+def test_the_variant_picks_its_training_by_plain_import():
+    """was: importlib.import_module(f"{variant}.train_{name}"), which grep cannot follow."""
+    assert "importlib" not in inspect.getsource(mains.pipeline)
+    assert perceptron("mlp", "dual").train_function is dual.train_mlp.train_mlp
