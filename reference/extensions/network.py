@@ -105,7 +105,7 @@ def forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="keep", activation
                            *extra_parameters(layers.conv_kind, conv_extra), errata=errata)
 
 
-def starting_weights(rng, kind):
+def network_initial_weights(rng, kind):
     """TrainCNN's draw, then the kind's own start of its extra parameters (and its filters)."""
     w_conv, b_conv, w_fc, b_fc = initial_weights(rng)
     start = kind.initial(rng, w_conv)
@@ -126,7 +126,7 @@ def train_cnn(mini_batch_x, mini_batch_y, *, activation="relu", conv="linear", s
     kind = layers.conv_kind
     given = check_start(start, (*PARAMETERS, *kind.extra))
     rng = np.random.default_rng(rng)
-    drawn, kind_start = starting_weights(rng, kind)
+    drawn, kind_start = network_initial_weights(rng, kind)
     four = {name: value if given.get(name) is None else given[name]
             for name, value in zip(PARAMETERS, drawn)}
     given_extra = {name: given[name] for name in kind.extra if name in given}
