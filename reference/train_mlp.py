@@ -53,14 +53,17 @@ def mlp_forward_backward(x, y, w1, b1, w2, b2, errata="keep"):
     return l, dLdw1, dLdb1, dLdw2, dLdb2
 
 
-def train_mlp(mini_batch_x, mini_batch_y, *, start=None, hidden=30, iterations=10000, lr=1.0, decay=0.75, errata="keep", rng=None, progress=True,
+def train_mlp(mini_batch_x, mini_batch_y, *, start=None, hidden=30, iterations=10000, lr=1.0,
+              decay=0.75, errata="keep", rng=None, progress=True,
               forward_backward=mlp_forward_backward):
     """[w1, b1, w2, b2] = TrainMLP(mini_batch_x, mini_batch_y), and the loss history.
 
     ``start``: {name: array} for any of w1, b1, w2, b2 (the rest TrainMLP's draw,
-    ``initial_weights(rng, hidden)``, drawn even when given). gamma = ``lr`` (1.0), lambda = ``decay`` (0.75): the loop of every Train*.m
-    (``shared.training.mini_batch_descent``, through ``perceptron_descent``). ``forward_backward``: the gradient function.
-    Divergence is watched as in train_slp_linear. Returns Trained({w1 (30,196), b1 (30,1), w2 (10,30), b2 (10,1)}, loss (iterations,)).
+    ``initial_weights(rng, hidden)``, drawn even when given). gamma = ``lr`` (1.0), lambda =
+    ``decay`` (0.75): the loop of every Train*.m (``shared.training.mini_batch_descent``,
+    through ``perceptron_descent``). ``forward_backward``: the gradient function. Divergence is
+    watched as in train_slp_linear. Returns Trained({w1 (30,196), b1 (30,1), w2 (10,30),
+    b2 (10,1)}, loss (iterations,)).
     """
     return perceptron_descent("TrainMLP", mini_batch_x, mini_batch_y,
                               starting_weights(initial_weights(rng, hidden), start),

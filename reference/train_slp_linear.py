@@ -7,7 +7,6 @@ from reference.fc_backward import fc_backward
 from reference.loss_euclidean import loss_euclidean
 from shared.errata import check_errata
 from shared.errors import EUCLIDEAN_CHANCE
-from shared.matlab import reshape_f
 from shared.training import fc_weight_step, normrnd, perceptron_descent, starting_weights
 from shared.validate import SLP, boundary
 
@@ -43,9 +42,11 @@ def train_slp_linear(mini_batch_x, mini_batch_y, *, start=None, iterations=10000
 
     mini_batch_x: list of (196,b) image batches, mini_batch_y: list of (10,b) one-hot labels.
     ``start``: {name: array} for any of w, b (the rest TrainSLP_linear's draw,
-    ``initial_weights(rng)``, drawn even when given). gamma = ``lr`` (0.03), lambda = ``decay`` (0.8): the loop of every Train*.m
-    (``shared.training.mini_batch_descent``, through ``perceptron_descent``). ``forward_backward``: the gradient function (the
-    dual twin's takes the same arguments). Returns Trained({w (10,196), b (10,1)}, loss (iterations,)).
+    ``initial_weights(rng)``, drawn even when given). gamma = ``lr`` (0.03), lambda =
+    ``decay`` (0.8): the loop of every Train*.m (``shared.training.mini_batch_descent``,
+    through ``perceptron_descent``). ``forward_backward``: the gradient function (the dual
+    twin's takes the same arguments). Returns Trained({w (10,196), b (10,1)}, loss
+    (iterations,)).
     A diverging run stops (TrainingDiverged, ``shared.errors.DivergenceWatch``), but as
     written (errata="keep"), where it only warns (TrainingDivergedWarning) unless the loss or
     a weight becomes NaN or inf: erratum E3's scrambled steps make the weights grow without

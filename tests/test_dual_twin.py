@@ -715,7 +715,8 @@ def test_train_cnn_follows_the_reference_with_errata_fixed(traincnn_fixed, mode,
     g, bx, by = traincnn_fixed
     start = {"w_conv": g["w_conv0"], "w_fc": g["w_fc0"]}
     got = dual.train_cnn(bx, by, iterations=iterations, mode=mode, progress=False, start=start)
-    expected = reference.train_cnn(bx, by, iterations=iterations, errata="fix", progress=False, start=start)
+    expected = reference.train_cnn(bx, by, iterations=iterations, errata="fix", progress=False,
+                                   start=start)
     assert len(got.loss) == iterations
     assert_training_matches(got, expected, TRAIN_TOL, start)
 
