@@ -22,11 +22,7 @@ def model_for(name, variant):
     """The pipeline's model of main_<name>.m for ``variant``."""
     if name != "cnn":
         return perceptron(name, variant)
-    if variant == "dual":
-        import dual.extensions.network as network
-    else:
-        import reference.extensions.network as network
-    return CnnModel(network)
+    return CnnModel(variant)
 
 
 _DATA = {}
@@ -53,7 +49,6 @@ def one_run(name, setting, seed, iterations, batch_size):
     config = RunConfig(variant=variant, iterations=iterations, batch_size=batch_size,
                        lr=model.lr, seed=seed, errata=errata, progress=False,
                        grad_mode="chain" if variant == "dual" else None)
-    model.check(config)
     _, loss, predicted, seconds, diverged = train_and_test(config, model, {},
                                                            (im_train, label_train, im_test))
     return {"model": name, "setting": setting, "seed": seed,

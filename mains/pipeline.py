@@ -15,9 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
+import dual.extensions.network
 import dual.train_mlp
 import dual.train_slp
 import dual.train_slp_linear
+import reference.extensions.network
 import reference.main_mlp
 import reference.main_slp
 import reference.main_slp_linear
@@ -44,9 +46,6 @@ class RunConfig:
     lr: float = 0.03
     seed: int = 0
     errata: str = "keep"
-    activation: str = "relu"  # the CNN only, as the next two
-    conv: str = "linear"
-    conv_impl: str = "im2col"  # linear only: "im2col" (Conv.m) or "loops" (conv_loops)
     grad_mode: str | None = None  # dual only: "chain" or "forward"
     data_dir: Path = Path("data")
     out_dir: Path = Path("outputs")
@@ -54,14 +53,14 @@ class RunConfig:
     progress: bool = True
 
 
-def config_from_args(args, **model_settings):
+def config_from_args(args):
     """The RunConfig of a main_*.py's parsed arguments (``shared.cli.add_main_arguments``'s);
-    ``model_settings``: the fields only its model has (main_cnn's activation, conv...)."""
+    the settings only one model has (main_cnn's activation, conv...) are that model's."""
     errata, grad_mode = variant_settings(args)
     return RunConfig(variant=args.variant, iterations=args.iterations,
                      batch_size=args.batch_size, lr=args.lr, seed=args.seed, errata=errata,
                      grad_mode=grad_mode, data_dir=args.data_dir, out_dir=args.out_dir,
-                     weights=args.weights, progress=not args.quiet, **model_settings)
+                     weights=args.weights, progress=not args.quiet)
 
 
 
@@ -72,7 +71,6 @@ def run_main(config, model):
     after a successful run; return the metrics."""
     check_out_dir(config.out_dir)  # before training; it creates nothing
     im_train, label_train, im_test, label_test = load_mnist(config.data_dir)
-    model.check(config)
     start = {} if config.weights is None else model.load(config.weights)
 
     im_train, im_test = im_train / 255, im_test / 255
@@ -151,42 +149,49 @@ def write_outputs(out_dir, model_name, save_weights, metrics, loss, loss_title):
 # ---- the models ---------------------------------------------------------------------------
 
 
+NETWORKS = {"reference": reference.extensions.network, "dual": dual.extensions.network}
+"""variant -> the CNN's network module: ``train_cnn``, ``predict`` and ``CONV_KINDS``."""
+
+
 class CnnModel:
-    """main_cnn.m's model. The variant is a network module (``reference.extensions.network`` or
-    ``dual.extensions.network``): ``train_cnn``, ``predict`` and ``CONV_KINDS``; for the
-    original network they are the port's own functions."""
+    """main_cnn.m's model for ``variant``, with its own settings: ``activation``, ``conv`` (the
+    kind) and ``conv_impl`` ("im2col", Conv.m, or "loops", conv_loops: linear only). All are
+    checked here, once: a model that exists is a valid one (a CnnDualError otherwise)."""
 
     name, file_name, lr = "cnn", "cnn.mat", 0.03
     parameters = sum(math.prod(shape) for shape in cnn_shapes().values())  # the original's 1,510
 
-    def __init__(self, variant_module):
-        self.variant = variant_module
-
-    def check(self, config):
-        if config.conv_impl == "loops" and config.conv != "linear":
+    def __init__(self, variant="reference", activation="relu", conv="linear",
+                 conv_impl="im2col"):
+        self.network = NETWORKS[check_choice("variant", variant, VARIANTS)]
+        # the two networks take the same activations (dual's backward read off dual numbers)
+        self.activation = check_choice("activation", activation,
+                                       reference.extensions.network.ACTIVATIONS)
+        check_choice("conv_impl", conv_impl, ("im2col", "loops"))
+        if conv_impl == "loops" and conv != "linear":
             raise CnnDualError(f"--conv-impl loops is the linear conv written as loops; the "
-                               f"{config.conv} conv has no loop form")
-        self.kind_name = "linear-loops" if config.conv_impl == "loops" else config.conv
-        self.kind = self.variant.CONV_KINDS.get(self.kind_name)
+                               f"{conv} conv has no loop form")
+        self.conv, self.conv_impl = conv, conv_impl
+        self.kind_name = "linear-loops" if conv_impl == "loops" else conv
+        self.kind = self.network.CONV_KINDS.get(self.kind_name)
         if self.kind is None:
-            raise CnnDualError(f"the {config.variant} variant has no '{config.conv}' conv layer"
+            raise CnnDualError(f"the {variant} variant has no '{conv}' conv layer"
                                + (" (no hand-derived backward: use --variant dual)"
-                                  if config.conv == "gaussian" else ""))
-        self.config = config
+                                  if conv == "gaussian" else ""))
 
     def load(self, path):
         loaded = self.kind.from_file(load_cnn_mat(path))
         missing = [name for name in self.kind.extra if name not in loaded]
         if missing:
-            raise CnnDualError(f"{path}: a '{self.config.conv}' conv layer needs "
+            raise CnnDualError(f"{path}: a '{self.conv}' conv layer needs "
                                f"{', '.join(missing)}, which the file does not have")
         return {name: loaded[name] for name in (*WEIGHT_NAMES, *self.kind.extra)}
 
     def train(self, mini_batch_x, mini_batch_y, start, config, rng):
         mode = {} if config.grad_mode is None else {"mode": config.grad_mode}
-        return self.variant.train_cnn(
+        return self.network.train_cnn(
             mini_batch_x, mini_batch_y, start=start, iterations=config.iterations, lr=config.lr,
-            errata=config.errata, activation=config.activation, conv=self.kind_name, rng=rng,
+            errata=config.errata, activation=self.activation, conv=self.kind_name, rng=rng,
             progress=config.progress, **mode)
 
     def extra(self, trained):
@@ -194,8 +199,8 @@ class CnnModel:
         return {name: trained[name] for name in self.kind.extra}
 
     def predict(self, im_test, trained):
-        return self.variant.predict(im_test, *(trained[name] for name in WEIGHT_NAMES),
-                                    activation=self.config.activation, conv=self.kind_name,
+        return self.network.predict(im_test, *(trained[name] for name in WEIGHT_NAMES),
+                                    activation=self.activation, conv=self.kind_name,
                                     conv_extra=self.extra(trained))
 
     def save(self, path, trained):
@@ -203,17 +208,17 @@ class CnnModel:
                      **(self.kind.to_file(self.extra(trained)) or {}))
 
     def settings(self, config):
-        return {"activation": config.activation, "conv": config.conv,
-                "conv_impl": config.conv_impl}
+        return {"activation": self.activation, "conv": self.conv, "conv_impl": self.conv_impl}
 
     def title(self, config):
-        return (f"{config.variant}, errata {config.errata}, {config.activation}, "
-                f"{config.conv} conv")
+        return (f"{config.variant}, errata {config.errata}, {self.activation}, "
+                f"{self.conv} conv")
 
 
-def run_main_cnn(config, variant_module):
-    """Do what main_cnn.m does (``run_main`` with the CNN); return the metrics."""
-    return run_main(config, CnnModel(variant_module))
+def run_main_cnn(config, **settings):
+    """Do what main_cnn.m does (``run_main`` with the CNN of ``config.variant`` and
+    ``settings``: CnnModel's activation, conv, conv_impl); return the metrics."""
+    return run_main(config, CnnModel(config.variant, **settings))
 
 
 PERCEPTRONS = {  # model -> its weights as main_*.m saves them (MATLAB shapes), its gamma
@@ -244,11 +249,6 @@ class Perceptron:
     @property
     def parameters(self):
         return sum(math.prod(shape) for shape in self.shapes.values())
-
-    def check(self, config):
-        if config.activation != "relu" or config.conv != "linear" or config.conv_impl != "im2col":
-            raise CnnDualError(f"the {self.name} model has no conv layer: --activation, --conv "
-                               "and --conv-impl are main_cnn's")
 
     def load(self, path):
         return load_weights_mat(path, self.shapes)

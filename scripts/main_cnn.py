@@ -11,8 +11,6 @@
 import _startup  # noqa: F401  (first: Ctrl-C is one line from here on; finds the checkout)
 import sys
 
-import dual.extensions.network as dual_network
-import reference.extensions.network as reference_network
 from shared.cli import ArgumentParser, add_main_arguments, add_run_arguments, report, run_cli
 from mains.pipeline import config_from_args, run_main_cnn
 from speed.memory import keep_freed_memory
@@ -70,13 +68,8 @@ def _run(args):
     # speed/memory.py, opted into by this script (train_cnn itself never touches the allocator):
     # freed memory stays with the process, which halves an iteration's time on Linux
     keep_freed_memory()
-    config = config_from_args(args, activation=args.activation, conv=args.conv,
-                              conv_impl=args.conv_impl)
-    if args.variant == "dual":
-        variant_module = dual_network
-    else:
-        variant_module = reference_network
-    metrics = run_main_cnn(config, variant_module)
+    metrics = run_main_cnn(config_from_args(args), activation=args.activation, conv=args.conv,
+                           conv_impl=args.conv_impl)
     report(args, metrics)
     return 0
 

@@ -15,6 +15,8 @@ import scipy.io
 
 from conftest import (DATA_DIR, ROOT, assert_one_line_error, fifo_at, load_script, run_main,
                       write_mnist)
+from mains.pipeline import CnnModel, Perceptron, RunConfig
+from shared.errors import CnnDualError
 
 main_cnn = load_script("main_cnn")
 OUTPUTS = {"cnn.mat", "cnn_metrics.json", "cnn_loss.png", "cnn_confusion.png"}
@@ -423,3 +425,19 @@ def test_a_failing_run_leaves_no_out_dir_and_the_hint_works_from_the_cwd(tmp_pat
     monkeypatch.chdir(ROOT)  # in the project: relative, as a user would type it
     code, _, err = run(["--iterations", 1, "--data-dir", tmp_path / "none"], capsys)
     assert_one_line_error(code, err, f"python scripts/get_data.py --data-dir {tmp_path / 'none'}")
+
+
+def test_a_cnn_model_is_checked_when_built():
+    """was: CnnModel(network module) took anything, and run_main's model.check(config) later
+    set its kind and config on it; the perceptrons refused RunConfig's CNN fields."""
+    with pytest.raises(CnnDualError, match="the reference variant has no 'gaussian' conv layer"):
+        CnnModel("reference", conv="gaussian")
+    with pytest.raises(CnnDualError, match="the volterra conv has no loop form"):
+        CnnModel("dual", conv="volterra", conv_impl="loops")
+    with pytest.raises(ValueError, match="activation must be one of 'relu', "):
+        CnnModel("dual", activation="tanh")
+    model = CnnModel("dual", activation="sigmoid", conv="volterra")
+    assert model.settings(None) == {"activation": "sigmoid", "conv": "volterra",
+                                    "conv_impl": "im2col"}
+    assert not hasattr(CnnModel, "check") and not hasattr(Perceptron, "check")
+    assert not {"activation", "conv", "conv_impl"} & set(RunConfig.__dataclass_fields__)
