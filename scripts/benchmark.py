@@ -208,7 +208,7 @@ LAYER_NAMES = {  # TrainCNN's calls, in order, as network_layers names them -> t
     "fc": "FC", "loss_cross_entropy_softmax": "Loss_cross_entropy_softmax",
     "fc_backward": "FC_backward", "flattening_backward": "Flattening_backward",
     "pool2x2_backward": "Pool2x2_backward", "activation_backward": "ReLu_backward",
-    "conv_steps": "Conv_backward",
+    "conv_gradients": "Conv_backward",
 }
 REST = "rest of the loop body"
 

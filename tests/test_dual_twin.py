@@ -538,7 +538,7 @@ def test_forward_layers_are_the_references_own_functions():
             assert getattr(ours, name) is getattr(theirs, name), (activation, name)
         # ... and every backward layer is the twin's own
         for name in ("loss_cross_entropy_softmax", "fc_backward", "flattening_backward",
-                     "pool2x2_backward", "activation_backward", "conv_steps"):
+                     "pool2x2_backward", "activation_backward", "conv_gradients"):
             assert getattr(ours, name) is not getattr(theirs, name), (activation, name)
     assert dual.network_layers().conv_kind is dual.CONV_KINDS["linear"]
     assert dual.network_layers().pool2x2_backward is dual.pool2x2_backward

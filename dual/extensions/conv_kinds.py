@@ -35,7 +35,7 @@ def gaussian_kind():
     def forward(x, w_conv, b_conv, log_gamma_conv):
         return gaussian_conv(x, w_conv, b_conv, widths(log_gamma_conv))
 
-    def steps(dldy, x, w_conv, b_conv, log_gamma_conv, y, errata):
+    def gradients(dldy, x, w_conv, b_conv, log_gamma_conv, y, errata):
         gamma = widths(log_gamma_conv)
         _, dw, db, dgamma = gaussian_conv_backward(dldy, x, w_conv, b_conv, gamma, y,
                                                    need_dldx=False)
@@ -53,7 +53,7 @@ def gaussian_kind():
     def to_file(extra):  # the learned log_gamma_conv, and the gamma_conv it stands for
         return {**extra, "gamma_conv": np.exp(extra["log_gamma_conv"])}
 
-    return ConvKind(extra=("log_gamma_conv",), forward=forward, steps=steps, initial=initial,
+    return ConvKind(extra=("log_gamma_conv",), forward=forward, gradients=gradients, initial=initial,
                     from_file=from_file, to_file=to_file)
 
 

@@ -1,9 +1,10 @@
 """The conv layer's kinds: the original linear filter and (not in the original) non-linear ones.
 
-A kind names the parameters it has beyond ``w_conv`` and ``b_conv``, its forward, the steps
-TrainCNN accumulates for each parameter, and how its extra parameters start. The dual twin has
-the same kinds (``dual.extensions.conv_kinds``) and one more, the Gaussian kervolution, which has
-no hand-derived backward.
+A kind names the parameters it has beyond ``w_conv`` and ``b_conv``, its forward, the
+gradients TrainCNN accumulates for each parameter, and how its extra parameters start. The
+dual twin has the same kinds (``dual.extensions.conv_kinds``) and one more, the Gaussian
+kervolution, which has no hand-derived backward. A new kind is one entry of CONV_KINDS here
+(and its dual counterpart in dual.extensions.conv_kinds).
 """
 
 from collections.abc import Callable
@@ -26,7 +27,7 @@ pixels near 1 add up to logits of several hundred, and the softmax saturates at 
 class ConvKind:
     """extra: names of the parameters beyond (w_conv, b_conv);
     forward(x, w_conv, b_conv, *extra) -> y (14,14,c2[,B]);
-    steps(dldy, x, w_conv, b_conv, *extra, y, errata) -> the gradients TrainCNN accumulates,
+    gradients(dldy, x, w_conv, b_conv, *extra, y, errata) -> the gradients TrainCNN accumulates,
         one per parameter, in the parameters' shapes: (dw_conv, db_conv, *dextra);
     initial(rng, w_conv) -> {name: starting value} for the extra parameters, and for "w_conv"
         when the kind starts its filters otherwise than TrainCNN's N(0,1) draw ``w_conv``;
@@ -34,7 +35,7 @@ class ConvKind:
         may hold them otherwise); to_file(extra) -> {name: value} as cnn.mat holds them."""
     extra: tuple
     forward: Callable
-    steps: Callable
+    gradients: Callable
     initial: Callable
     from_file: Callable = lambda contents: contents
     to_file: Callable = lambda extra: dict(extra)
@@ -43,17 +44,18 @@ class ConvKind:
 def linear_kind(conv_backward, forward=conv):
     """The original Conv.m, with a given Conv_backward (the reference's or the dual twin's);
     ``forward`` conv or conv_loops, the same convolution written as loops."""
-    def steps(dldy, x, w_conv, b_conv, y, errata):
+    def gradients(dldy, x, w_conv, b_conv, y, errata):
         dldw_conv, dldb_conv = conv_backward(dldy, x, w_conv, b_conv, y)
         return conv_weight_step(dldw_conv, w_conv.shape, errata), dldb_conv.T
 
-    return ConvKind(extra=(), forward=forward, steps=steps, initial=lambda rng, w_conv: {})
+    return ConvKind(extra=(), forward=forward, gradients=gradients,
+                    initial=lambda rng, w_conv: {})
 
 
 def volterra_kind(volterra_conv_backward):
     """The second-order Volterra filter: w_conv is its linear part w1, w2_conv its quadratic
     part (n x n x c2, upper triangle used)."""
-    def steps(dldy, x, w_conv, b_conv, w2_conv, y, errata):
+    def gradients(dldy, x, w_conv, b_conv, w2_conv, y, errata):
         _, dw1, dw2, db = volterra_conv_backward(dldy, x, w_conv, w2_conv, b_conv, y,
                                                  need_dldx=False)
         return dw1, db, dw2
@@ -64,7 +66,7 @@ def volterra_kind(volterra_conv_backward):
 
     return ConvKind(extra=("w2_conv",),
                     forward=lambda x, w_conv, b_conv, w2_conv: volterra_conv(x, w_conv, w2_conv, b_conv),
-                    steps=steps, initial=initial)
+                    gradients=gradients, initial=initial)
 
 
 CONV_KINDS = {

@@ -56,7 +56,7 @@ def network_layers(activation="relu", conv="linear", kinds=CONV_KINDS):
         conv=kind.forward, activation=forward, pool2x2=pool2x2, flattening=flattening, fc=fc,
         loss_cross_entropy_softmax=loss_cross_entropy_softmax, fc_backward=fc_backward,
         flattening_backward=flattening_backward, pool2x2_backward=pool2x2_backward,
-        activation_backward=backward, conv_steps=kind.steps, conv_kind=kind)
+        activation_backward=backward, conv_gradients=kind.gradients, conv_kind=kind)
 
 
 def forward_pass(layers, x, w_conv, b_conv, w_fc, b_fc, *extra):
@@ -71,7 +71,7 @@ def forward_pass(layers, x, w_conv, b_conv, w_fc, b_fc, *extra):
 
 def backpropagation(layers, x, y, w_conv, b_conv, w_fc, b_fc, *extra, errata="keep"):
     """TrainCNN's loop body with the functions of ``layers``: what forward_backward returns,
-    followed by the steps of the conv kind's extra parameters."""
+    followed by the gradients of the conv kind's extra parameters."""
     x = as_images(x)
     y = reshape_f(y, (10, -1))
     pred1, pred2, pred3, pred4, pred5 = forward_pass(layers, x, w_conv, b_conv, w_fc, b_fc, *extra)
@@ -80,7 +80,7 @@ def backpropagation(layers, x, y, w_conv, b_conv, w_fc, b_fc, *extra, errata="ke
     dldx_flat = layers.flattening_backward(dldx_fc, pred3, pred4)
     dldx_pool = layers.pool2x2_backward(dldx_flat, pred2, pred3, errata)
     dldx_act = layers.activation_backward(dldx_pool, pred1, pred2)
-    dLdw_conv, dLdb_conv, *dLd_extra = layers.conv_steps(dldx_act, x, w_conv, b_conv, *extra,
+    dLdw_conv, dLdb_conv, *dLd_extra = layers.conv_gradients(dldx_act, x, w_conv, b_conv, *extra,
                                                           pred1, errata)
     dLdw = reshape_f(dldw, (w_fc.shape[1], w_fc.shape[0])).T
     return (l, dLdw_conv, dLdb_conv, dLdw, dldb.T, *dLd_extra)
@@ -98,7 +98,7 @@ def extra_parameters(kind, given):
 def forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="keep", activation="relu",
                      conv="linear", **conv_extra):
     """reference.forward_backward with ``activation`` in ReLu's place and a conv layer of kind
-    ``conv``, whose extra parameters come by name (e.g. ``w2_conv=``) and whose steps follow.
+    ``conv``, whose extra parameters come by name (e.g. ``w2_conv=``) and whose gradients follow.
     x, y and the four parameters are checked as reference.forward_backward's."""
     layers = network_layers(activation, conv)
     return backpropagation(layers, x, y, w_conv, b_conv, w_fc, b_fc,
