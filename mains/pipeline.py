@@ -12,6 +12,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -147,6 +148,36 @@ def write_outputs(out_dir, model_name, save_weights, metrics, loss, loss_title):
 
 
 # ---- the models ---------------------------------------------------------------------------
+
+
+@runtime_checkable
+class Model(Protocol):
+    """What run_main, train_and_test, mains.comparison and the lessons use of a model: the
+    CNN (``CnnModel``) and the three perceptrons (``Perceptron``) alike. A model is checked
+    when built; nothing here changes it. ``trained`` is its Trained.params (name -> array)."""
+
+    name: str
+    file_name: str
+    lr: float
+    parameters: int
+
+    def load(self, path):
+        """A weights file -> start (name -> array), checked against the model."""
+
+    def train(self, mini_batch_x, mini_batch_y, start, config, rng):
+        """-> Trained(params, loss), with ``config``'s shared settings (RunConfig)."""
+
+    def predict(self, im_test, trained):
+        """-> the predicted labels of the test images."""
+
+    def save(self, path, trained):
+        """Write ``trained`` as main_*.m saves its weights."""
+
+    def settings(self, config):
+        """The model's own settings, for the metrics file."""
+
+    def title(self, config):
+        """The loss plot's title."""
 
 
 NETWORKS = {"reference": reference.extensions.network, "dual": dual.extensions.network}

@@ -15,7 +15,7 @@ import scipy.io
 
 from conftest import (DATA_DIR, ROOT, assert_one_line_error, fifo_at, load_script, run_main,
                       write_mnist)
-from mains.pipeline import CnnModel, Perceptron, RunConfig
+from mains.pipeline import CnnModel, Model, Perceptron, RunConfig, perceptron
 from shared.errors import CnnDualError
 
 main_cnn = load_script("main_cnn")
@@ -441,3 +441,9 @@ def test_a_cnn_model_is_checked_when_built():
                                     "conv_impl": "im2col"}
     assert not hasattr(CnnModel, "check") and not hasattr(Perceptron, "check")
     assert not {"activation", "conv", "conv_impl"} & set(RunConfig.__dataclass_fields__)
+
+
+def test_every_model_has_the_one_protocol():
+    # was: CnnModel and Perceptron implemented the same members with nothing saying so
+    for model in (CnnModel("dual"), perceptron("slp"), perceptron("mlp", "dual")):
+        assert isinstance(model, Model)
