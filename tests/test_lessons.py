@@ -6,9 +6,11 @@ until the exercise is done; make_lessons.py writes both. Skipped without the les
 import re
 import time
 
+import numpy as np
 import pytest
 
 from conftest import ROOT, assert_one_line_error, load_script, run_main
+from shared.matlab import reshape_f
 
 jupytext = pytest.importorskip("jupytext")
 nbclient = pytest.importorskip("nbclient")
@@ -110,7 +112,8 @@ def test_a_check_says_what_passed_and_by_how_much_a_wrong_answer_is_off(capsys):
     assert check("x * x at x = 3", (9.0, 6.0), (9.0, 6.0), 0.0) is None  # no stray cell value
     assert capsys.readouterr().out == "x * x at x = 3: ok (relative error 0.0e+00 <= 0)\n"
     with pytest.raises(AssertionError, match=r"^x \* x at x = 3: off by 0\.33 \(relative\), "
-                                             r"more than 0$"):
+                                             r"more than 0\nfirst difference at \[1\]: "
+                                             r"expected 6, got 3$"):
         check("x * x at x = 3", (9.0, 3.0), (9.0, 6.0), 0.0)
     with pytest.raises(AssertionError, match=r"^step: shape \(27,\), expected \(3, 3, 1, 3\)$"):
         check("step", range(27), [[[[0.0] * 3]] * 3] * 3, 1e-12)
@@ -125,3 +128,41 @@ def test_without_mnist_a_lesson_is_told_how_to_get_it(tmp_path, monkeypatch, cap
     assert "python scripts/get_data.py fetches it" in capsys.readouterr().out
     images = mains.lessons.synthetic_images(5)
     assert images.shape == (196, 5) and images.min() >= 0 and images.max() <= 1
+
+
+W = np.arange(1.0, 13.0).reshape(3, 4) + 0.5  # no symmetry, no whole numbers: each mistake differs
+
+
+@pytest.mark.parametrize("wrong, extra, named", [
+    (-W, {}, "the opposite sign"),
+    (W.T, {}, "the transpose"),
+    (reshape_f(W.reshape(-1), W.shape), {}, "column-major read of a row-major gradient"),
+    (W / 2, {}, "missing factor 2"),
+    (np.floor(W), {}, "floor where ceil"),
+    (W / 3, {"upstream": np.full(W.shape, 3.0)}, "upstream gradient dropped"),
+    (W + 1, {"ties": W + 1}, "a tie counted twice"),
+], ids=["sign", "transpose", "E2", "factor", "floor", "upstream", "tie"])
+def test_a_check_names_the_known_mistake_of_a_wrong_answer(wrong, extra, named):
+    """Each mistake of the catalogue shared with the MATLAB checker is named, beside the first
+    differing entry (expected, got); exact arithmetic on small numbers, so tolerance 1e-12."""
+    from mains.lessons import check
+    with pytest.raises(AssertionError) as failure:
+        check("dLdw", wrong, W, 1e-12, **extra)
+    message = str(failure.value)
+    assert named in message
+    assert "first difference" in message or "shape (4, 3), expected (3, 4)" in message
+
+
+def test_a_wrong_answer_that_is_no_known_mistake_names_none():
+    from mains.lessons import check
+    with pytest.raises(AssertionError) as failure:
+        check("dLdw", W + np.eye(3, 4), W, 1e-12)
+    assert "looks like" not in str(failure.value)
+
+
+def test_the_checker_and_the_lessons_share_one_catalogue():
+    import checker.layers
+    import checker.mistakes
+    import checker.training
+    assert checker.training.E2 is checker.mistakes.E2 and checker.training.E3 is checker.mistakes.E3
+    assert checker.layers.FC_TRANSPOSE is checker.mistakes.FC_TRANSPOSE
