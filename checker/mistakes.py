@@ -35,20 +35,29 @@ TIE_TWICE = ("a tie counted twice: every maximum of a pooling block gets the who
 
 
 def _reads(want):
-    """The layouts a right answer ``want`` is often read in by mistake: (name, array)."""
+    """The layouts a right answer ``want`` is often read in by mistake: (name, array). An m x n
+    gradient listed column-major and read back as n x m (errata E2 and E3) is, for some split of
+    ``want``'s axes into a x b, the transpose of its column-major a x b reading."""
     if want.ndim == 2 and want.shape[0] > 1 and want.shape[1] > 1:
         yield TRANSPOSE, want.T
     if want.size > 1 and want.ndim >= 2:
-        flat_c = want.reshape(-1)  # the same numbers, read in the other order
-        yield COLUMN_MAJOR, reshape_f(flat_c, want.shape)
+        flat = reshape_f(want, (-1,))
+        for k in range(1, want.ndim):
+            a, b = int(np.prod(want.shape[:k])), int(np.prod(want.shape[k:]))
+            for rows, columns in {(a, b), (b, a)}:
+                read = reshape_f(reshape_f(flat, (rows, columns)).T, (-1,))
+                yield COLUMN_MAJOR, reshape_f(read, want.shape)
         yield ROW_MAJOR, reshape_f(want, (-1,)).reshape(want.shape)
 
 
-def candidates(want, upstream=None, ties=None):
-    """The known wrong answers built from the right answer ``want``: (name, array). ``upstream``
+def candidates(want, upstream=None, ties=None, known=()):
+    """The known wrong answers built from the right answer ``want``: (name, array); first the
+    ``known`` ones a caller built itself (e.g. (FLOOR_FOR_CEIL, n // k)). ``upstream``
     (dL/dy, for a backward function) adds the dropped upstream gradient; ``ties`` (the answer
     when ties are counted twice, for pooling) adds that mistake."""
     want = np.asarray(want, dtype=float)
+    for name, wrong in known:
+        yield name, np.asarray(wrong, dtype=float)
     yield OPPOSITE_SIGN, -want
     yield from _reads(want)
     yield MISSING_FACTOR, want / 2
@@ -63,13 +72,13 @@ def candidates(want, upstream=None, ties=None):
         yield TIE_TWICE, np.asarray(ties, dtype=float)
 
 
-def name_mistake(got, want, tolerance, upstream=None, ties=None):
+def name_mistake(got, want, tolerance, upstream=None, ties=None, known=()):
     """The name of the known mistake that turns ``want`` into ``got`` (to ``tolerance``,
     relative to max |got|), or None. A candidate equal to ``want`` itself (a symmetric matrix's
     transpose, floor of whole numbers) names nothing."""
     got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
     scale = max(float(np.max(np.abs(want), initial=0.0)), np.finfo(float).tiny)
-    for name, wrong in candidates(want, upstream, ties):
+    for name, wrong in candidates(want, upstream, ties, known):
         if wrong.shape != got.shape:
             continue
         if wrong.shape == want.shape and np.allclose(wrong, want, rtol=0, atol=tolerance * scale):

@@ -32,13 +32,14 @@ def synthetic_images(n, seed=0):
     return rng.uniform(0.0, 1.0, (196, n)) * (rng.random((196, n)) < 0.25)
 
 
-def check(name, got, want, tolerance, upstream=None, ties=None):
+def check(name, got, want, tolerance, upstream=None, ties=None, known=()):
     """A lesson's check: prints what was compared and passes, or raises AssertionError saying
     what is wrong: the shapes, or by how much ``got`` is off (relative to max |want|) with the
     first entry that differs, expected beside got; and, when ``got`` is a known mistake of the
     catalogue shared with the MATLAB checker (checker/mistakes.py: the opposite sign, a
     transpose, a column-major read, a missing factor, ...), its name. ``upstream`` (dL/dy) and
-    ``ties`` (the answer with ties counted twice) let it name those mistakes too. Returns
+    ``ties`` (the answer with ties counted twice) let it name those mistakes too, and ``known``
+    ((catalogue name, wrong answer) pairs) any other the lesson can build. Returns
     nothing (a notebook shows a cell's last value)."""
     got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
     if got.shape != want.shape:
@@ -50,7 +51,7 @@ def check(name, got, want, tolerance, upstream=None, ties=None):
             return
         problem = (f"{name}: off by {error:.2g} (relative), more than {tolerance:g}\n"
                    f"{first_difference(got, want, tolerance)}")
-    mistake = name_mistake(got, want, max(tolerance, 1e-12), upstream, ties)
+    mistake = name_mistake(got, want, max(tolerance, 1e-12), upstream, ties, known)
     raise AssertionError(problem + (f"\nthis looks like {mistake}" if mistake else ""))
 
 

@@ -166,3 +166,38 @@ def test_the_checker_and_the_lessons_share_one_catalogue():
     import checker.training
     assert checker.training.E2 is checker.mistakes.E2 and checker.training.E3 is checker.mistakes.E3
     assert checker.layers.FC_TRANSPOSE is checker.mistakes.FC_TRANSPOSE
+
+
+def wrong_answer(lesson, function, source):
+    """The message of the check after ``function``'s exercise in ``lesson`` (a file name's start)
+    when the student's cell is ``source``: the lesson's code cells run in-process, in order, up
+    to that check (no kernel: cheap), the solution replaced by ``source``."""
+    import matplotlib
+    matplotlib.use("Agg")
+    path = next(p for p in LESSONS if p.name.startswith(lesson))
+    namespace, answered = {"__name__": "lesson"}, False
+    for cell in jupytext.read(path).cells:
+        tags = cell.metadata.get("tags", [])
+        if cell.cell_type != "code" or "exercise" in tags:
+            continue
+        if "solution" in tags and f"def {function}(" in cell.source:
+            exec(source, namespace)
+            answered = True
+            continue
+        if answered and "check" in tags:
+            with pytest.raises(AssertionError) as failure:
+                exec(cell.source, namespace)
+            return str(failure.value)
+        exec(cell.source, namespace)
+    raise AssertionError(f"no check after {function} in {path.name}")
+
+
+@pytest.mark.parametrize("lesson, function, source, named", [
+    ("04", "conv_step", "def conv_step(d):\n    return reshape_f(d, (3, 3, 1, 3))\n",
+     "column-major read of a row-major gradient"),
+    ("06", "passes", "def passes(n, k):\n    return n // k\n", "floor where ceil is meant"),
+    ("05", "softplus", "def softplus(x):\n    return np.log(1 + np.exp(x))\n",
+     "softplus at x = 1000 (no overflow): off by inf"),
+], ids=["E2 reading", "floor for ceil", "naive softplus"])
+def test_a_wrong_answer_from_the_issue_gets_its_named_message(lesson, function, source, named):
+    assert named in wrong_answer(lesson, function, source)

@@ -89,10 +89,11 @@ check("the twin equals the reference away from the kink",
 # With the twin, a new layer needs only its forward pass: its backward comes from the dual
 # number. Softplus, $\log(1 + e^x)$, is a smooth ReLU.
 #
-# **Exercise.** Write softplus with numpy calls that `DualArray` has rules for, numerically safe
-# for large $x$: e.g. $\log(1 + e^{-|x|}) + \max(x, 0)$, with `np.log1p`, `np.exp`, `np.abs` and
-# `np.maximum`. (Not `np.logaddexp(0, x)`: `DualArray` has no rule for it, and says so; lesson 9
-# writes one.)
+# **Exercise.** Write softplus with numpy calls that `DualArray` has rules for (`np.log1p`,
+# `np.exp`, `np.abs`, `np.maximum`, ...), numerically safe for large $x$: at $x = 1000$,
+# $e^x$ overflows, yet softplus(1000) is 1000 to the last digit. (Hint: take the large part of
+# $x$ out of the logarithm before you exponentiate. Not `np.logaddexp(0, x)`: `DualArray` has
+# no rule for it, and says so; lesson 9 writes one.)
 
 # %% tags=["exercise"]
 def softplus(x):
@@ -109,6 +110,10 @@ def softplus(x):
 # %% tags=["check"]
 z = np.linspace(-30.0, 30.0, 13)
 check("softplus itself", softplus(z), np.log1p(np.exp(z)), 1e-15)
+# exact in any arithmetic: log1p(exp(-1000)) is 0, so a safe softplus gives 1000.0 itself;
+# the naive log(1 + exp(x)) overflows to inf here, and fails
+with np.errstate(over="ignore"):
+    check("softplus at x = 1000 (no overflow)", softplus(np.array([1000.0])), [1000.0], 1e-15)
 # its derivative, from dual numbers alone, is the logistic sigmoid
 check("its derivative, read off a dual number", elementwise_derivative(softplus, z),
       scipy.special.expit(z), 1e-15)
