@@ -180,7 +180,7 @@ def wrong_answer(lesson, function, source):
         tags = cell.metadata.get("tags", [])
         if cell.cell_type != "code" or "exercise" in tags:
             continue
-        if "solution" in tags and f"def {function}(" in cell.source:
+        if "solution" in tags and re.search(rf"^(def|class) {function}\b", cell.source, re.M):
             exec(source, namespace)
             answered = True
             continue
@@ -198,6 +198,22 @@ def wrong_answer(lesson, function, source):
     ("06", "passes", "def passes(n, k):\n    return n // k\n", "floor where ceil is meant"),
     ("05", "softplus", "def softplus(x):\n    return np.log(1 + np.exp(x))\n",
      "softplus at x = 1000 (no overflow): off by inf"),
-], ids=["E2 reading", "floor for ceil", "naive softplus"])
+    ("10", "pool_backward", "def pool_backward(dldy, x):\n"
+     "    up = np.kron(dldy, np.ones((2, 2, 1)))\n"
+     "    return up * (x == np.kron(pool2x2(x), np.ones((2, 2, 1))))\n", "a tie counted twice"),
+    ("10", "Dual", "class Dual:\n    def __init__(self, value, deriv=0.0):\n"
+     "        self.value, self.deriv = value, deriv\n"
+     "    def __add__(self, o):\n        o = o if isinstance(o, Dual) else Dual(o)\n"
+     "        return Dual(self.value + o.value, self.deriv + o.deriv)\n    __radd__ = __add__\n"
+     "    def __mul__(self, o):\n        o = o if isinstance(o, Dual) else Dual(o)\n"
+     "        return Dual(self.value * o.value, self.deriv * o.value + self.value * o.deriv)\n"
+     "    __rmul__ = __mul__\n    def __truediv__(self, o):\n"
+     "        o = o if isinstance(o, Dual) else Dual(o)\n"
+     "        return Dual(self.value / o.value, (self.value * o.deriv - self.deriv * o.value)"
+     " / o.value ** 2)\n    def __rtruediv__(self, o):\n        return Dual(o) / self\n"
+     "def dsin(u):\n    return Dual(math.sin(u.value), math.cos(u.value) * u.deriv)\n"
+     "def dexp(u):\n    return Dual(math.exp(u.value), math.exp(u.value) * u.deriv)\n",
+     "your Dual's g'(0.3) against DualArray's: off by"),
+], ids=["E2 reading", "floor for ceil", "naive softplus", "ties twice", "quotient sign"])
 def test_a_wrong_answer_from_the_issue_gets_its_named_message(lesson, function, source, named):
     assert named in wrong_answer(lesson, function, source)
