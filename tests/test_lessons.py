@@ -217,3 +217,11 @@ def wrong_answer(lesson, function, source):
 ], ids=["E2 reading", "floor for ceil", "naive softplus", "ties twice", "quotient sign"])
 def test_a_wrong_answer_from_the_issue_gets_its_named_message(lesson, function, source, named):
     assert named in wrong_answer(lesson, function, source)
+
+
+def test_the_teachers_guide_covers_every_lesson_and_is_on_the_site():
+    guide = (ROOT / "docs" / "teachers.md").read_text()
+    for lesson in LESSONS:
+        assert f"| {int(lesson.name[:2])} " in guide, f"{lesson.name} missing from the guide's table"
+    assert "make student" in guide and "check_matlab.py --class" in guide
+    assert "\nteachers\n" in (ROOT / "docs" / "index.md").read_text()
