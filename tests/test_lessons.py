@@ -225,3 +225,17 @@ def test_the_teachers_guide_covers_every_lesson_and_is_on_the_site():
         assert f"| {int(lesson.name[:2])} " in guide, f"{lesson.name} missing from the guide's table"
     assert "make student" in guide and "check_matlab.py --class" in guide
     assert "\nteachers\n" in (ROOT / "docs" / "index.md").read_text()
+
+
+def test_a_written_notebooks_links_to_the_notes_lead_to_pages(tmp_path, capsys):
+    """Before, ../original.md#... was relative to docs/lessons and led nowhere from the
+    notebook's folder."""
+    out = tmp_path / "deep" / "notebooks"
+    code, _, err = run_main(make_lessons, ["notebooks", "--out-dir", out], capsys)
+    assert code == 0, err
+    links = []
+    for notebook in out.iterdir():
+        for cell in nbformat.read(notebook, as_version=4).cells:
+            if cell.cell_type == "markdown":
+                links += re.findall(r"\]\(([^)#\s]+\.md)(?:#[^)\s]*)?\)", cell.source)
+    assert links and all((out / link).resolve().is_file() for link in links), links
