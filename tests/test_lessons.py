@@ -239,3 +239,11 @@ def test_a_written_notebooks_links_to_the_notes_lead_to_pages(tmp_path, capsys):
             if cell.cell_type == "markdown":
                 links += re.findall(r"\]\(([^)#\s]+\.md)(?:#[^)\s]*)?\)", cell.source)
     assert links and all((out / link).resolve().is_file() for link in links), links
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
+def test_a_lesson_starts_with_a_setup_cell_that_finds_the_project(lesson):
+    """A notebook opened in build/notebooks (or any folder under the checkout) imports the
+    project's code without being started from the checkout's root."""
+    first = next(c for c in jupytext.read(lesson).cells if c.cell_type == "code")
+    assert 'folder / "mains" / "lessons.py"' in first.source and "sys.path.insert" in first.source
