@@ -258,3 +258,14 @@ def test_timed_cells_pin_blas_to_one_thread_and_show_the_committed_benchmark():
              if c.cell_type == "code" and "= ms(" in c.source]
     assert timed and all("with one_blas_thread():" in source and "benchmark" in source
                          for source in timed)
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
+def test_every_question_has_an_answer(lesson):
+    """Before, 2 of 9 questions had one."""
+    cells = jupytext.read(lesson).cells
+    for i, cell in enumerate(cells):
+        if cell.cell_type == "markdown" and "**Question.**" in cell.source:
+            assert "<details>" in cell.source or (
+                i + 1 < len(cells) and "answer" in cells[i + 1].metadata.get("tags", [])), \
+                f"{lesson.name}: a question without an answer"

@@ -165,3 +165,16 @@ check("and against Loss_euclidean's", euclidean_gradient(prediction, label),
 # **Question.** Why do central differences give 0.5 to each of the four tied entries of a
 # block, so that they sum to 2, when any derivative of a maximum (any choice among the tied
 # entries, or a split among them) sums to 1?
+
+# %% [markdown] tags=["answer"]
+# <details><summary>An answer</summary>
+#
+# Moving one tied entry **up** by $h$ raises the maximum by $h$; moving it **down** by $h$ leaves
+# the maximum where it was (the other tied entries still reach it). The central difference
+# averages the two one-sided slopes, 1 and 0: $\frac{h - 0}{2h} = \frac{1}{2}$ for each of the
+# four. At a tie the maximum has no gradient, only one-sided derivatives, and differences along
+# each axis in turn do not add up to the derivative along their sum (moving all four up by $h$
+# raises the maximum by $h$, slope 1, not 2). A subgradient (any choice or split summing to 1)
+# is what the backward pass must use; the port's convention is MATLAB's first maximum.
+#
+# </details>

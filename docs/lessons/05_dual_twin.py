@@ -138,3 +138,15 @@ check("its derivative, read off a dual number", elementwise_derivative(softplus,
 # number give for softplus'(0), and why is the tie convention of `np.maximum` (split 1/2 : 1/2)
 # the reason it comes out right? ([extensions.md](../extensions.md) has the network with other
 # activations; `python scripts/main_cnn.py --activation sigmoid` trains one.)
+
+# %% [markdown] tags=["answer"]
+# <details><summary>An answer</summary>
+#
+# $\frac{1}{2}$, the sigmoid at 0, which is right. In $\log(1 + e^{-|x|}) + \max(x, 0)$ both
+# terms have a kink at 0 that the sum does not. The dual rule for `np.abs` takes
+# $\operatorname{sign}(0) = 0$, so the first term contributes 0; `np.maximum`'s tie gives half
+# of $x$'s derivative, $\frac{1}{2}$. Had the tie gone all to $x$ or all to 0, the dual number
+# would say 1 or 0: the kinks cancel in the function, but in the derivative only when the
+# conventions agree with the smooth sum.
+#
+# </details>

@@ -162,3 +162,15 @@ for name in ("reference, errata fix", "dual, chain mode", "dual, forward mode", 
 # **Question.** Small K means many passes, large K means wide partials in every operation. Why
 # is the whole gradient in one pass (K = 1,510) the slowest in the plot, although it is a single
 # pass?
+
+# %% [markdown] tags=["answer"]
+# <details><summary>An answer</summary>
+#
+# One pass carries all 1,510 partials through **every** layer, from the first: the 1,470 FC
+# weights' partials, zero until the FC layer, ride through the conv, ReLU and pooling layers at
+# full width (chunks of FC weights alone start at the FC layer). And each array becomes 1,510
+# times wider: a batch's conv output, 14x14x3x30 values, becomes 14x14x3x30x1,510, tens of
+# megabytes, far out of the cache, so every operation waits on memory. Moderate K keeps the
+# work per pass in cache and lets the FC chunks skip the early layers.
+#
+# </details>

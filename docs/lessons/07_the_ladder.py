@@ -162,3 +162,14 @@ else:
 # **Question.** The CNN's accuracy spreads widely over the seeds with the errata fixed (look at
 # its standard deviation). Its conv layer has 3 filters of 9 weights; what would one dead
 # filter (a ReLU never above 0) do to the features the FC layer sees?
+
+# %% [markdown] tags=["answer"]
+# <details><summary>An answer</summary>
+#
+# A filter whose ReLU is never above 0 outputs zeros everywhere: a third of the 147 features
+# the FC layer sees (its 49 pooled values) are always 0. Its gradient is 0 too (the ReLU's
+# derivative below 0, and the FC weights' $dL/dw$ is $dL/dy$ times a zero input), so it never
+# recovers: that seed trains a network with two filters instead of three. Seeds where a filter
+# dies early score lower, which widens the spread.
+#
+# </details>

@@ -128,3 +128,15 @@ display(Image(filename=str(ROOT / "docs" / "filters.png")))
 # (though not in x). Why does that let one seeded filter serve all three channels, as for the
 # original's conv layer (`dual/seeding.py`), while the Gaussian layer needs every filter's
 # parameters seeded?
+
+# %% [markdown] tags=["answer"]
+# <details><summary>An answer</summary>
+#
+# Linear in its weights, a filter's output $y_k = \sum_q w_{kq}\,\phi_q(\text{patch})$ has
+# $\partial y_k / \partial w_{kq} = \phi_q(\text{patch})$: the same features whatever the
+# weights and whichever filter $k$, and 0 for the other filters' outputs. So one seeded filter's
+# partials are every filter's. The Gaussian's $\exp(-\gamma \lVert \text{patch} - c_k \rVert^2)$
+# has a derivative that depends on its own centre $c_k$ and $\gamma$: each filter's differs,
+# so every filter's parameters need their own seeds.
+#
+# </details>
