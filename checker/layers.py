@@ -25,10 +25,9 @@ from reference.loss_cross_entropy_softmax import loss_cross_entropy_softmax
 from reference.loss_euclidean import loss_euclidean
 from reference.pool2x2 import pool2x2
 from reference.relu import relu
+from checker.mistakes import E1, FC_TRANSPOSE, NO_FACTOR_2  # the catalogue shared with the lessons
 from shared.matlab import im2col_distinct, reshape_f
 
-E1 = ("returns the 4x49x3 block layout (im2col's, before col2im), not the 14x14x3 gradient: "
-      "erratum E1 of the original")
 CORRELATION = ("computes a convolution (the kernel flipped); the original's Conv, through "
                "im2col and a product, computes a correlation")
 CONV_W_ORDER = ("in w_conv's own column-major order; the assignment's 1x27 row runs channel "
@@ -38,13 +37,11 @@ CONV_W_SHAPE = "w_conv's own shape, a layout the assignment leaves free"
 FC_COLUMNS = ("dL/dw column after column; the assignment's FC_backward (kron(eye(n), x') in "
               "the original) lists it row after row, as Train*.m read it")
 FC_MATRIX = "w's own shape; the assignment's is a row, row after row"
-FC_TRANSPOSE = "w's transpose; the assignment's is a row, row after row"
 NO_BIAS = "a missing bias: y lacks {}"
 LEAKY = "a leaky ReLU"
 NOT_LEAKY_SLOPE = 1.0
 """A slope below 0 under this is a leaky ReLU (the common ones are 0.01 to 0.2; real students'
 code has 0.9); 1 would be no activation at all."""
-NO_FACTOR_2 = "dLdy lacks the factor 2 of d/dy_tilde sum((y - y_tilde).^2)"
 SAFETY_TOLERANCE = 1e-6
 """How far a loss may be off when it adds a small constant for numerical safety (log(p +
 1e-10), a softmax over sum + 1e-10: off by about 1e-10 / p, 1e-9 for the smallest p met); a

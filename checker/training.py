@@ -29,17 +29,13 @@ from reference.train_cnn import forward_backward as cnn_forward_backward
 from reference.train_mlp import mlp_forward_backward
 from reference.train_slp import slp_forward_backward
 from reference.train_slp_linear import slp_linear_forward_backward
+from checker.mistakes import E2, E3, OPPOSITE  # the catalogue shared with the lessons
 from shared.matlab import reshape_f
 
-E2 = ("the conv weight step reshapes Conv_backward's channel-fastest 1x27 row straight to "
-      "3x3x1x3 (reshape(dldw_conv, [f f c1 c2])): erratum E2 of the original")
-E3 = ("the weight step is a column-major reshape of FC_backward's row-major gradient "
-      "(reshape(dldw, [n m]) where reshape(dldw, [m n])' reads it): erratum E3 of the original")
 NOT_RESET = "the gradient sums are not reset between mini-batches: each step adds all earlier ones"
 OVERWRITTEN = ("the gradient sums are overwritten by each image's gradient: each step uses the "
                "mini-batch's last image only")
 FIRST_ONLY = "every step is on the first mini-batch: it never moves on to the next"
-OPPOSITE = "steps up its gradient (the opposite sign): the loss grows"
 
 STEPS = 4
 """The iterations (steps) observed: enough to see a step from every mini-batch, and the sums

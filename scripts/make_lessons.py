@@ -10,6 +10,8 @@ do, and the check after it fails until it is done. No outputs are written in eit
 """
 
 import _startup  # noqa: F401  (first: Ctrl-C is one line from here on; finds the checkout)
+import os
+import re
 import sys
 from pathlib import Path
 
@@ -50,6 +52,21 @@ def student(notebook):
     return notebook
 
 
+LINK = re.compile(r"\]\(\.\./([^)#\s]+)(#[^)\s]*)?\)")
+"""A lesson's link to a page of the notes, ``](../page.md#heading)``: relative to docs/lessons,
+where the site builds it, so it leads nowhere from the folder a notebook is written to."""
+
+
+def relink(notebook, out_dir):
+    """``notebook`` (changed in place) with each link to the notes made relative to ``out_dir``,
+    leading to the page in docs/ from where the notebook is opened."""
+    docs = os.path.relpath(ROOT / "docs", Path(out_dir).resolve()).replace(os.sep, "/")
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            cell.source = LINK.sub(lambda m: f"]({docs}/{m[1]}{m[2] or ''})", cell.source)
+    return notebook
+
+
 def parse_args(argv):
     parser = ArgumentParser(prog="make_lessons.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("version", choices=("notebooks", "student"),
@@ -68,6 +85,7 @@ def _run(args):
         notebook = read_lesson(lesson)
         if args.version == "student":
             notebook = student(notebook)
+        relink(notebook, out_dir)
         writers[f"{lesson.stem}.ipynb"] = (
             lambda target, notebook=notebook: nbformat.write(notebook, str(target)))
     write_output_set(out_dir, writers)

@@ -6,9 +6,11 @@ until the exercise is done; make_lessons.py writes both. Skipped without the les
 import re
 import time
 
+import numpy as np
 import pytest
 
 from conftest import ROOT, assert_one_line_error, load_script, run_main
+from shared.matlab import reshape_f
 
 jupytext = pytest.importorskip("jupytext")
 nbclient = pytest.importorskip("nbclient")
@@ -110,7 +112,8 @@ def test_a_check_says_what_passed_and_by_how_much_a_wrong_answer_is_off(capsys):
     assert check("x * x at x = 3", (9.0, 6.0), (9.0, 6.0), 0.0) is None  # no stray cell value
     assert capsys.readouterr().out == "x * x at x = 3: ok (relative error 0.0e+00 <= 0)\n"
     with pytest.raises(AssertionError, match=r"^x \* x at x = 3: off by 0\.33 \(relative\), "
-                                             r"more than 0$"):
+                                             r"more than 0\nfirst difference at \[1\]: "
+                                             r"expected 6, got 3$"):
         check("x * x at x = 3", (9.0, 3.0), (9.0, 6.0), 0.0)
     with pytest.raises(AssertionError, match=r"^step: shape \(27,\), expected \(3, 3, 1, 3\)$"):
         check("step", range(27), [[[[0.0] * 3]] * 3] * 3, 1e-12)
@@ -125,3 +128,144 @@ def test_without_mnist_a_lesson_is_told_how_to_get_it(tmp_path, monkeypatch, cap
     assert "python scripts/get_data.py fetches it" in capsys.readouterr().out
     images = mains.lessons.synthetic_images(5)
     assert images.shape == (196, 5) and images.min() >= 0 and images.max() <= 1
+
+
+W = np.arange(1.0, 13.0).reshape(3, 4) + 0.5  # no symmetry, no whole numbers: each mistake differs
+
+
+@pytest.mark.parametrize("wrong, extra, named", [
+    (-W, {}, "the opposite sign"),
+    (W.T, {}, "the transpose"),
+    (reshape_f(W.reshape(-1), W.shape), {}, "column-major read of a row-major gradient"),
+    (W / 2, {}, "missing factor 2"),
+    (np.floor(W), {}, "floor where ceil"),
+    (W / 3, {"upstream": np.full(W.shape, 3.0)}, "upstream gradient dropped"),
+    (W + 1, {"ties": W + 1}, "a tie counted twice"),
+], ids=["sign", "transpose", "E2", "factor", "floor", "upstream", "tie"])
+def test_a_check_names_the_known_mistake_of_a_wrong_answer(wrong, extra, named):
+    """Each mistake of the catalogue shared with the MATLAB checker is named, beside the first
+    differing entry (expected, got); exact arithmetic on small numbers, so tolerance 1e-12."""
+    from mains.lessons import check
+    with pytest.raises(AssertionError) as failure:
+        check("dLdw", wrong, W, 1e-12, **extra)
+    message = str(failure.value)
+    assert named in message
+    assert "first difference" in message or "shape (4, 3), expected (3, 4)" in message
+
+
+def test_a_wrong_answer_that_is_no_known_mistake_names_none():
+    from mains.lessons import check
+    with pytest.raises(AssertionError) as failure:
+        check("dLdw", W + np.eye(3, 4), W, 1e-12)
+    assert "looks like" not in str(failure.value)
+
+
+def test_the_checker_and_the_lessons_share_one_catalogue():
+    import checker.layers
+    import checker.mistakes
+    import checker.training
+    assert checker.training.E2 is checker.mistakes.E2 and checker.training.E3 is checker.mistakes.E3
+    assert checker.layers.FC_TRANSPOSE is checker.mistakes.FC_TRANSPOSE
+
+
+def wrong_answer(lesson, function, source):
+    """The message of the check after ``function``'s exercise in ``lesson`` (a file name's start)
+    when the student's cell is ``source``: the lesson's code cells run in-process, in order, up
+    to that check (no kernel: cheap), the solution replaced by ``source``."""
+    import matplotlib
+    matplotlib.use("Agg")
+    path = next(p for p in LESSONS if p.name.startswith(lesson))
+    namespace, answered = {"__name__": "lesson"}, False
+    for cell in jupytext.read(path).cells:
+        tags = cell.metadata.get("tags", [])
+        if cell.cell_type != "code" or "exercise" in tags:
+            continue
+        if "solution" in tags and re.search(rf"^(def|class) {function}\b", cell.source, re.M):
+            exec(source, namespace)
+            answered = True
+            continue
+        if answered and "check" in tags:
+            with pytest.raises(AssertionError) as failure:
+                exec(cell.source, namespace)
+            return str(failure.value)
+        exec(cell.source, namespace)
+    raise AssertionError(f"no check after {function} in {path.name}")
+
+
+@pytest.mark.parametrize("lesson, function, source, named", [
+    ("04", "conv_step", "def conv_step(d):\n    return reshape_f(d, (3, 3, 1, 3))\n",
+     "column-major read of a row-major gradient"),
+    ("06", "passes", "def passes(n, k):\n    return n // k\n", "floor where ceil is meant"),
+    ("05", "softplus", "def softplus(x):\n    return np.log(1 + np.exp(x))\n",
+     "softplus at x = 1000 (no overflow): off by inf"),
+    ("10", "pool_backward", "def pool_backward(dldy, x):\n"
+     "    up = np.kron(dldy, np.ones((2, 2, 1)))\n"
+     "    return up * (x == np.kron(pool2x2(x), np.ones((2, 2, 1))))\n", "a tie counted twice"),
+    ("10", "Dual", "class Dual:\n    def __init__(self, value, deriv=0.0):\n"
+     "        self.value, self.deriv = value, deriv\n"
+     "    def __add__(self, o):\n        o = o if isinstance(o, Dual) else Dual(o)\n"
+     "        return Dual(self.value + o.value, self.deriv + o.deriv)\n    __radd__ = __add__\n"
+     "    def __mul__(self, o):\n        o = o if isinstance(o, Dual) else Dual(o)\n"
+     "        return Dual(self.value * o.value, self.deriv * o.value + self.value * o.deriv)\n"
+     "    __rmul__ = __mul__\n    def __truediv__(self, o):\n"
+     "        o = o if isinstance(o, Dual) else Dual(o)\n"
+     "        return Dual(self.value / o.value, (self.value * o.deriv - self.deriv * o.value)"
+     " / o.value ** 2)\n    def __rtruediv__(self, o):\n        return Dual(o) / self\n"
+     "def dsin(u):\n    return Dual(math.sin(u.value), math.cos(u.value) * u.deriv)\n"
+     "def dexp(u):\n    return Dual(math.exp(u.value), math.exp(u.value) * u.deriv)\n",
+     "your Dual's g'(0.3) against DualArray's: off by"),
+], ids=["E2 reading", "floor for ceil", "naive softplus", "ties twice", "quotient sign"])
+def test_a_wrong_answer_from_the_issue_gets_its_named_message(lesson, function, source, named):
+    assert named in wrong_answer(lesson, function, source)
+
+
+def test_the_teachers_guide_covers_every_lesson_and_is_on_the_site():
+    guide = (ROOT / "docs" / "teachers.md").read_text()
+    for lesson in LESSONS:
+        assert f"| {int(lesson.name[:2])} " in guide, f"{lesson.name} missing from the guide's table"
+    assert "make student" in guide and "check_matlab.py --class" in guide
+    assert "\nteachers\n" in (ROOT / "docs" / "index.md").read_text()
+
+
+def test_a_written_notebooks_links_to_the_notes_lead_to_pages(tmp_path, capsys):
+    """Before, ../original.md#... was relative to docs/lessons and led nowhere from the
+    notebook's folder."""
+    out = tmp_path / "deep" / "notebooks"
+    code, _, err = run_main(make_lessons, ["notebooks", "--out-dir", out], capsys)
+    assert code == 0, err
+    links = []
+    for notebook in out.iterdir():
+        for cell in nbformat.read(notebook, as_version=4).cells:
+            if cell.cell_type == "markdown":
+                links += re.findall(r"\]\(([^)#\s]+\.md)(?:#[^)\s]*)?\)", cell.source)
+    assert links and all((out / link).resolve().is_file() for link in links), links
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
+def test_a_lesson_starts_with_a_setup_cell_that_finds_the_project(lesson):
+    """A notebook opened in build/notebooks (or any folder under the checkout) imports the
+    project's code without being started from the checkout's root."""
+    first = next(c for c in jupytext.read(lesson).cells if c.cell_type == "code")
+    assert 'folder / "mains" / "lessons.py"' in first.source and "sys.path.insert" in first.source
+
+
+def test_timed_cells_pin_blas_to_one_thread_and_show_the_committed_benchmark():
+    """Lesson 6 printed 55 ms for chain mode beside its text saying it is tens of times cheaper
+    (BLAS threads spinning on a busy machine): its timings now run under one_blas_thread, with
+    the committed benchmark's figure beside them."""
+    lesson = next(p for p in LESSONS if p.name.startswith("06"))
+    timed = [c.source for c in jupytext.read(lesson).cells
+             if c.cell_type == "code" and "= ms(" in c.source]
+    assert timed and all("with one_blas_thread():" in source and "benchmark" in source
+                         for source in timed)
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
+def test_every_question_has_an_answer(lesson):
+    """Before, 2 of 9 questions had one."""
+    cells = jupytext.read(lesson).cells
+    for i, cell in enumerate(cells):
+        if cell.cell_type == "markdown" and "**Question.**" in cell.source:
+            assert "<details>" in cell.source or (
+                i + 1 < len(cells) and "answer" in cells[i + 1].metadata.get("tags", [])), \
+                f"{lesson.name}: a question without an answer"

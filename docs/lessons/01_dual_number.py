@@ -27,6 +27,21 @@
 # Here: the arithmetic by hand, then with the project's `DualArray`, then against the other
 # way to get a derivative without a formula, finite differences.
 
+# %% [markdown]
+# *Setup.* Run this first. From the project's folder (or any folder below it: `build/notebooks`,
+# `build/student`) it finds the project's code; anywhere else (a fresh Jupyter, a hosted
+# notebook), install the project first, `pip install -e ".[lessons]"` in its checkout, and
+# `python scripts/get_data.py` for MNIST (a lesson without it goes on with synthetic images).
+
+# %%
+import sys
+from pathlib import Path
+
+for folder in (Path.cwd(), *Path.cwd().parents):  # the project's code, from this notebook's folder
+    if (folder / "mains" / "lessons.py").is_file():
+        sys.path.insert(0, str(folder))
+        break
+
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
@@ -143,3 +158,15 @@ assert 1e-7 < best < 1e-3, "the best step should sit near the cube root of machi
 # What would the best step be for a one-sided difference $\frac{f(x+h) - f(x)}{h}$?
 #
 # Next: the MATLAB original and its Python port, side by side (lesson 2).
+
+# %% [markdown] tags=["answer"]
+# <details><summary>An answer</summary>
+#
+# The central difference's error has two parts: truncation, $f^{(3)}(x)\,h^2/6$, which rules for
+# large $h$ (slope 2 on the log-log plot), and rounding, about $\varepsilon |f(x)| / h$ with
+# $\varepsilon \approx 2.2 \times 10^{-16}$, which rules for small $h$ (slope $-1$). They balance
+# near $h \approx \varepsilon^{1/3} \approx 10^{-5}$. A one-sided difference truncates at order
+# $h$ (error $f''(x)\,h/2$), so its best step is near $\sqrt{\varepsilon} \approx 10^{-8}$, and
+# its best error about $10^{-8}$, far worse than the central one's $10^{-11}$.
+#
+# </details>

@@ -18,6 +18,21 @@
 # last index fastest), **1-based indices**, and **`im2col`**, which numpy does not have.
 # `shared/matlab.py` has the port's answers; `reference/conv.py` uses them line by line.
 
+# %% [markdown]
+# *Setup.* Run this first. From the project's folder (or any folder below it: `build/notebooks`,
+# `build/student`) it finds the project's code; anywhere else (a fresh Jupyter, a hosted
+# notebook), install the project first, `pip install -e ".[lessons]"` in its checkout, and
+# `python scripts/get_data.py` for MNIST (a lesson without it goes on with synthetic images).
+
+# %%
+import sys
+from pathlib import Path
+
+for folder in (Path.cwd(), *Path.cwd().parents):  # the project's code, from this notebook's folder
+    if (folder / "mains" / "lessons.py").is_file():
+        sys.path.insert(0, str(folder))
+        break
+
 # %%
 import inspect
 import shutil
@@ -143,3 +158,14 @@ else:
 # product. Which index of `w_conv` runs fastest down the 9 rows of `w_reshaped`, and why does
 # that make the layer a correlation and not a convolution? (Lesson 4 shows what goes wrong
 # when a gradient is read back in the other order.)
+
+# %% [markdown] tags=["answer"]
+# <details><summary>An answer</summary>
+#
+# `reshape(w_conv, [9 3])` reads column-major, so the kernel's **row** index runs fastest down
+# the 9 rows, then its column. `im2col` lists each 3x3 patch in the same order (the patch's row
+# offset fastest). Row $q$ of `w_reshaped` therefore meets entry $q$ of the patch: $w_{ij}$
+# multiplies $x_{r+i-1,\,c+j-1}$, the kernel laid on the image as it is. A convolution would
+# flip it ($w_{ij}$ times $x_{r-i+1,\,c-j+1}$, up to the padding's shift).
+#
+# </details>

@@ -20,6 +20,21 @@
 # $s(\theta) = \langle \partial L/\partial y, \text{layer}(\theta) \rangle$, whose gradient is
 # exactly what the backward function must return.
 
+# %% [markdown]
+# *Setup.* Run this first. From the project's folder (or any folder below it: `build/notebooks`,
+# `build/student`) it finds the project's code; anywhere else (a fresh Jupyter, a hosted
+# notebook), install the project first, `pip install -e ".[lessons]"` in its checkout, and
+# `python scripts/get_data.py` for MNIST (a lesson without it goes on with synthetic images).
+
+# %%
+import sys
+from pathlib import Path
+
+for folder in (Path.cwd(), *Path.cwd().parents):  # the project's code, from this notebook's folder
+    if (folder / "mains" / "lessons.py").is_file():
+        sys.path.insert(0, str(folder))
+        break
+
 # %%
 import numpy as np
 
@@ -34,6 +49,7 @@ from reference.pool2x2 import pool2x2
 from reference.pool2x2_backward import pool2x2_backward
 from reference.relu import relu
 from reference.relu_backward import relu_backward
+from reference.train_cnn import conv_weight_step
 from shared.gradcheck import finite_differences
 from shared.matlab import reshape_f
 
@@ -100,7 +116,8 @@ x = rng.uniform(0.0, 1.0, (14, 14, 1))
 w_conv, b_conv = rng.standard_normal((3, 3, 1, 3)), rng.standard_normal((3, 1))
 dldy = rng.standard_normal((14, 14, 3))
 dldw, dldb = conv_backward(dldy, x, w_conv, b_conv, conv(x, w_conv, b_conv))
-check("conv dL/dw", reshape_f(reshape_f(dldw, (3, 9)).T, (3, 3, 1, 3)),
+# (how to read the 1x27 row back as 3x3x1x3 is lesson 4's exercise: here the port's fixed step)
+check("conv dL/dw", conv_weight_step(dldw, w_conv.shape, errata="fix"),
       finite_differences(lambda v: np.sum(dldy * conv(x, v, b_conv)), w_conv), 1e-9)
 check("conv dL/db", dldb.T, finite_differences(lambda v: np.sum(dldy * conv(x, w_conv, v)), b_conv),
       1e-9)
@@ -148,3 +165,16 @@ check("and against Loss_euclidean's", euclidean_gradient(prediction, label),
 # **Question.** Why do central differences give 0.5 to each of the four tied entries of a
 # block, so that they sum to 2, when any derivative of a maximum (any choice among the tied
 # entries, or a split among them) sums to 1?
+
+# %% [markdown] tags=["answer"]
+# <details><summary>An answer</summary>
+#
+# Moving one tied entry **up** by $h$ raises the maximum by $h$; moving it **down** by $h$ leaves
+# the maximum where it was (the other tied entries still reach it). The central difference
+# averages the two one-sided slopes, 1 and 0: $\frac{h - 0}{2h} = \frac{1}{2}$ for each of the
+# four. At a tie the maximum has no gradient, only one-sided derivatives, and differences along
+# each axis in turn do not add up to the derivative along their sum (moving all four up by $h$
+# raises the maximum by $h$, slope 1, not 2). A subgradient (any choice or split summing to 1)
+# is what the backward pass must use; the port's convention is MATLAB's first maximum.
+#
+# </details>

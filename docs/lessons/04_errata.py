@@ -23,6 +23,21 @@
 # has the MATLAB lines: `Pool2x2_backward.m`'s return value, `TrainCNN.m`'s conv weight step,
 # `TrainSLP_linear.m`'s weight step; [the patches](../errata/README.md) fix them).
 
+# %% [markdown]
+# *Setup.* Run this first. From the project's folder (or any folder below it: `build/notebooks`,
+# `build/student`) it finds the project's code; anywhere else (a fresh Jupyter, a hosted
+# notebook), install the project first, `pip install -e ".[lessons]"` in its checkout, and
+# `python scripts/get_data.py` for MNIST (a lesson without it goes on with synthetic images).
+
+# %%
+import sys
+from pathlib import Path
+
+for folder in (Path.cwd(), *Path.cwd().parents):  # the project's code, from this notebook's folder
+    if (folder / "mains" / "lessons.py").is_file():
+        sys.path.insert(0, str(folder))
+        break
+
 # %%
 import matplotlib.pyplot as plt
 import numpy as np

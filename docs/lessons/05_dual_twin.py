@@ -27,6 +27,21 @@
 #
 # These are *compressed Jacobians*: columns that never overlap share one partial.
 
+# %% [markdown]
+# *Setup.* Run this first. From the project's folder (or any folder below it: `build/notebooks`,
+# `build/student`) it finds the project's code; anywhere else (a fresh Jupyter, a hosted
+# notebook), install the project first, `pip install -e ".[lessons]"` in its checkout, and
+# `python scripts/get_data.py` for MNIST (a lesson without it goes on with synthetic images).
+
+# %%
+import sys
+from pathlib import Path
+
+for folder in (Path.cwd(), *Path.cwd().parents):  # the project's code, from this notebook's folder
+    if (folder / "mains" / "lessons.py").is_file():
+        sys.path.insert(0, str(folder))
+        break
+
 # %%
 import difflib
 import inspect
@@ -89,10 +104,11 @@ check("the twin equals the reference away from the kink",
 # With the twin, a new layer needs only its forward pass: its backward comes from the dual
 # number. Softplus, $\log(1 + e^x)$, is a smooth ReLU.
 #
-# **Exercise.** Write softplus with numpy calls that `DualArray` has rules for, numerically safe
-# for large $x$: e.g. $\log(1 + e^{-|x|}) + \max(x, 0)$, with `np.log1p`, `np.exp`, `np.abs` and
-# `np.maximum`. (Not `np.logaddexp(0, x)`: `DualArray` has no rule for it, and says so; lesson 9
-# writes one.)
+# **Exercise.** Write softplus with numpy calls that `DualArray` has rules for (`np.log1p`,
+# `np.exp`, `np.abs`, `np.maximum`, ...), numerically safe for large $x$: at $x = 1000$,
+# $e^x$ overflows, yet softplus(1000) is 1000 to the last digit. (Hint: take the large part of
+# $x$ out of the logarithm before you exponentiate. Not `np.logaddexp(0, x)`: `DualArray` has
+# no rule for it, and says so; lesson 9 writes one.)
 
 # %% tags=["exercise"]
 def softplus(x):
@@ -109,6 +125,10 @@ def softplus(x):
 # %% tags=["check"]
 z = np.linspace(-30.0, 30.0, 13)
 check("softplus itself", softplus(z), np.log1p(np.exp(z)), 1e-15)
+# exact in any arithmetic: log1p(exp(-1000)) is 0, so a safe softplus gives 1000.0 itself;
+# the naive log(1 + exp(x)) overflows to inf here, and fails
+with np.errstate(over="ignore"):
+    check("softplus at x = 1000 (no overflow)", softplus(np.array([1000.0])), [1000.0], 1e-15)
 # its derivative, from dual numbers alone, is the logistic sigmoid
 check("its derivative, read off a dual number", elementwise_derivative(softplus, z),
       scipy.special.expit(z), 1e-15)
@@ -118,3 +138,15 @@ check("its derivative, read off a dual number", elementwise_derivative(softplus,
 # number give for softplus'(0), and why is the tie convention of `np.maximum` (split 1/2 : 1/2)
 # the reason it comes out right? ([extensions.md](../extensions.md) has the network with other
 # activations; `python scripts/main_cnn.py --activation sigmoid` trains one.)
+
+# %% [markdown] tags=["answer"]
+# <details><summary>An answer</summary>
+#
+# $\frac{1}{2}$, the sigmoid at 0, which is right. In $\log(1 + e^{-|x|}) + \max(x, 0)$ both
+# terms have a kink at 0 that the sum does not. The dual rule for `np.abs` takes
+# $\operatorname{sign}(0) = 0$, so the first term contributes 0; `np.maximum`'s tie gives half
+# of $x$'s derivative, $\frac{1}{2}$. Had the tie gone all to $x$ or all to 0, the dual number
+# would say 1 or 0: the kinks cancel in the function, but in the derivative only when the
+# conventions agree with the smooth sum.
+#
+# </details>

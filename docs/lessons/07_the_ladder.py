@@ -22,6 +22,21 @@
 # (`python scripts/compare_models.py --out-dir docs/lessons/results`); short runs are redone
 # here.
 
+# %% [markdown]
+# *Setup.* Run this first. From the project's folder (or any folder below it: `build/notebooks`,
+# `build/student`) it finds the project's code; anywhere else (a fresh Jupyter, a hosted
+# notebook), install the project first, `pip install -e ".[lessons]"` in its checkout, and
+# `python scripts/get_data.py` for MNIST (a lesson without it goes on with synthetic images).
+
+# %%
+import sys
+from pathlib import Path
+
+for folder in (Path.cwd(), *Path.cwd().parents):  # the project's code, from this notebook's folder
+    if (folder / "mains" / "lessons.py").is_file():
+        sys.path.insert(0, str(folder))
+        break
+
 # %%
 import json
 
@@ -147,3 +162,14 @@ else:
 # **Question.** The CNN's accuracy spreads widely over the seeds with the errata fixed (look at
 # its standard deviation). Its conv layer has 3 filters of 9 weights; what would one dead
 # filter (a ReLU never above 0) do to the features the FC layer sees?
+
+# %% [markdown] tags=["answer"]
+# <details><summary>An answer</summary>
+#
+# A filter whose ReLU is never above 0 outputs zeros everywhere: a third of the 147 features
+# the FC layer sees (its 49 pooled values) are always 0. Its gradient is 0 too (the ReLU's
+# derivative below 0, and the FC weights' $dL/dw$ is $dL/dy$ times a zero input), so it never
+# recovers: that seed trains a network with two filters instead of three. Seeds where a filter
+# dies early score lower, which widens the spread.
+#
+# </details>

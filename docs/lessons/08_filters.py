@@ -24,6 +24,21 @@
 # - **Gaussian kervolution**: $y = \exp(-\gamma_k \lVert x_p - w_k \rVert^2) + b_k$. Nobody
 #   wrote its backward: it exists only in the dual twin.
 
+# %% [markdown]
+# *Setup.* Run this first. From the project's folder (or any folder below it: `build/notebooks`,
+# `build/student`) it finds the project's code; anywhere else (a fresh Jupyter, a hosted
+# notebook), install the project first, `pip install -e ".[lessons]"` in its checkout, and
+# `python scripts/get_data.py` for MNIST (a lesson without it goes on with synthetic images).
+
+# %%
+import sys
+from pathlib import Path
+
+for folder in (Path.cwd(), *Path.cwd().parents):  # the project's code, from this notebook's folder
+    if (folder / "mains" / "lessons.py").is_file():
+        sys.path.insert(0, str(folder))
+        break
+
 # %%
 import numpy as np
 
@@ -113,3 +128,15 @@ display(Image(filename=str(ROOT / "docs" / "filters.png")))
 # (though not in x). Why does that let one seeded filter serve all three channels, as for the
 # original's conv layer (`dual/seeding.py`), while the Gaussian layer needs every filter's
 # parameters seeded?
+
+# %% [markdown] tags=["answer"]
+# <details><summary>An answer</summary>
+#
+# Linear in its weights, a filter's output $y_k = \sum_q w_{kq}\,\phi_q(\text{patch})$ has
+# $\partial y_k / \partial w_{kq} = \phi_q(\text{patch})$: the same features whatever the
+# weights and whichever filter $k$, and 0 for the other filters' outputs. So one seeded filter's
+# partials are every filter's. The Gaussian's $\exp(-\gamma \lVert \text{patch} - c_k \rVert^2)$
+# has a derivative that depends on its own centre $c_k$ and $\gamma$: each filter's differs,
+# so every filter's parameters need their own seeds.
+#
+# </details>

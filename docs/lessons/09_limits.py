@@ -17,6 +17,21 @@
 # them, only where a derivative exists, and at a cost that grows with the number of partials.
 # Four places they stop, and one where they go further than first derivatives.
 
+# %% [markdown]
+# *Setup.* Run this first. From the project's folder (or any folder below it: `build/notebooks`,
+# `build/student`) it finds the project's code; anywhere else (a fresh Jupyter, a hosted
+# notebook), install the project first, `pip install -e ".[lessons]"` in its checkout, and
+# `python scripts/get_data.py` for MNIST (a lesson without it goes on with synthetic images).
+
+# %%
+import sys
+from pathlib import Path
+
+for folder in (Path.cwd(), *Path.cwd().parents):  # the project's code, from this notebook's folder
+    if (folder / "mains" / "lessons.py").is_file():
+        sys.path.insert(0, str(folder))
+        break
+
 # %%
 import numpy as np
 
