@@ -25,7 +25,7 @@ $(VENV)/.installed: pyproject.toml | $(VPY)
 
 $(VENV)/.installed-test: pyproject.toml | $(VPY)
 	$(VPY) -m pip install -q -e ".[test]"
-	@touch $@ $(VENV)/.installed-docs $(VENV)/.installed-lessons $(VENV)/.installed
+	@touch $@ $(VENV)/.installed-docs $(VENV)/.installed
 
 install: $(VENV)/.installed
 
@@ -64,7 +64,7 @@ student: $(VENV)/.installed-lessons
 
 $(VENV)/.installed-docs: pyproject.toml | $(VPY)
 	$(VPY) -m pip install -q -e ".[docs]"
-	@touch $@ $(VENV)/.installed-lessons $(VENV)/.installed
+	@touch $@ $(VENV)/.installed
 
 # -W: a warning, or a lesson's failing cell, fails the build; -E: every page (and so every
 # lesson) is built again, though its source did not change; the site serves its own MathJax
