@@ -25,7 +25,7 @@ from reference.loss_cross_entropy_softmax import loss_cross_entropy_softmax
 from reference.loss_euclidean import loss_euclidean
 from reference.pool2x2 import pool2x2
 from reference.relu import relu
-from checker.mistakes import E1, FC_TRANSPOSE, NO_FACTOR_2  # the catalogue shared with the lessons
+from shared.mistakes import E1, FC_TRANSPOSE, NO_FACTOR_2  # the catalogue shared with the lessons
 from shared.matlab import im2col_distinct, reshape_f
 
 CORRELATION = ("computes a convolution (the kernel flipped); the original's Conv, through "

@@ -29,7 +29,7 @@ from reference.train_cnn import forward_backward as cnn_forward_backward
 from reference.train_mlp import mlp_forward_backward
 from reference.train_slp import slp_forward_backward
 from reference.train_slp_linear import slp_linear_forward_backward
-from checker.mistakes import E2, E3, OPPOSITE  # the catalogue shared with the lessons
+from shared.mistakes import E2, E3, OPPOSITE  # the catalogue shared with the lessons
 from shared.matlab import reshape_f
 
 NOT_RESET = "the gradient sums are not reset between mini-batches: each step adds all earlier ones"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from checker.mistakes import name_mistake
+from shared.mistakes import name_mistake
 from shared.data import SPLITS, load_split
 from shared.gradcheck import relative_error
 
@@ -36,7 +36,7 @@ def check(name, got, want, tolerance, upstream=None, ties=None, known=()):
     """A lesson's check: prints what was compared and passes, or raises AssertionError saying
     what is wrong: the shapes, or by how much ``got`` is off (relative to max |want|) with the
     first entry that differs, expected beside got; and, when ``got`` is a known mistake of the
-    catalogue shared with the MATLAB checker (checker/mistakes.py: the opposite sign, a
+    catalogue shared with the MATLAB checker (shared/mistakes.py: the opposite sign, a
     transpose, a column-major read, a missing factor, ...), its name. ``upstream`` (dL/dy) and
     ``ties`` (the answer with ties counted twice) let it name those mistakes too, and ``known``
     ((catalogue name, wrong answer) pairs) any other the lesson can build. Returns

@@ -162,10 +162,10 @@ def test_a_wrong_answer_that_is_no_known_mistake_names_none():
 
 def test_the_checker_and_the_lessons_share_one_catalogue():
     import checker.layers
-    import checker.mistakes
+    import shared.mistakes
     import checker.training
-    assert checker.training.E2 is checker.mistakes.E2 and checker.training.E3 is checker.mistakes.E3
-    assert checker.layers.FC_TRANSPOSE is checker.mistakes.FC_TRANSPOSE
+    assert checker.training.E2 is shared.mistakes.E2 and checker.training.E3 is shared.mistakes.E3
+    assert checker.layers.FC_TRANSPOSE is shared.mistakes.FC_TRANSPOSE
 
 
 def wrong_answer(lesson, function, source):

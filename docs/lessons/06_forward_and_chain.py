@@ -52,7 +52,7 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 
-from checker.mistakes import FLOOR_FOR_CEIL
+from shared.mistakes import FLOOR_FOR_CEIL
 from dual.train_cnn import forward_backward, forward_mode_gradient
 from mains.lessons import ROOT, check, synthetic_images
 from reference.train_cnn import as_images, initial_weights
