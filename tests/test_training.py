@@ -233,3 +233,36 @@ def test_a_non_finite_starting_loss_blames_the_weights(huge_weights, small_data_
     assert_one_line_error(code, err, "the loss is nan at iteration 1, before any step",
                           "starting weights")
     assert "--lr" not in err
+
+
+@pytest.mark.parametrize("variant, mode, errata", [("reference", None, "keep"),
+                                                    ("reference", None, "fix"),
+                                                    ("dual", "chain", "fix"),
+                                                    ("dual", "forward", "fix")])
+def test_the_original_network_is_one_network_among_others(variant, mode, errata):
+    """The extensions' network with relu and the linear conv is the original: no fast path, and
+    the same training and test loop, to the last bit, as the Train*.m mirror's own
+    (reference.train_cnn / dual.train_cnn): the same operations in the same order."""
+    from dual import train_cnn as dual_train
+    from dual.extensions import network as dual_network
+    from reference import train_cnn as reference_train
+    from reference.extensions import network as reference_network
+    from reference.main_cnn import predict
+
+    rng = np.random.default_rng(3)
+    batches_x = [rng.random((196, 5)) for _ in range(2)]
+    batches_y = [np.eye(10)[:, rng.integers(0, 10, 5)] for _ in range(2)]
+    network, mirror = ((reference_network, reference_train) if variant == "reference"
+                       else (dual_network, dual_train))
+    settings = {} if mode is None else {"mode": mode}
+    through_network = network.train_cnn(batches_x, batches_y, iterations=4, lr=0.1, rng=7,
+                                        errata=errata, progress=False, **settings)
+    through_mirror = mirror.train_cnn(batches_x, batches_y, iterations=4, lr=0.1, rng=7,
+                                      errata=errata, progress=False, **settings)
+    assert list(through_network.params) == list(through_mirror.params)
+    for name, value in through_mirror.params.items():
+        np.testing.assert_array_equal(through_network.params[name], value, err_msg=name)
+    np.testing.assert_array_equal(through_network.loss, through_mirror.loss)
+    im = rng.random((196, 40))
+    np.testing.assert_array_equal(network.predict(im, *through_mirror.params.values(), chunk=7),
+                                  predict(im, *through_mirror.params.values(), chunk=7))

@@ -13,7 +13,6 @@ from dual.loss_cross_entropy_softmax import loss_cross_entropy_softmax
 from dual.pool2x2_backward import pool2x2_backward
 from dual.seeding import elementwise_derivative
 from dual.train_cnn import check_mode, forward_mode
-from dual.train_cnn import train_cnn as dual_train_cnn
 from reference.get_mini_batch import get_mini_batch  # noqa: F401 (main_cnn's, for compare_filters)
 from reference.extensions import network as reference_network
 from shared.errata import TRUE_DERIVATIVES, check_errata
@@ -63,10 +62,8 @@ def forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="fix", activation=
 def train_cnn(mini_batch_x, mini_batch_y, *, activation="relu", conv="linear", mode="chain",
               errata="fix", **kwargs):
     """reference.extensions.network.train_cnn with dual-number gradients (``mode``); for the
-    original network (relu, linear), dual.train_cnn.train_cnn itself."""
+    original network (relu, linear) the layers of dual.train_cnn, and its result."""
     check_errata(errata, TRUE_DERIVATIVES)
-    if (activation, conv) == ("relu", "linear"):
-        return dual_train_cnn(mini_batch_x, mini_batch_y, mode=mode, errata=errata, **kwargs)
     layers = network_layers(activation, conv)
     return reference_network.train_cnn(
         mini_batch_x, mini_batch_y, activation=activation, conv=conv, layers=layers,
@@ -76,8 +73,6 @@ def train_cnn(mini_batch_x, mini_batch_y, *, activation="relu", conv="linear", m
 def predict(im, w_conv, b_conv, w_fc, b_fc, activation="relu", conv="linear", conv_extra=None,
             chunk=1000):
     """reference.extensions.network.predict, knowing the Gaussian kervolution too (the forward
-    pass is the reference's: for the original network, main_cnn's own test loop)."""
-    if (activation, conv) == ("relu", "linear") and not conv_extra:
-        return reference_network.predict(im, w_conv, b_conv, w_fc, b_fc, chunk=chunk)
+    pass is the reference's)."""
     return reference_network.predict(im, w_conv, b_conv, w_fc, b_fc, conv_extra=conv_extra,
                                      chunk=chunk, layers=network_layers(activation, conv))

@@ -21,7 +21,6 @@ from reference.fc_backward import fc_backward
 from reference.flattening import flattening
 from reference.flattening_backward import flattening_backward
 from reference.loss_cross_entropy_softmax import loss_cross_entropy_softmax
-from reference.main_cnn import predict as main_cnn_predict
 from reference.pool2x2 import pool2x2
 from reference.pool2x2_backward import pool2x2_backward
 from reference.relu import relu
@@ -118,10 +117,8 @@ def train_cnn(mini_batch_x, mini_batch_y, *, activation="relu", conv="linear", s
     Trained); ``start`` may also hold the conv kind's extra parameters (default: the kind's
     start), which the trained params hold after b_fc.
     ``layers`` and ``gradients`` (the gradient function) are the twin's: the dual twin passes
-    its own. For the original network (relu, linear) this is the port's own training,
-    reference.train_cnn.train_cnn."""
-    if layers is None and (activation, conv) == ("relu", "linear"):
-        return train_cnn_loop(mini_batch_x, mini_batch_y, start=start, rng=rng, **kwargs)
+    its own. The original network (relu, linear) is one such network: the same layers, kind
+    and loop as reference.train_cnn.train_cnn, with the same result."""
     layers = network_layers(activation, conv) if layers is None else layers
     kind = layers.conv_kind
     given = check_start(start, (*PARAMETERS, *kind.extra))
@@ -138,10 +135,8 @@ def train_cnn(mini_batch_x, mini_batch_y, *, activation="relu", conv="linear", s
 
 def predict(im, w_conv, b_conv, w_fc, b_fc, activation="relu", conv="linear", conv_extra=None,
             chunk=1000, layers=None):
-    """reference.predict for this network: im (196,N) -> predicted labels (N,) in 0..9; for the
-    original network (relu, linear), main_cnn's own test loop, reference.main_cnn.predict."""
-    if layers is None and (activation, conv) == ("relu", "linear") and not conv_extra:
-        return main_cnn_predict(im, w_conv, b_conv, w_fc, b_fc, chunk)
+    """reference.main_cnn.predict for this network: im (196,N) -> predicted labels (N,) in 0..9
+    (main_cnn's test loop: the forward pass, SoftMax, the first maximum, ``chunk`` at a time)."""
     im, _ = images("im", im, "columns")
     w_conv, b_conv, w_fc, b_fc = cnn_parameters(w_conv, b_conv, w_fc, b_fc)
     chunk = whole_number("chunk", chunk, 1)
