@@ -544,10 +544,22 @@ def _first_extremum(with_index, a, axis, keepdims):
     extremum, index = with_index(innermost(moved))  # the choice is the innermost values'
     if type(moved) is DualArray:  # its value carries older tags: take it by the index
         extremum = np.take_along_axis(moved, index[None], 0)[0]
-    partials = np.take_along_axis(np.moveaxis(kfirst(x.dual), ax + 1, 1), index[None, None], 1)
-    best = _new(extremum, klast(partials[:, 0]), a.tag)  # the first extremum's value and partials
+    partials = _pick(np.moveaxis(kfirst(x.dual), ax + 1, 1), index)
+    best = _new(extremum, klast(partials), a.tag)  # the first extremum's value and partials
     shape = tuple(1 if j in axes else n for j, n in enumerate(a.shape) if keepdims or j not in axes)
     return _reshape(best, shape)
+
+
+def _pick(t, index):
+    """t[:, index[r], r] for every position r of index's shape: t (K, n) + index.shape ->
+    (K,) + index.shape. The same as np.take_along_axis(t, index[None, None], 1)[:, 0], as one
+    np.take on a flat view (take_along_axis builds its index grid in Python: 5x the time on
+    the pooling's 4 x 4410 blocks)."""
+    if type(t) is not np.ndarray:  # partials that are dual numbers themselves (nested)
+        return np.take_along_axis(t, index[None, None], 1)[:, 0]
+    k, n, r = t.shape[0], t.shape[1], index.size
+    flat = index.reshape(-1) * r + np.arange(r)  # position r's pick in the (n, r) plane
+    return np.take(t.reshape(k, n * r), flat, axis=1).reshape((k,) + index.shape)
 
 
 # ---- linear and shape operations: the same operation on the value and on each partial --------------

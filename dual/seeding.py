@@ -33,7 +33,7 @@ import itertools
 import numpy as np
 
 from dual.dual_array import DualArray, innermost, tag_of
-from dual.partials import memory_order
+from dual.partials import mark_one_hot, memory_order
 from shared.matlab import reshape_f
 from shared.patches import image_gradient, upper_triangle
 from shared.validate import real_array
@@ -118,6 +118,8 @@ def _cached_seeds(build, shape, memory_order, args):
     like = np.transpose(np.zeros([shape[i] for i in memory_order]), np.argsort(memory_order))
     seeds = DualArray(like, build(shape, *args)).dual
     seeds.flags.writeable = False
+    if build is _one_hot_seeds:  # a product with them is then a selection (dual/partials.py)
+        mark_one_hot(seeds, args[1])
     return seeds
 
 

@@ -1,0 +1,83 @@
+"""dual/partials.py: a product with one-hot seeds is taken as a selection (no multiplication);
+it must give what the product gives, exactly, and must not take anything else for a seed."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dual import partials
+from dual.dual_array import DualArray
+from dual.partials import mark_one_hot, matrix_at_partials, partials_at_matrix
+
+
+def one_hot(n, m, k, first):
+    """Entry e (column-major) of an n x m value carries seed first + e, read-only and marked."""
+    seeds = np.reshape(np.eye(k)[first:first + n * m], (n, m, k), order="F")
+    seeds = DualArray(np.zeros((n, m)), seeds).dual  # laid out as a DualArray holds it
+    seeds.flags.writeable = False
+    mark_one_hot(seeds, first)
+    return seeds
+
+
+def products(dx, y, x, dy):
+    """The two products, each partial multiplied out (no fast path)."""
+    left = np.stack([dx[..., k] @ y for k in range(dx.shape[-1])], axis=-1)
+    right = np.stack([x @ dy[..., k] for k in range(dy.shape[-1])], axis=-1)
+    return left, right
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 5), m=st.integers(1, 5), p=st.integers(1, 4), extra=st.integers(0, 3),
+       first=st.integers(0, 3))
+def test_a_product_with_one_hot_seeds_is_the_product(n, m, p, extra, first):
+    rng = np.random.default_rng(n * 100 + m * 10 + p)
+    k = first + n * m + extra
+    dx, y = one_hot(n, m, k, first), rng.standard_normal((m, p))
+    x, dy = rng.standard_normal((p, n)), one_hot(n, m, k, first)
+    left, right = products(dx, y, x, dy)
+    # a selection copies y's (x's) entries where the product adds them to exact zeros: equal
+    assert np.array_equal(partials_at_matrix(dx, y), left)
+    assert np.array_equal(matrix_at_partials(x, dy), right)
+
+
+def test_a_copy_or_slice_of_a_seed_is_not_taken_for_it():
+    seeds = one_hot(3, 4, 12, 0)
+    assert partials._one_hot_first(seeds) == 0
+    changed = seeds.copy()
+    changed[0, 0, 0] = 2.0
+    assert partials._one_hot_first(changed) is None
+    assert partials._one_hot_first(seeds[:2]) is None
+    y = np.arange(8.0).reshape(4, 2)
+    assert np.array_equal(partials_at_matrix(changed, y),
+                          np.stack([changed[..., k] @ y for k in range(12)], axis=-1))
+
+
+def batch(model, rng):
+    """A random batch of 5 images and model's random parameters, as its gradient takes them."""
+    x, y = rng.random((196, 5)), np.eye(10)[:, rng.integers(0, 10, 5)]
+    shapes = {"slp": [(10, 196), (10, 1)], "mlp": [(30, 196), (30, 1), (10, 30), (10, 1)],
+              "cnn": [(3, 3, 1, 3), (3, 1), (10, 147), (10, 1)]}[model]
+    if model == "cnn":
+        x = x.reshape(14, 14, 1, 5, order="F")
+    return x, y, [0.1 * rng.standard_normal(shape) for shape in shapes]
+
+
+@pytest.mark.parametrize("model", ["slp", "mlp", "cnn"])
+def test_the_twins_gradients_are_those_without_the_selection(model, monkeypatch):
+    # The FC layers' seeds are one-hot: the gradients with the selection and with the
+    # products multiplied out are the same numbers (the products only add exact zeros).
+    from dual.train_cnn import forward_backward
+    from dual.train_mlp import mlp_forward_backward
+    from dual.train_slp import slp_forward_backward
+    gradient = {"slp": slp_forward_backward, "mlp": mlp_forward_backward,
+                "cnn": forward_backward}[model]
+    x, y, params = batch(model, np.random.default_rng(0))
+    found, seen = partials._one_hot_first, []
+    monkeypatch.setattr(partials, "_one_hot_first", lambda t: seen.append(found(t)) or seen[-1])
+    fast = gradient(x, y, *params)
+    assert any(first is not None for first in seen)  # the selection was taken
+    monkeypatch.setattr(partials, "_one_hot_first", lambda t: None)
+    slow = gradient(x, y, *params)
+    for a, b in zip(fast, slow, strict=True):
+        assert np.array_equal(a, b)
