@@ -3,6 +3,7 @@ seed, trained and tested as its main_*.m does (``mains.pipeline.train_and_test``
 written. In a module of its own so that worker processes can import it."""
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from mains.pipeline import (PERCEPTRONS, PUBLISHED_ACCURACY, CnnModel, RunConfig, perceptron,
                              train_and_test)
@@ -28,11 +29,29 @@ def model_for(name, variant):
 _DATA = {}
 
 
-def start_worker(data_dir):
+def start_worker(data_dir, blas_threads):
     """A worker process's start: the allocator setting the parent opted into (speed/memory.py;
-    a spawned process does not inherit it), and its copy of the data."""
+    a spawned process does not inherit it), at most ``blas_threads`` BLAS threads (training
+    runs one anyway; testing too would run one per core in every worker: workers x threads
+    never exceed the cores), and its copy of the data."""
     keep_freed_memory()
+    threadpool_limits(limits=blas_threads, user_api="blas")  # for the life of the worker
     load_data(data_dir)
+
+
+def blas_threads_per_worker(workers, cores):
+    """BLAS threads each of ``workers`` processes may run on ``cores`` cores: at least 1."""
+    return max(1, cores // workers)
+
+
+def longest_first(jobs):
+    """The indices of ``jobs`` ((model, setting, seed) triples) in the order to start them: the
+    costliest first (the CNN, then the MLP, ...; the dual twin before the reference), so that
+    no long run starts last while the other workers idle."""
+    def cost(i):
+        name, setting, _ = jobs[i][:3]
+        return (-MODELS.index(name), setting != "dual")
+    return sorted(range(len(jobs)), key=cost)
 
 
 def load_data(data_dir):

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm  # the plain bar, also in a notebook (no widget warnings)
 
-from mains.comparison import (MODELS, SETTINGS, divergence_notes, load_data, one_run,
-                              start_worker, summarise)
+from mains.comparison import (MODELS, SETTINGS, blas_threads_per_worker, divergence_notes,
+                              load_data, longest_first, one_run, start_worker, summarise)
 from mains.pipeline import PUBLISHED_ACCURACY
 from shared.cli import ArgumentParser, count, iterations, path, positive_int, run_cli, seeds
 from shared.data import load_mnist
@@ -114,10 +114,13 @@ def _run(args):
         load_data(args.data_dir)
         runs = [one_run(*job, args.iterations, args.batch_size) for job in tqdm(jobs, **progress)]
     else:  # a process per core, each with its copy of the data; ended at once on Ctrl-C
-        runs = run_in_processes(one_run, [(*job, args.iterations, args.batch_size)
-                                          for job in jobs], args.jobs,
-                                initializer=start_worker, initargs=(args.data_dir,),
+        order = longest_first(jobs)
+        threads = blas_threads_per_worker(args.jobs, os.cpu_count() or 1)
+        done = run_in_processes(one_run, [(*jobs[i], args.iterations, args.batch_size)
+                                          for i in order], args.jobs,
+                                initializer=start_worker, initargs=(args.data_dir, threads),
                                 progress=progress)
+        runs = [run for _, run in sorted(zip(order, done), key=lambda pair: pair[0])]
     table = summarise(runs, args.seeds)
     print(format_table(table, args.iterations, args.seeds))
     for note in divergence_notes(runs):

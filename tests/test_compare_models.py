@@ -12,6 +12,7 @@ import time
 import numpy as np
 import pytest
 
+from mains import comparison
 from conftest import ROOT, assert_one_line_error, load_script, run_main, write_mnist
 
 compare_models = load_script("compare_models")
@@ -48,6 +49,24 @@ def test_a_short_comparison_of_the_four_models(jobs, small_data_dir, tmp_path, c
         # from moving a test image across a decision boundary (exact ties are measure zero)
         assert row["dual"]["accuracy_mean"] == row["fix"]["accuracy_mean"]
         assert f"| {name} | {row['parameters']:,} | {row['published']:.4f} |" in table
+    # the runs are reported in the order of the table (model, setting, seed), whatever order
+    # the workers took them in
+    assert [(r["model"], r["setting"], r["seed"]) for r in report["runs"]] == [
+        (name, setting, seed) for name in summary for setting in ("keep", "fix", "dual")
+        for seed in (0, 1)]
+
+
+def test_the_costliest_runs_start_first_and_threads_never_exceed_the_cores():
+    jobs = [(name, setting, seed) for name in comparison.MODELS for setting in comparison.SETTINGS
+            for seed in range(2)]
+    order = comparison.longest_first(jobs)
+    assert sorted(order) == list(range(len(jobs)))
+    started = [jobs[i][:2] for i in order]
+    assert started[:2] == [("cnn", "dual")] * 2 and started[-1] == ("slp_linear", "fix")
+    for workers in range(1, 9):
+        for cores in range(1, 9):
+            threads = comparison.blas_threads_per_worker(workers, cores)
+            assert threads >= 1 and (workers * threads <= cores or threads == 1)
 
 
 def test_bad_data_is_one_line_and_writes_nothing(tmp_path, capsys):
