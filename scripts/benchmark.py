@@ -7,7 +7,10 @@ only: data loading and testing excluded) for: the reference (errata kept and fix
 reference one image at a time (the MATLAB loop), the dual twin in chain mode and in forward
 mode, PyTorch eager (when installed), and the numpy floor: the same iteration written as one
 fused numpy function (speed/fused_numpy.py, not a port). Slow methods run a short schedule
-and are extrapolated (marked so). Also shows where an iteration's time goes, layer by layer.
+and are extrapolated (marked so). Then a table per model (the linear SLP, the SLP, the MLP and
+the CNN): reference, dual chain and forward mode, numpy floor and PyTorch eager, with BLAS's
+default threads and with one, on a quiet machine and with another process busy
+(speed/model_timings.py). Also shows where an iteration's time goes, layer by layer.
 Prints tables, writes results.json and scaling.png into --out-dir.
 """
 
@@ -40,6 +43,7 @@ from shared.outputs import atomic_write, check_out_dir, write_output_set
 from shared.torch_net import torch_available, torch_train
 from speed.fused_numpy import fused_forward_backward
 from speed.memory import keep_freed_memory
+from speed.model_timings import format_model_tables, time_models
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEDULE = 10000
@@ -540,6 +544,9 @@ def _run(args):
     repeats = 1 if args.quick else args.repeats
     print("timing the schedule ...", file=sys.stderr)
     results = run_timings(batches, weights, args.quick, repeats)
+    print("every model, by threads and load ...", file=sys.stderr)
+    models = time_models(batches, args.quick, repeats, progress=lambda line: print(
+        line, file=sys.stderr))
     print("scaling ...", file=sys.stderr)
     scale = scaling(args.quick)
     report = {
@@ -549,6 +556,7 @@ def _run(args):
         "schedule": {"iterations": SCHEDULE, "batch_size": 30, "dtype": "float64",
                      "data": source, "quick": args.quick},
         "training": results,
+        "models_ms_per_iteration": models,
         "micro": micro(batches, weights),
         "curvature_ms": curvature(batches, weights, 1 if args.quick else 5),
         "forward_mode_growth": forward_mode_growth(batches, weights),
@@ -567,6 +575,8 @@ def _run(args):
         report["machine"]["torch"] = torch.__version__
 
     print(format_table(results))
+    print()
+    print(format_model_tables(models))
     print()
     print(format_layer_table(report["layers_us_per_iteration"],
                              results[NUMPY_FLOOR]["ms_per_iteration"]))

@@ -77,22 +77,66 @@ def torch_train(mini_batch_x, mini_batch_y, w_conv, b_conv, w_fc, b_fc, iteratio
     benchmark's baseline. Same batches, same starting weights, same updates as train_cnn, and
     the same watch for divergence (shared.errors.DivergenceWatch). Returns the four trained
     parameters as numpy arrays in MATLAB shapes."""
-    import torch
     batches = [as_torch_batch(x, y) for x, y in zip(mini_batch_x, mini_batch_y)]
-    params = [torch.tensor(np.asarray(p, dtype=float), requires_grad=True)
-              for p in (w_conv, reshape_f(b_conv, (-1, 1)), w_fc, reshape_f(b_fc, (-1, 1)))]
+    return _torch_descent(batches, (w_conv, reshape_f(b_conv, (-1, 1)), w_fc,
+                                    reshape_f(b_fc, (-1, 1))),
+                          lambda images, labels, *params: torch_loss(images, labels, *params,
+                                                                     activation=activation),
+                          iterations, lr, decay=1.0)
+
+
+def torch_perceptron_loss(model, x, y, *params):
+    """A perceptron's summed loss as a torch scalar: ``model`` slp_linear (Euclidean), slp
+    (softmax cross-entropy) or mlp (FC, ReLU, FC, softmax cross-entropy); x (B,196) images,
+    y (B,10) one-hot, parameters in MATLAB shapes (w (n,m), b (n,1)). (torch's relu'(0) is 0,
+    the original's 0.5: the same only off the kink.)"""
+    import torch
+    if model == "mlp":
+        w1, b1, w2, b2 = params
+        scores = torch.relu(x @ w1.T + b1.T) @ w2.T + b2.T
+    else:
+        w, b = params
+        scores = x @ w.T + b.T
+    if model == "slp_linear":
+        return ((scores - y) ** 2).sum()
+    return -(y * torch.nn.functional.log_softmax(scores, dim=1)).sum()
+
+
+def torch_train_perceptron(model, mini_batch_x, mini_batch_y, params, iterations=10000, lr=0.5,
+                           decay=1.0):
+    """Train*.m's schedule for a perceptron in PyTorch eager (float64, autograd): ``params``
+    its starting parameters in MATLAB shapes, in Train*.m's order; gamma = ``lr``, times
+    ``decay`` every 1,000 iterations. Returns the trained parameters as numpy arrays."""
+    import torch
+    batches = [(torch.tensor(np.asarray(x, dtype=float).T).contiguous(),
+                torch.tensor(np.asarray(y, dtype=float).T).contiguous())
+               for x, y in zip(mini_batch_x, mini_batch_y)]
+    return _torch_descent(batches, params,
+                          lambda x, y, *leaves: torch_perceptron_loss(model, x, y, *leaves),
+                          iterations, lr, decay)
+
+
+def _torch_descent(batches, params, loss, iterations, lr, decay):
+    """The Train*.m loop (shared.training.mini_batch_descent) in PyTorch: batch after batch,
+    gamma times ``decay`` every 1,000 iterations, each parameter stepped by gamma / B times its
+    gradient, divergence watched. -> the trained parameters as numpy arrays."""
+    import torch
+    params = [torch.tensor(np.asarray(p, dtype=float), requires_grad=True) for p in params]
     arrays = [p.detach().numpy() for p in params]  # views of the tensors, stepped in place
+    gamma = lr
     with DivergenceWatch(arrays) as watch:
         for i in range(iterations):
-            images, labels = batches[i % len(batches)]
-            loss = torch_loss(images, labels, *params, activation=activation)
-            watch.check(i + 1, loss.item(), labels.shape[0])
+            if (i + 1) % 1000 == 0:  # MATLAB: if mod(iIter, 1000) == 0, gamma = lambda * gamma
+                gamma *= decay
+            x, y = batches[i % len(batches)]
+            value = loss(x, y, *params)
+            watch.check(i + 1, value.item(), y.shape[0])
             for p in params:
                 p.grad = None
-            loss.backward()
+            value.backward()
             with torch.no_grad():
                 for p in params:
-                    p -= lr / labels.shape[0] * p.grad
+                    p -= gamma / y.shape[0] * p.grad
             watch.check_parameters(i + 1, arrays)
     return [p.detach().numpy() for p in params]
 

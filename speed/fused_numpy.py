@@ -1,4 +1,5 @@
-"""One training iteration in ONE numpy function: not a port, the benchmark's floor.
+"""One training iteration in ONE numpy function: not a port, the benchmark's floor (the CNN's,
+and the three perceptrons' below it).
 
 ``reference/`` keeps one function per MATLAB file, and every function takes and returns the
 arrays MATLAB would. This module drops that structure: the whole forward and backward pass
@@ -21,8 +22,7 @@ def fused_forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="fix", activ
     """reference.forward_backward(x, y, ..., errata="fix") for the original network, in one
     function: x (14,14,1,B) stored image index fastest, y (10,B) -> (loss, dLdw_conv (3,3,1,3),
     dLdb_conv (3,1), dLdw_fc (10,147), dLdb_fc (10,1)), summed over the batch."""
-    if errata != "fix" or activation != "relu":
-        raise ValueError("the fused iteration computes the original network with errata fixed")
+    _fixed(errata, activation)
     n_images = x.shape[3]
     n_filters = w_conv.shape[3]
     # Conv: pad, im2col (row i + 3j of the patches: the image shifted by (i, j)), one product
@@ -42,10 +42,7 @@ def fused_forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="fix", activ
     features = pooled.reshape(-1, n_images)  # (147, B): feature r + 7c + 49k, as Flattening
     # FC and the loss (log-softmax, errata fixed)
     scores = w_fc @ features + b_fc
-    shifted = scores - scores.max(axis=0)
-    log_softmax = shifted - np.log(np.exp(shifted).sum(axis=0))
-    loss = -np.sum(y * log_softmax)
-    dscores = np.exp(log_softmax) - y  # (10, B)
+    loss, dscores = _softmax_cross_entropy(scores, y)  # dscores (10, B)
     dw_fc = dscores @ features.T
     db_fc = dscores.sum(axis=1, keepdims=True)
     dpooled = (w_fc.T @ dscores).reshape(pooled.shape)
@@ -61,3 +58,50 @@ def fused_forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="fix", activ
     dw_conv = (dconv @ patches.T).T.reshape(3, 3, 1, n_filters, order="F")
     db_conv = dconv.sum(axis=1).reshape(n_filters, 1)
     return loss, dw_conv, db_conv, dw_fc, db_fc
+
+
+def _fixed(errata, activation="relu"):
+    if errata != "fix" or activation != "relu":
+        raise ValueError("the fused iteration computes the original network with errata fixed")
+
+
+def _softmax_cross_entropy(scores, y):
+    """scores (10,B), y (10,B) one-hot -> (the loss summed over the batch, d loss / d scores
+    (10,B)), through a log-softmax (errata fixed)."""
+    shifted = scores - scores.max(axis=0)
+    log_softmax = shifted - np.log(np.exp(shifted).sum(axis=0))
+    return -np.sum(y * log_softmax), np.exp(log_softmax) - y
+
+
+# ---- the perceptrons: x (196,B), y (10,B) -> the loss and the gradients their
+# ``*_forward_backward(..., errata="fix")`` return, in MATLAB's shapes ----------------------------
+def fused_slp_linear(x, y, w, b, errata="fix"):
+    """reference.train_slp_linear.slp_linear_forward_backward, errata fixed, in one function."""
+    _fixed(errata)
+    residual = w @ x + b - y  # (10, B); the loss is its squared norm
+    d = 2 * residual
+    return np.sum(residual * residual), d @ x.T, d.sum(axis=1, keepdims=True)
+
+
+def fused_slp(x, y, w, b, errata="fix"):
+    """reference.train_slp.slp_forward_backward, errata fixed, in one function."""
+    _fixed(errata)
+    loss, d = _softmax_cross_entropy(w @ x + b, y)
+    return loss, d @ x.T, d.sum(axis=1, keepdims=True)
+
+
+def fused_mlp(x, y, w1, b1, w2, b2, errata="fix"):
+    """reference.train_mlp.mlp_forward_backward, errata fixed, in one function (ReLU with
+    relu'(0) = 0.5, as the original)."""
+    _fixed(errata)
+    a1 = w1 @ x + b1
+    f1 = np.maximum(a1, 0)
+    loss, d2 = _softmax_cross_entropy(w2 @ f1 + b2, y)
+    d1 = (w2.T @ d2) * (0.5 * (np.sign(a1) + 1))
+    return (loss, d1 @ x.T, d1.sum(axis=1, keepdims=True), d2 @ f1.T,
+            d2.sum(axis=1, keepdims=True))
+
+
+FUSED = {"slp_linear": fused_slp_linear, "slp": fused_slp, "mlp": fused_mlp,
+         "cnn": fused_forward_backward}
+"""model -> its fused iteration (the numpy floor)."""

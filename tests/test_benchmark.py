@@ -5,6 +5,7 @@ import json
 import pytest
 
 from conftest import DATA_DIR, ROOT, assert_one_line_error, load_script, run_main
+from speed import model_timings
 
 benchmark = load_script("benchmark")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -25,6 +26,15 @@ def test_quick_benchmark_writes_results_and_figure(tmp_path, capsys):
         assert row["extrapolated"] is True  # --quick extrapolates everything
     assert report["training"]["reference, errata keep"]["x_reference"] == 1.0  # t / t: exact
     assert report["machine"]["cores"] >= 1 and report["machine"]["numpy"]
+    models = report["models_ms_per_iteration"]
+    assert list(models) == ["slp_linear", "slp", "mlp", "cnn"]
+    for model, by_condition in models.items():
+        assert list(by_condition) == list(model_timings.CONDITIONS)
+        for timings in by_condition.values():
+            assert {model_timings.REFERENCE, "dual, chain", "dual, forward",
+                    "numpy floor"} <= set(timings)
+            assert all(ms > 0 for ms in timings.values())
+        assert f"{model}: ms/iter (x reference)" in table
     for key in ("batch_size", "filters"):
         scaling = report["scaling_ms_per_iteration"][key]
         assert len(scaling["reference"]) == len(scaling["dual"]) == len(scaling["values"])
@@ -97,6 +107,7 @@ def test_results_and_figure_are_written_all_or_nothing(tmp_path, monkeypatch):
     for name in ("scaling", "micro", "speed_tricks"):
         monkeypatch.setattr(benchmark, name, lambda *a: {})
     monkeypatch.setattr(benchmark, "layer_times", lambda *a: {"reference": {}, "dual": {}})
+    monkeypatch.setattr(benchmark, "time_models", lambda *a, **k: {})
     monkeypatch.setattr(benchmark, "forward_mode_growth",
                         lambda *a: {"partials": [], "seconds": [], "seconds_per_pass": []})
     out = tmp_path / "o"

@@ -79,3 +79,30 @@ def test_the_fused_numpy_floor_computes_the_reference_iteration_with_errata_fixe
         np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-12 * np.max(np.abs(e)))
     with pytest.raises(ValueError, match="errata fixed"):
         fused_forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="keep")
+
+
+@pytest.mark.parametrize("model", ["slp_linear", "slp", "mlp"])
+def test_the_perceptrons_numpy_floors_compute_their_reference_iteration(model):
+    import importlib
+
+    from speed.fused_numpy import FUSED
+
+    module = importlib.import_module(f"reference.train_{model}")
+    gradient = getattr(module, f"{model}_forward_backward")
+    rng = np.random.default_rng(6)
+    x = rng.integers(0, 3, (196, 30)) / 2
+    x[:, 0] = 0.0  # a blank image
+    y = np.eye(10)[:, rng.integers(0, 10, 30)]
+    shapes = [(30, 196), (30, 1), (10, 30), (10, 1)] if model == "mlp" else [(10, 196), (10, 1)]
+    params = [0.1 * rng.standard_normal(shape) for shape in shapes]
+    if model == "mlp":
+        params[1][:3] = 0.0  # 3 hidden units at exactly 0 on the blank image: relu'(0) = 0.5
+    expected = gradient(x, y, *params, errata="fix")
+    got = FUSED[model](x, y, *params)
+    assert len(got) == len(expected)
+    for e, g in zip(expected, got):
+        assert np.shape(g) == np.shape(e)
+        # one function against the layered port: other summation orders, rounding ~1e-15
+        np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-12 * np.max(np.abs(e)))
+    with pytest.raises(ValueError, match="errata fixed"):
+        FUSED[model](x, y, *params, errata="keep")
