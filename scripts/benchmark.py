@@ -101,7 +101,7 @@ def methods(batches, weights, quick):
             lambda n: train_cnn(bx, by, iterations=n, errata="fix", **start), full),
         "reference, one image at a time": (
             lambda n: train_cnn(bx, by, iterations=n, errata="keep",
-                                          forward_backward=one_image_at_a_time, **start),
+                                forward_backward=one_image_at_a_time, **start),
             10 if quick else 200),
         "dual, chain mode": (
             lambda n: dual_train_cnn(bx, by, iterations=n, mode="chain", **start),
@@ -111,7 +111,7 @@ def methods(batches, weights, quick):
             1 if quick else 10),
         NUMPY_FLOOR: (
             lambda n: train_cnn(bx, by, iterations=n, errata="fix",
-                                          forward_backward=fused_forward_backward, **start), full),
+                                forward_backward=fused_forward_backward, **start), full),
     }
     if torch_available():
         table["PyTorch eager"] = (
@@ -148,30 +148,6 @@ def run_timings(batches, weights, quick, repeats):
     return results
 
 
-ALLOCATOR_RUN = """
-import importlib, inspect, sys, time
-import numpy as np
-root, allocator, iterations, variant = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-sys.path.insert(0, root)
-if allocator == "kept":
-    try:
-        from speed.memory import keep_freed_memory
-    except ImportError:  # a checkout from before speed/
-        from shared.memory import keep_freed_memory
-    keep_freed_memory()
-train = importlib.import_module(f"{variant}.train_cnn")  # reference or dual (chain mode)
-rng = np.random.default_rng(0)
-bx = [rng.random((196, 30)) for _ in range(20)]
-by = [np.eye(10)[:, rng.integers(0, 10, 30)] for _ in range(20)]
-w_conv, b_conv, w_fc, b_fc = importlib.import_module("reference.train_cnn").initial_weights(0)
-given = dict(w_conv=w_conv, b_conv=b_conv, w_fc=w_fc, b_fc=b_fc)
-reference_train = importlib.import_module("reference.train_cnn").train_cnn
-if "start" in inspect.signature(reference_train).parameters:  # (a checkout from before: by name)
-    given = {"start": given}
-start = time.perf_counter()
-train.train_cnn(bx, by, **given, iterations=iterations, errata="fix", progress=False)
-print(time.perf_counter() - start)
-"""
 
 
 def speed_tricks(baseline, iterations, repeats):
@@ -188,8 +164,9 @@ def speed_tricks(baseline, iterations, repeats):
     seconds = {name: [] for name in configs}
     for _ in range(repeats):
         for name, (root, allocator, variant) in configs.items():
-            done = subprocess.run([sys.executable, "-c", ALLOCATOR_RUN, str(root), allocator,
-                                   str(iterations), variant], capture_output=True, text=True)
+            done = subprocess.run([sys.executable, str(ROOT / "speed" / "time_checkout.py"),
+                                   str(root), allocator, str(iterations), variant],
+                                  capture_output=True, text=True)
             if done.returncode != 0:
                 why = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
                 raise CnnDualError(f"timing {name} failed: {why}")
@@ -423,38 +400,23 @@ def format_curvature(timings):
     return "\n".join(lines)
 
 
-PEAK_RSS_WRAPPER = """
-import os, runpy, sys
-sys.argv = sys.argv[1:]
-sys.path.insert(0, os.path.dirname(sys.argv[0]))  # the script's folder first, as python SCRIPT
-try:
-    runpy.run_path(sys.argv[0], run_name="__main__")
-except SystemExit as exc:
-    code = exc.code
-else:
-    code = 0
-status = open("/proc/self/status").read()
-peak_kb = int(status.split("VmHWM:")[1].split()[0])
-print(f"peak_rss_kb={peak_kb}", file=sys.stderr)
-sys.exit(code)
-"""
 
 
 def peak_memory_mb(variant, iterations):
     """Peak RSS (MB) of ``scripts/main_cnn.py`` in a child process: the kernel's high-water mark
-    (VmHWM) read by the child itself at its end (Linux only; None elsewhere or on failure)."""
-    if not Path("/proc/self/status").exists():
+    of that child alone (``os.wait4``'s ru_maxrss, kB on Linux; None elsewhere or on failure)."""
+    if not hasattr(os, "wait4") or sys.platform != "linux":
         return None
     with tempfile.TemporaryDirectory() as out:
-        command = [sys.executable, "-c", PEAK_RSS_WRAPPER, str(ROOT / "scripts" / "main_cnn.py"),
-                   "--variant", variant, "--quiet", "--out-dir", out,
-                   "--data-dir", str(ROOT / "data")]
+        command = [sys.executable, str(ROOT / "scripts" / "main_cnn.py"), "--variant", variant,
+                   "--quiet", "--out-dir", out, "--data-dir", str(ROOT / "data")]
         if iterations is not None:
             command += ["--iterations", str(iterations)]
-        done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode != 0 or "peak_rss_kb=" not in done.stderr:
-        return None
-    return int(done.stderr.split("peak_rss_kb=")[1].split()[0]) / 1024
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)  # (reaped here, not by Popen)
+    return usage.ru_maxrss / 1024 if process.returncode == 0 else None
 
 
 def blas_name():
