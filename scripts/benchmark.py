@@ -404,19 +404,20 @@ def format_curvature(timings):
 
 def peak_memory_mb(variant, iterations):
     """Peak RSS (MB) of ``scripts/main_cnn.py`` in a child process: the kernel's high-water mark
-    of that child alone (``os.wait4``'s ru_maxrss, kB on Linux; None elsewhere or on failure)."""
-    if not hasattr(os, "wait4") or sys.platform != "linux":
+    (VmHWM) read by the child itself at its end (speed/peak_rss.py; Linux only, None elsewhere
+    or on failure)."""
+    if not Path("/proc/self/status").exists():
         return None
     with tempfile.TemporaryDirectory() as out:
-        command = [sys.executable, str(ROOT / "scripts" / "main_cnn.py"), "--variant", variant,
-                   "--quiet", "--out-dir", out, "--data-dir", str(ROOT / "data")]
+        command = [sys.executable, str(ROOT / "speed" / "peak_rss.py"),
+                   str(ROOT / "scripts" / "main_cnn.py"), "--variant", variant, "--quiet",
+                   "--out-dir", out, "--data-dir", str(ROOT / "data")]
         if iterations is not None:
             command += ["--iterations", str(iterations)]
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)  # (reaped here, not by Popen)
-    return usage.ru_maxrss / 1024 if process.returncode == 0 else None
+        done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0 or "peak_rss_kb=" not in done.stderr:
+        return None
+    return int(done.stderr.split("peak_rss_kb=")[1].split()[0]) / 1024
 
 
 def blas_name():
