@@ -32,7 +32,8 @@ from shared.choices import VARIANTS, check_choice
 from shared.cli import (ArgumentParser, add_main_arguments, add_run_arguments, report, run_cli,
                         variant_settings)
 from shared.data import load_mnist
-from shared.errors import CnnDualError, divergence_reports
+from shared.divergence import divergence_reports
+from shared.errors import CnnDualError
 from shared.outputs import (WEIGHT_NAMES, accuracy, check_out_dir, cnn_shapes, confusion_matrix,
                             load_cnn_mat, load_weights_mat, main_outputs, plot_confusion,
                             plot_loss, save_cnn_mat, save_weights_mat, write_json,
@@ -112,7 +113,7 @@ def train_and_test(config, model, start, data):
     data: (im_train (196,N) divided by 255, label_train (1,N), im_test (196,M) divided by 255).
     Returns (trained, loss, predicted labels (M,), training seconds, diverged): diverged is
     None, or the message of a divergence that did not stop the run (the original as written,
-    reproduced: ``shared.errors.DivergenceWatch``); any other divergence raises.
+    reproduced: ``shared.divergence.DivergenceWatch``); any other divergence raises.
     """
     im_train, label_train, im_test = data
     rng = np.random.default_rng(config.seed)

@@ -100,7 +100,7 @@ def train_cnn(mini_batch_x, mini_batch_y, *, start=None, iterations=10000, lr=0.
     The arguments are checked once (``shared.validate``: batches, parameters, settings), and a
     wrong one is a ValueError or TypeError naming it; lists are accepted, w_conv 3x3x3 too.
     Raises TrainingDiverged (shared.errors) when the loss becomes non-finite or the weights
-    explode (``shared.errors.DivergenceWatch``).
+    explode (``shared.divergence.DivergenceWatch``).
     """
     drawn = initial_weights(rng)  # (drawn even when given: the same rng stream either way)
     given = check_start(start, PARAMETERS)

@@ -6,7 +6,7 @@ from reference.fc import fc
 from reference.fc_backward import fc_backward
 from reference.loss_euclidean import loss_euclidean
 from shared.errata import check_errata
-from shared.errors import EUCLIDEAN_CHANCE
+from shared.divergence import EUCLIDEAN_CHANCE
 from shared.training import fc_weight_step, normrnd, perceptron_descent, starting_weights
 from shared.validate import SLP, boundary
 
@@ -47,7 +47,7 @@ def train_slp_linear(mini_batch_x, mini_batch_y, *, start=None, iterations=10000
     through ``perceptron_descent``). ``forward_backward``: the gradient function (the dual
     twin's takes the same arguments). Returns Trained({w (10,196), b (10,1)}, loss
     (iterations,)).
-    A diverging run stops (TrainingDiverged, ``shared.errors.DivergenceWatch``), but as
+    A diverging run stops (TrainingDiverged, ``shared.divergence.DivergenceWatch``), but as
     written (errata="keep"), where it only warns (TrainingDivergedWarning) unless the loss or
     a weight becomes NaN or inf: erratum E3's scrambled steps make the weights grow without
     bound (to 1e21 in 10,000 iterations, in Octave as here), and the run is the original's.

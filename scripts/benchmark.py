@@ -10,7 +10,7 @@ fused numpy function (speed/fused_numpy.py, not a port). Slow methods run a shor
 and are extrapolated (marked so). Then a table per model (the linear SLP, the SLP, the MLP and
 the CNN): reference, dual chain and forward mode, numpy floor and PyTorch eager, with BLAS's
 default threads and with one, on a quiet machine and with another process busy
-(speed/model_timings.py). Also shows where an iteration's time goes, layer by layer.
+(mains/model_timings.py). Also shows where an iteration's time goes, layer by layer.
 Prints tables, writes results.json and scaling.png into --out-dir.
 """
 
@@ -43,7 +43,7 @@ from shared.outputs import atomic_write, check_out_dir, write_output_set
 from shared.torch_net import torch_available, torch_train
 from speed.fused_numpy import fused_forward_backward
 from speed.memory import keep_freed_memory
-from speed.model_timings import format_model_tables, time_models
+from mains.model_timings import format_model_tables, time_models
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEDULE = 10000

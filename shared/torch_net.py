@@ -15,7 +15,7 @@ port's.
 
 import numpy as np
 
-from shared.errors import DivergenceWatch
+from shared.divergence import DivergenceWatch
 from shared.matlab import reshape_f
 
 PARAMETERS = ("w_conv", "b_conv", "w_fc", "b_fc")
@@ -75,7 +75,7 @@ def torch_train(mini_batch_x, mini_batch_y, w_conv, b_conv, w_fc, b_fc, iteratio
                 lr=0.03, activation="relu"):
     """TrainCNN's schedule in PyTorch eager (float64, autograd, plain gradient descent): the
     benchmark's baseline. Same batches, same starting weights, same updates as train_cnn, and
-    the same watch for divergence (shared.errors.DivergenceWatch). Returns the four trained
+    the same watch for divergence (shared.divergence.DivergenceWatch). Returns the four trained
     parameters as numpy arrays in MATLAB shapes."""
     batches = [as_torch_batch(x, y) for x, y in zip(mini_batch_x, mini_batch_y)]
     return _torch_descent(batches, (w_conv, reshape_f(b_conv, (-1, 1)), w_fc,

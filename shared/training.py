@@ -24,7 +24,7 @@ from threadpoolctl import threadpool_limits
 from tqdm import tqdm  # the plain bar, also in a notebook (no widget warnings)
 
 from shared.errata import check_errata
-from shared.errors import CROSS_ENTROPY_CHANCE, DivergenceWatch
+from shared.divergence import CROSS_ENTROPY_CHANCE, DivergenceWatch
 from shared.matlab import reshape_f
 from shared.validate import mini_batches, parameter, schedule, unchecked
 
@@ -95,7 +95,7 @@ def mini_batch_descent(images, labels, params, forward_backward, *, iterations=1
     Returns (params, loss): the trained parameters (a list, in order) and loss (iterations,),
     each iteration's summed loss.
 
-    Watched for divergence (``shared.errors.DivergenceWatch``): a loss that becomes NaN or inf
+    Watched for divergence (``shared.divergence.DivergenceWatch``): a loss that becomes NaN or inf
     raises TrainingDiverged (at iteration 1, NonFiniteStart: the starting weights' fault), and
     so do weights grown far beyond what training reaches and a loss that stays far above
     ``chance`` (the loss per image of a guess: CROSS_ENTROPY_CHANCE, or EUCLIDEAN_CHANCE for

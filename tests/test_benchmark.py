@@ -5,7 +5,7 @@ import json
 import pytest
 
 from conftest import DATA_DIR, ROOT, assert_one_line_error, load_script, run_main
-from speed import model_timings
+from mains import model_timings
 
 benchmark = load_script("benchmark")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -14,7 +14,7 @@ import mains.pipeline
 from conftest import DATA_DIR, assert_one_line_error, load_script, run_main
 from reference.get_mini_batch import get_mini_batch
 from shared.data import load_mnist
-from shared.errors import divergence_reports
+from shared.divergence import divergence_reports
 from mains.pipeline import PERCEPTRONS, perceptron
 
 SCRIPTS = {name: load_script(f"main_{name}") for name in PERCEPTRONS}

@@ -1,4 +1,4 @@
-"""The training loop's watch for divergence (shared.errors.DivergenceWatch), for every variant
+"""The training loop's watch for divergence (shared.divergence.DivergenceWatch), for every variant
 and script: a run whose weights explode, or whose loss stays far above chance without coming
 down, or becomes NaN or inf, stops with one line naming the iteration (a NaN before any step:
 the starting weights'); a healthy run is not flagged; the original as written goes on, saying
@@ -13,8 +13,8 @@ import pytest
 from conftest import assert_one_line_error, load_script, run_main
 from dual.extensions.conv_kinds import widths
 from mains.comparison import divergence_notes
-from shared.errors import (CROSS_ENTROPY_CHANCE, DivergenceWatch, NonFiniteStart,
-                           TrainingDiverged, TrainingDivergedWarning)
+from shared.divergence import CROSS_ENTROPY_CHANCE, DivergenceWatch
+from shared.errors import NonFiniteStart, TrainingDiverged, TrainingDivergedWarning
 
 main_cnn = load_script("main_cnn")
 main_slp = load_script("main_slp")

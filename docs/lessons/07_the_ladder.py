@@ -47,7 +47,7 @@ from mains.lessons import DATA_DIR, ROOT, check, mnist, synthetic_images
 from reference.get_mini_batch import get_mini_batch
 from reference.main_mlp import predict
 from reference.train_slp_linear import train_slp_linear
-from shared.errors import divergence_reports
+from shared.divergence import divergence_reports
 from shared.outputs import accuracy, confusion_matrix, load_weights_mat
 
 results = json.loads((ROOT / "docs" / "lessons" / "results" / "models.json").read_text())
@@ -107,7 +107,7 @@ print("the watch:", *said, sep="\n")
 # %% [markdown]
 # As written the loss does not fall, it grows without bound: a scrambled step is not a
 # downhill direction, and nothing in the Euclidean loss of a linear model stops the weights
-# from growing. The training loop watches for that (`shared.errors.DivergenceWatch`): a loss
+# from growing. The training loop watches for that (`shared.divergence.DivergenceWatch`): a loss
 # per image that stays far above a guess's, or weights grown a hundredfold, is divergence.
 # Fixed, a run that diverges stops there (try a smaller learning rate); as written, it goes
 # on, as the original does, and `main_slp_linear.py` prints the watch's line as a warning.

@@ -7,13 +7,20 @@ process busy (speed/busy.py). Within a condition the methods run in rounds, so t
 the host's load touches them alike; the figure is the median ms per iteration."""
 
 import contextlib
-import importlib
 import inspect
 import time
 from unittest import mock
 
 import numpy as np
 
+import dual.train_cnn
+import dual.train_mlp
+import dual.train_slp
+import dual.train_slp_linear
+import reference.train_cnn
+import reference.train_mlp
+import reference.train_slp
+import reference.train_slp_linear
 import shared.training
 from shared.torch_net import torch_available, torch_train, torch_train_perceptron
 from speed.busy import another_process_busy
@@ -31,16 +38,20 @@ ITERATIONS = {  # method -> model -> iterations timed (quick: a tenth, at least 
 }
 
 
-def _train_function(variant, model):
-    return getattr(importlib.import_module(f"{variant}.train_{model}"), f"train_{model}")
+TRAIN = {  # model -> (the reference's train_*, the dual twin's)
+    "slp_linear": (reference.train_slp_linear.train_slp_linear,
+                   dual.train_slp_linear.train_slp_linear),
+    "slp": (reference.train_slp.train_slp, dual.train_slp.train_slp),
+    "mlp": (reference.train_mlp.train_mlp, dual.train_mlp.train_mlp),
+    "cnn": (reference.train_cnn.train_cnn, dual.train_cnn.train_cnn),
+}
 
 
 def methods(model, batches):
     """method -> train(iterations) for ``model`` on ``batches`` (mini_batch_x, mini_batch_y),
     every method from the same starting parameters (the Train*.m's draw from seed 0)."""
     bx, by = batches
-    reference = _train_function("reference", model)
-    dual = _train_function("dual", model)
+    reference, twin = TRAIN[model]
     common = dict(errata="fix", rng=np.random.default_rng(0), progress=False)
     start = reference(bx, by, iterations=0, **common).params
     defaults = inspect.signature(reference).parameters
@@ -52,8 +63,8 @@ def methods(model, batches):
 
     table = {
         REFERENCE: run(reference),
-        "dual, chain": run(dual, mode="chain"),
-        "dual, forward": run(dual, mode="forward"),
+        "dual, chain": run(twin, mode="chain"),
+        "dual, forward": run(twin, mode="forward"),
         "numpy floor": run(reference, forward_backward=FUSED[model]),
     }
     if torch_available():
