@@ -6,7 +6,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from shared.data import MATLAB_FILES
+from shared.downloads import MATLAB_FILES
 from shared.errors import CnnDualError
 
 ERRATA = Path(__file__).resolve().parents[1] / "docs" / "errata"

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 os.environ.setdefault("JUPYTER_PREFER_ENV_PATH", "1")  # this Python's kernel, not a user's
 
-from shared.data import DOCS_FILES, MATHJAX  # noqa: E402
+from shared.downloads import DOCS_FILES, MATHJAX  # noqa: E402
 
 project = "cnn-dual"
 author = "the cnn-dual authors"

@@ -13,9 +13,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from shared.data import (CHECKSUMS, MATHJAX, MATLAB_DIR, MATLAB_FILES, PUBLISHED_WEIGHTS,
-                         SOURCE_URL, source, url)
 from shared.cli import ArgumentParser, path, run_cli, timeout
+from shared.downloads import (CHECKSUMS, MATHJAX, MATLAB_DIR, MATLAB_FILES, PUBLISHED_WEIGHTS,
+                              SOURCE_URL, source, url)
 from shared.errors import DataError, Interrupted
 from shared.outputs import atomic_write
 
@@ -34,7 +34,7 @@ def download(url, timeout, opener=urllib.request.urlopen):
 def fetch(name, data_dir, force=False, timeout=60.0, opener=urllib.request.urlopen):
     """Make sure `data_dir`/`name` is the original file; download it when absent or wrong.
 
-    name: a file of shared.data (see shared.data.source). Returns "present" (kept) or "downloaded". A present file with a
+    name: a file of shared.downloads (see shared.downloads.source). Returns "present" (kept) or "downloaded". A present file with a
     wrong checksum is reported on stdout and replaced. Raises DataError when the download
     fails or its checksum is wrong; then nothing is written.
     """

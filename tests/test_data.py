@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import scipy.io
 
-from shared.data import CHECKSUMS, load_mnist, load_split
+from shared.data import load_mnist, load_split
+from shared.downloads import CHECKSUMS
 from shared.errors import DataError, MissingDataError
 from conftest import fifo_at
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-import shared.data
+import shared.downloads
 from conftest import load_script
-from shared.data import PUBLISHED_WEIGHTS, SOURCE_URL, source
+from shared.downloads import PUBLISHED_WEIGHTS, SOURCE_URL, source
 
 PAYLOADS = {"mnist_train.mat": b"fake train bytes", "mnist_test.mat": b"fake test bytes",
             "original_slp_linear.mat": b"fake w b", "original_slp.mat": b"fake w b too",
@@ -27,9 +27,9 @@ def fake_checksums(monkeypatch):
     for name, payload in PAYLOADS.items():
         digest = hashlib.sha256(payload).hexdigest()
         if name in PUBLISHED_WEIGHTS:
-            monkeypatch.setitem(shared.data.PUBLISHED_WEIGHTS, name, (source(name)[0], digest))
+            monkeypatch.setitem(shared.downloads.PUBLISHED_WEIGHTS, name, (source(name)[0], digest))
         else:
-            monkeypatch.setitem(shared.data.CHECKSUMS, name, digest)
+            monkeypatch.setitem(shared.downloads.CHECKSUMS, name, digest)
 
 
 class FakeOpener:
@@ -215,7 +215,7 @@ def test_argument_errors_are_one_line(argv, word, capsys):
 def test_matlab_fetches_the_original_m_files_into_data_matlab(tmp_path, monkeypatch, capsys):
     files = {"Conv.m": b"function y = Conv(x, w, b)\n", "TrainCNN.m": b"% TrainCNN\n"}
     sums = {name: hashlib.sha256(content).hexdigest() for name, content in files.items()}
-    monkeypatch.setattr(shared.data, "MATLAB_FILES", sums)
+    monkeypatch.setattr(shared.downloads, "MATLAB_FILES", sums)
     monkeypatch.setattr(get_data, "MATLAB_FILES", sums)
     payloads = dict(PAYLOADS)
     urls = {**URLS, **{f"matlab/{n}": SOURCE_URL + n for n in files}}
@@ -239,16 +239,16 @@ def test_without_matlab_no_m_file_is_fetched(tmp_path):
 
 
 def test_the_matlab_checksums_name_every_original_file():
-    assert len(shared.data.MATLAB_FILES) == 22
-    assert {"Conv.m", "TrainCNN.m", "main_mlp.m", "SoftMax.m"} <= set(shared.data.MATLAB_FILES)
+    assert len(shared.downloads.MATLAB_FILES) == 22
+    assert {"Conv.m", "TrainCNN.m", "main_mlp.m", "SoftMax.m"} <= set(shared.downloads.MATLAB_FILES)
 
 
 def test_mathjax_is_fetched_from_npm_with_its_checksum_and_a_wrong_one_is_refused(
         tmp_path, monkeypatch, capsys):
     archive = b"fake mathjax tarball"
     npm = "https://registry.npmjs.org/mathjax/-/mathjax-3.2.2.tgz"
-    assert shared.data.url(shared.data.MATHJAX) == npm
-    monkeypatch.setitem(shared.data.DOCS_FILES, shared.data.MATHJAX,
+    assert shared.downloads.url(shared.downloads.MATHJAX) == npm
+    monkeypatch.setitem(shared.downloads.DOCS_FILES, shared.downloads.MATHJAX,
                         (npm, hashlib.sha256(archive).hexdigest()))
     by_url = {**{URLS[name]: p for name, p in PAYLOADS.items()}, npm: archive}
 

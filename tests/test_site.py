@@ -18,7 +18,7 @@ from html.parser import HTMLParser
 import pytest
 
 from conftest import ROOT
-from shared.data import MATHJAX
+from shared.downloads import MATHJAX
 
 pytest.importorskip("sphinx")
 pytest.importorskip("myst_nb")
