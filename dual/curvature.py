@@ -21,8 +21,8 @@ TypeError naming it, shapes and all; lists are accepted.
 import numpy as np
 from scipy.special import softmax
 
-from dual.dual_array import DualArray, tag_of
-from dual.seeding import dual_part, new_tag, partials_at
+from dual.dual_array import tag_of
+from dual.seeding import dual_part, seed_directions, seed_entries
 import dual.train_mlp
 import dual.train_slp
 import dual.train_slp_linear
@@ -49,21 +49,6 @@ def check_model(model):
     return model
 
 
-def _carrying(params, directions, tag):
-    """The parameters as dual numbers of ``tag`` whose K partials are ``directions``: a list of
-    K-tuples of arrays shaped like the parameters (None: all zero)."""
-    k = len(directions)
-    carried = []
-    for i, p in enumerate(params):
-        p = np.asarray(p, dtype=float)
-        partials = np.zeros(p.shape + (k,))
-        for j, direction in enumerate(directions):
-            if direction[i] is not None:
-                partials[..., j] = np.reshape(direction[i], p.shape)
-        carried.append(DualArray(p, partials, tag))
-    return carried
-
-
 def _checked(x, y, params, model, mode="chain", errata="fix"):
     """The arguments every function here takes, checked once: -> (x, y, params), x and y as
     ``shared.validate.batch`` gives them, params a tuple of real arrays in MATLAB's shapes."""
@@ -78,12 +63,12 @@ def _checked(x, y, params, model, mode="chain", errata="fix"):
 def _gradient_and_partials(x, y, params, directions, mode, errata, model):
     """(loss, gradient, its partials along ``directions``: one tuple of arrays per direction),
     the arguments checked already (``_checked``)."""
-    tag = new_tag()
-    carried = _carrying(params, directions, tag)
+    carried = seed_directions(params, directions)
+    tag = carried[0].tag
     gradient_function = MODELS[model][mode].unchecked
     loss, *gradient = gradient_function(x, y, *carried, errata=errata)
     # (a gradient that does not carry the tag does not depend on the parameters: zero curvature)
-    partials = [partials_at(g, tag, len(directions)) for g in gradient]
+    partials = [dual_part(g, carried[0]) for g in gradient]
     values = [g.real if tag_of(g) == tag else np.asarray(g) for g in gradient]
     loss = loss.real if tag_of(loss) == tag else loss
     return loss, tuple(values), partials
@@ -135,13 +120,7 @@ def gauss_newton(x, y, params, block=(0, 1)):
     x, y, params = _checked(x, y, params, "cnn")
     block = validate.indices("block", block, CHECKS["cnn"].names)
     sizes = [int(np.size(params[i])) for i in block]
-    n, tag = sum(sizes), new_tag()
-    seeds, offset, seeded = np.eye(n), 0, list(params)
-    for i, size in zip(block, sizes):
-        shape = np.shape(params[i])
-        seeded[i] = DualArray(np.asarray(params[i], dtype=float),
-                              reshape_f(seeds[offset:offset + size], shape + (n,)), tag)
-        offset += size
+    seeded, tag = seed_entries(params, block, 0, sum(sizes))  # every entry of the block
     scores = forward_pass(as_images(x), *seeded)[-1]
     jacobian = dual_part(scores, seeded[block[0]])  # (10, B, n)
     p = softmax(scores.real if tag_of(scores) == tag else scores, axis=0)

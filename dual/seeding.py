@@ -35,7 +35,7 @@ import numpy as np
 from dual.dual_array import DualArray, innermost, tag_of
 from dual.partials import mark_one_hot, memory_order
 from shared.matlab import reshape_f
-from shared.patches import image_gradient, upper_triangle
+from shared.patches import upper_triangle
 from shared.validate import real_array
 
 
@@ -51,10 +51,10 @@ def dual_part(out, seeded):
     """The partials of ``out`` along the seeds of ``seeded`` (a DualArray a seeding made): its
     dual part at their tag, or zeros (shape + (K,)) where ``out`` does not carry that tag, i.e.
     does not depend on those seeds."""
-    return partials_at(out, seeded.tag, seeded.n_partials)
+    return _partials_at(out, seeded.tag, seeded.n_partials)
 
 
-def partials_at(out, tag, k):
+def _partials_at(out, tag, k):
     """``out``'s K = ``k`` partials at ``tag``: its dual part, or zeros where it carries only
     older tags. A result that carries a newer tag must be read off at that one first (its
     partials at ``tag`` sit inside it): a ValueError, as ForwardDiff.jl refuses it."""
@@ -96,8 +96,15 @@ def position_derivatives(f, blocks):
     """Derivatives of a reduction f over axis 0 of ``blocks`` (each output sees one column: the
     positions of its block, e.g. im2col 'distinct' blocks of 2x2 pooling) -> f(blocks)'s shape
     + (n_positions,): entry q is d output / d (position q of its block). Row q carries seed q."""
-    seeded = DualArray(blocks, _seeds_like(blocks, _position_seeds), new_tag())
+    seeded = seed_positions(blocks)
     return dual_part(f(seeded), seeded)
+
+
+def seed_positions(x):
+    """x (n, ...) -> the same values with n partials: every entry of row q (position q of a
+    block; entry q of a patch) carries seed q, so the dual part of a function of each column
+    alone is its derivative by each entry of its own column."""
+    return DualArray(x, _seeds_like(x, _position_seeds), new_tag())
 
 
 def _position_seeds(shape):
@@ -180,39 +187,56 @@ def gradient(f, params, wrt=None, chunk=128):
     column-major. Returns (f's value, {i: gradient shaped like params[i]}).
     """
     wrt = range(len(params)) if wrt is None else wrt
-    offsets, total = {}, 0
-    for i in wrt:
-        offsets[i], total = total, total + params[i].size
+    total = sum(params[i].size for i in wrt)
     chunks = []  # the gradient's entries, chunk after chunk
     value = None
     for start in range(0, total, chunk):
         k = min(chunk, total - start)
-        args, tag = list(params), new_tag()
-        for i, offset in offsets.items():
-            lo, hi = max(start, offset), min(start + k, offset + params[i].size)
-            if lo < hi:  # entry e of params[i] carries seed offset + e - start
-                seeds = np.zeros((params[i].size, k))
-                seeds[lo - offset:hi - offset, lo - start:hi - start] = np.eye(hi - lo)
-                args[i] = DualArray(params[i], np.reshape(seeds, params[i].shape + (k,), order="F"),
-                                    tag)
+        args, tag = seed_entries(params, wrt, start, k)
         out = f(*args)
-        chunks.append(np.reshape(partials_at(out, tag, k), -1))
+        chunks.append(np.reshape(_partials_at(out, tag, k), -1))
         value = out.real[()] if tag_of(out) == tag else out  # a scalar, like the reference's loss
     flat_gradient = np.concatenate(chunks) if chunks else np.zeros(0)
+    offsets = np.cumsum([0] + [params[i].size for i in wrt])
     return value, {i: np.reshape(flat_gradient[o:o + params[i].size], params[i].shape, order="F")
-                   for i, o in offsets.items()}
+                   for i, o in zip(wrt, offsets)}
+
+
+def seed_entries(params, wrt, start, k):
+    """The entries of ``params[i]`` for i in ``wrt``, numbered column-major array after array:
+    entries start .. start + k - 1 carry seeds 0 .. k - 1 (one new tag), every other entry
+    none. -> (the params as a list, those with a seeded entry as DualArrays of K = k partials,
+    the tag)."""
+    args, tag, offset = list(params), new_tag(), 0
+    for i in wrt:
+        size = params[i].size
+        lo, hi = max(start, offset), min(start + k, offset + size)
+        if lo < hi:  # entry e of params[i] carries seed offset + e - start
+            seeds = np.zeros((size, k))
+            seeds[lo - offset:hi - offset, lo - start:hi - start] = np.eye(hi - lo)
+            args[i] = DualArray(params[i], np.reshape(seeds, params[i].shape + (k,), order="F"),
+                                tag)
+        offset += size
+    return args, tag
+
+
+def seed_directions(params, directions):
+    """The parameters as dual numbers of one new tag whose K partials are ``directions``: a
+    list of K tuples of arrays shaped like the parameters (an entry None: zero). -> a list of
+    DualArrays (every parameter, so that any of them reads the results off)."""
+    k, tag = len(directions), new_tag()
+    carried = []
+    for i, p in enumerate(params):
+        p = np.asarray(p, dtype=float)
+        partials = np.zeros(p.shape + (k,))
+        for j, direction in enumerate(directions):
+            if direction[i] is not None:
+                partials[..., j] = np.reshape(direction[i], p.shape)
+        carried.append(DualArray(p, partials, tag))
+    return carried
 
 
 # ---- patch-wise layers (Volterra, Gaussian kervolution) ---------------------------------------
-def seed_patches(x_cols):
-    """x_cols (n, P, B) -> the same values with n partials: entry q of each patch carries seed q,
-    so the dual part of a per-patch result is its derivative by each entry of its own patch."""
-    n = x_cols.shape[0]
-    seeds = np.broadcast_to(np.eye(n).reshape((n,) + (1,) * (x_cols.ndim - 1) + (n,)),
-                            x_cols.shape + (n,))
-    return DualArray(x_cols, seeds, new_tag())
-
-
 def volterra_filter_seeds(w1, w2, b):
     """Filter 0 of (w1, w2, b) as dual numbers with n + n(n+1)/2 + 1 seeds (n = f*f*c1).
 
@@ -232,18 +256,6 @@ def volterra_filter_seeds(w1, w2, b):
             DualArray(reshape_f(b, (-1, 1))[:1], seeds[None, n + m:], tag))
 
 
-def volterra_filter_gradients(dldtheta, w1_shape):
-    """Rows of dL/d(filter parameters) in the seeds' order -> dldw1 (f,f,c1,c2), dldw2 (n,n,c2)
-    with zeros below the diagonal, dldb (c2,1).  dldtheta: (c2, n + n(n+1)/2 + 1)."""
-    c2 = dldtheta.shape[0]
-    n = int(np.prod(w1_shape[:3]))
-    i, j = upper_triangle(n)
-    m = len(i)
-    dldw2 = np.zeros((n, n, c2))
-    dldw2[i, j] = dldtheta[:, n:n + m].T
-    return reshape_f(dldtheta[:, :n].T, w1_shape), dldw2, dldtheta[:, n + m:].copy()
-
-
 def shared_filter_seeds(*params):
     """Every filter's parameters seeded alike: parameter q of each filter carries seed q.
 
@@ -261,17 +273,3 @@ def shared_filter_seeds(*params):
         seeded.append(DualArray(p, np.broadcast_to(seeds, p.shape + (k,)), tag))
         offset += size
     return seeded
-
-
-def patch_input_gradient(patch_function, x_cols, dldy_cols, f, height, width):
-    """dL/dx of a patch-wise layer from its per-patch function on seeded patches.
-
-    patch_function: x_cols (n, P, B) -> y (P, c2, B); dldy_cols (P, c2, B) -> dldx
-    (height, width, 1, B). Each patch's n entries carry seeds 1..n; the dual parts times
-    dL/dy, summed over channels, are each patch's dL/dx, scattered back onto the pixels the
-    patch was read from (col2im) and cropped of the padding.
-    """
-    seeded = seed_patches(x_cols)
-    dydx_cols = dual_part(patch_function(seeded), seeded)  # P x c2 x B x n
-    dldx_cols = np.einsum("pkb,pkbq->qpb", dldy_cols, dydx_cols)  # n x P x B
-    return image_gradient(dldx_cols, f, height, width)

@@ -6,7 +6,8 @@ Not in the original.
 import numpy as np
 
 from dual.extensions.gaussian_conv import check_gaussian_shapes, gaussian_patches
-from dual.seeding import dual_part, patch_input_gradient, shared_filter_seeds
+from dual.extensions.patch_backward import patch_input_gradient
+from dual.seeding import dual_part, shared_filter_seeds
 from shared.matlab import drop_batch_axis, reshape_f, with_batch_axis
 from shared.patches import backward_columns
 

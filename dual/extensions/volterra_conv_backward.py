@@ -6,10 +6,11 @@ are replaced by the dual parts of the forward run on seeded parameters and seede
 
 import numpy as np
 
-from dual.seeding import dual_part, patch_input_gradient, volterra_filter_gradients, volterra_filter_seeds
+from dual.extensions.patch_backward import patch_input_gradient
+from dual.seeding import dual_part, volterra_filter_seeds
 from reference.extensions.volterra_conv import check_volterra_shapes, volterra_patches
-from shared.matlab import drop_batch_axis, with_batch_axis
-from shared.patches import backward_columns
+from shared.matlab import drop_batch_axis, reshape_f, with_batch_axis
+from shared.patches import backward_columns, upper_triangle
 
 
 def volterra_conv_backward(dldy, x, w1, w2, b, y, need_dldx=True):
@@ -39,3 +40,15 @@ def volterra_conv_backward(dldy, x, w1, w2, b, y, need_dldx=True):
     dldx = patch_input_gradient(lambda cols: volterra_patches(cols, w1, w2, b), x_cols, dldy_cols, f,
                                 height, width)
     return drop_batch_axis(dldx, single), dldw1, dldw2, dldb
+
+
+def volterra_filter_gradients(dldtheta, w1_shape):
+    """Rows of dL/d(filter parameters) in the seeds' order -> dldw1 (f,f,c1,c2), dldw2 (n,n,c2)
+    with zeros below the diagonal, dldb (c2,1).  dldtheta: (c2, n + n(n+1)/2 + 1)."""
+    c2 = dldtheta.shape[0]
+    n = int(np.prod(w1_shape[:3]))
+    i, j = upper_triangle(n)
+    m = len(i)
+    dldw2 = np.zeros((n, n, c2))
+    dldw2[i, j] = dldtheta[:, n:n + m].T
+    return reshape_f(dldtheta[:, :n].T, w1_shape), dldw2, dldtheta[:, n + m:].copy()
