@@ -39,7 +39,6 @@ Conventions at kinks (they follow the MATLAB original, see docs/dual_numbers.md)
   axes are reduced at once), as MATLAB's ``[m, i] = max(a)`` picks it;
 * ``abs``: the derivative is sign(x), 0 at x == 0.
 """
-from string import ascii_letters
 
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
@@ -47,12 +46,13 @@ from numpy.lib.mixins import NDArrayOperatorsMixin
 from numpy.lib.stride_tricks import sliding_window_view
 import scipy.special
 
+from dual.einsum_subscripts import free_label, parse_subscripts
 from dual.partials import (kfirst, klast, matrix_at_partials, partial_major, partials_at_matrix,
                            zeros)
 from shared.matlab import max_with_index, min_with_index
 from shared.validate import real_array
 
-__all__ = ["DualArray", "innermost", "tag_of"]
+__all__ = ["DualArray", "innermost", "partials_at", "tag_of"]
 
 
 class DualArray(NDArrayOperatorsMixin):
@@ -106,8 +106,13 @@ class DualArray(NDArrayOperatorsMixin):
     def __iter__(self):
         return (self[i] for i in range(len(self)))
 
-    def copy(self, order="K"):  # (order: numpy's signature; the copy keeps the layout)
-        return _new(self.real.copy(order="K"), klast(kfirst(self.dual).copy(order="K")), self.tag)
+    def copy(self, order="K"):
+        """A copy, the value laid out as numpy's ``order`` says ("K" and "A": as it is; "C",
+        "F"), each partial laid out like it."""
+        real = self.real.copy(order=order)  # (numpy refuses an unknown order)
+        if type(self.dual) is DualArray:  # nested: its partials keep their own layout
+            return _new(real, self.dual.copy(order="K"), self.tag)
+        return _new(real, partial_major(self.dual.copy(order="K"), real), self.tag)
 
     def __repr__(self):
         if isinstance(self.real, DualArray) or isinstance(self.dual, DualArray):
@@ -240,12 +245,19 @@ def _real(x):
 
 def _level(values):
     """(tag, K) of an operation on ``values``: it works at the newest tag among them, where all
-    its operands must carry the same number of partials K; older-tagged ones are constants."""
-    tag = max(tag_of(x) for x in values)
-    ks = {x.dual.shape[-1] for x in values if tag_of(x) == tag}
-    if len(ks) != 1:
-        raise ValueError(f"DualArray operands must carry the same number of partials K, got {sorted(ks)}")
-    return tag, ks.pop()
+    its operands must carry the same number of partials K; older-tagged ones are constants.
+    (Tags are read here, by _value_at and by partials_at, and nowhere else; one pass, as every
+    operation runs it.)"""
+    tag, k = -1, None
+    for x in values:
+        if type(x) is DualArray and x.tag >= tag:
+            if x.tag > tag:
+                tag, k = x.tag, x.dual.shape[-1]
+            elif x.dual.shape[-1] != k:
+                ks = sorted({v.dual.shape[-1] for v in values if tag_of(v) == tag})
+                raise ValueError(f"DualArray operands must carry the same number of partials K, "
+                                 f"got {ks}")
+    return tag, k
 
 
 def _value_at(x, tag):
@@ -253,9 +265,17 @@ def _value_at(x, tag):
     return x.real if tag_of(x) == tag else x
 
 
-def _partials_at(x, tag, k):
-    """x's partials at ``tag``; zero where x does not carry it."""
-    return x.dual if tag_of(x) == tag else zeros(np.shape(x), k)
+def partials_at(x, tag, k):
+    """x's K = ``k`` partials at ``tag``: its dual part, or zeros where it carries only older
+    tags (or is plain): it does not depend on that tag's seeds. One that carries a newer tag
+    must be read off at that one first (its partials at ``tag`` sit inside it): a ValueError,
+    as ForwardDiff.jl refuses it."""
+    if tag_of(x) == tag:
+        return x.dual
+    if tag_of(x) > tag:
+        raise ValueError(f"a dual number of tag {tag_of(x)} read off at the older tag {tag}: "
+                         "read off the newer seeding first")
+    return zeros(np.shape(x), k)
 
 
 def _fit(t, shape):
@@ -274,18 +294,11 @@ def _apply(rule, inputs):
     """Run a ufunc rule on (value, dual part) pairs at the newest tag among the inputs; a plain
     input's dual part is None (zero), and so is that of one with an older tag (a constant here:
     its own dual part stays inside it, in the values the rule computes with)."""
-    tag = -1
-    for x in inputs:
-        if type(x) is DualArray and x.tag > tag:
-            tag = x.tag
-    args, k = [], None
-    for x in inputs:
+    tag, k = _level(inputs)
+    args = []
+    for x in inputs:  # (value, partials) at tag; an operand without that tag: (itself, None)
         if type(x) is DualArray and x.tag == tag:
             args += (x.real, x.dual)
-            if k is None:
-                k = x.dual.shape[-1]
-            elif x.dual.shape[-1] != k:
-                _level(inputs)  # raises, naming the K's
         else:
             args += (x if type(x) is DualArray else np.asarray(x), None)
     value, t = rule(*args)
@@ -640,7 +653,7 @@ def _concatenate(arrays, axis=0):
         arrays, axis = [np.ravel(x) for x in arrays], 0
     real = np.concatenate([_value_at(x, tag) for x in arrays], axis)
     ax = normalize_axis_index(axis, real.ndim) + 1
-    return _new(real, klast(np.concatenate([kfirst(_partials_at(x, tag, k)) for x in arrays], ax)),
+    return _new(real, klast(np.concatenate([kfirst(partials_at(x, tag, k)) for x in arrays], ax)),
                 tag)
 
 
@@ -648,7 +661,7 @@ def _stack(arrays, axis=0):
     tag, k = _level(arrays)
     real = np.stack([_value_at(x, tag) for x in arrays], axis)
     ax = normalize_axis_index(axis, real.ndim) + 1
-    return _new(real, klast(np.stack([kfirst(_partials_at(x, tag, k)) for x in arrays], ax)), tag)
+    return _new(real, klast(np.stack([kfirst(partials_at(x, tag, k)) for x in arrays], ax)), tag)
 
 
 def _where(condition, x=None, y=None):
@@ -656,8 +669,7 @@ def _where(condition, x=None, y=None):
         raise TypeError("DualArray supports numpy.where(condition, x, y) with a plain condition only")
     (tag, k), c = _level((x, y)), np.asarray(condition)
     real = np.where(c, _value_at(x, tag), _value_at(y, tag))
-    dual = np.where(c[..., None], x.dual if tag_of(x) == tag else 0.0,
-                    y.dual if tag_of(y) == tag else 0.0)
+    dual = np.where(c[..., None], partials_at(x, tag, k), partials_at(y, tag, k))
     return _new(real, _fit(dual, real.shape + (k,)), tag)
 
 
@@ -684,7 +696,7 @@ def _ones_like(a, dtype=None, order="K", subok=True, shape=None):
 
 
 def _copy(a, order="K", subok=False):
-    return a.copy()
+    return a.copy(order=order)
 
 
 def _dot(a, b, out=None):
@@ -699,13 +711,8 @@ def _einsum(subscripts, *operands, out=None, **kwargs):
     """Product rule: one einsum per dual operand, with its partials under an extra label for K."""
     if not isinstance(subscripts, str) or out is not None:
         raise TypeError("DualArray supports numpy.einsum('ij,jk->ik', ...) with a subscripts string, without out=")
-    subscripts = subscripts.replace(" ", "")
-    inputs, arrow, output = subscripts.partition("->")
-    inputs = inputs.split(",")
-    if not arrow:  # implicit mode: broadcast dims, then the labels seen once, in alphabetical order
-        labels = [c for c in "".join(inputs) if c in ascii_letters]
-        output = "..." * ("..." in subscripts) + "".join(sorted(c for c in set(labels) if labels.count(c) == 1))
-    (tag, k), z = _level(operands), next(c for c in ascii_letters if c not in subscripts)
+    inputs, output = parse_subscripts(subscripts)
+    (tag, k), z = _level(operands), free_label(subscripts)
     reals = [_value_at(x, tag) for x in operands]
     real, dual = np.einsum(subscripts, *reals, **kwargs), None
     real = real if type(real) is DualArray else np.asarray(real)

@@ -32,7 +32,7 @@ import itertools
 
 import numpy as np
 
-from dual.dual_array import DualArray, innermost, tag_of
+from dual.dual_array import DualArray, innermost, partials_at, tag_of
 from dual.partials import mark_one_hot, memory_order
 from shared.matlab import reshape_f
 from shared.patches import upper_triangle
@@ -51,19 +51,7 @@ def dual_part(out, seeded):
     """The partials of ``out`` along the seeds of ``seeded`` (a DualArray a seeding made): its
     dual part at their tag, or zeros (shape + (K,)) where ``out`` does not carry that tag, i.e.
     does not depend on those seeds."""
-    return _partials_at(out, seeded.tag, seeded.n_partials)
-
-
-def _partials_at(out, tag, k):
-    """``out``'s K = ``k`` partials at ``tag``: its dual part, or zeros where it carries only
-    older tags. A result that carries a newer tag must be read off at that one first (its
-    partials at ``tag`` sit inside it): a ValueError, as ForwardDiff.jl refuses it."""
-    if tag_of(out) == tag:
-        return out.dual
-    if tag_of(out) > tag:
-        raise ValueError(f"a dual number of tag {tag_of(out)} read off at the older tag {tag}: "
-                         "read off the newer seeding first")
-    return np.zeros(np.shape(out) + (k,))
+    return partials_at(out, seeded.tag, seeded.n_partials)
 
 
 def derivative(f, x):
@@ -194,7 +182,7 @@ def gradient(f, params, wrt=None, chunk=128):
         k = min(chunk, total - start)
         args, tag = seed_entries(params, wrt, start, k)
         out = f(*args)
-        chunks.append(np.reshape(_partials_at(out, tag, k), -1))
+        chunks.append(np.reshape(partials_at(out, tag, k), -1))
         value = out.real[()] if tag_of(out) == tag else out  # a scalar, like the reference's loss
     flat_gradient = np.concatenate(chunks) if chunks else np.zeros(0)
     offsets = np.cumsum([0] + [params[i].size for i in wrt])

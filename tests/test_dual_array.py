@@ -617,3 +617,32 @@ def test_writing_a_dual_scalar_into_a_plain_array_fails():
     # numpy's float() fails with our TypeError, then numpy reports it as a bad sequence
     with pytest.raises((TypeError, ValueError)):
         np.zeros(3)[0] = d(1.0, 1.0)
+
+
+@pytest.mark.parametrize("order", ["K", "A", "C", "F"])
+def test_copy_honours_order_and_lays_each_partial_out_like_the_value(order):
+    x = DualArray(np.arange(6.0).reshape(2, 3), np.arange(24.0).reshape(2, 3, 4))
+    for c in (x.copy(order=order), np.copy(x, order=order)):
+        assert np.array_equal(c.real, x.real) and np.array_equal(c.dual, x.dual)
+        assert not np.shares_memory(c.dual, x.dual)
+        f_order = order == "F"
+        assert c.real.flags.f_contiguous == f_order and c.dual[..., 1].flags.f_contiguous == f_order
+    with pytest.raises(ValueError, match="order"):
+        x.copy(order="Q")
+
+
+@pytest.mark.parametrize("subscripts", ["ij,jk->ik", "ij,jk", "ii", "i,i", "...ij,...jk", "ba,ca",
+                                        "ij, jk -> ki"])
+def test_einsum_subscripts_are_read_as_numpy_reads_them(subscripts):
+    from dual.einsum_subscripts import free_label, parse_subscripts
+
+    inputs, output = parse_subscripts(subscripts)
+    shapes = {"i": 2, "j": 3, "k": 4, "a": 2, "b": 3, "c": 4}
+    rng = np.random.default_rng(0)
+    operands = [rng.random([2] * (s.count(".") // 3) + [shapes[c] for c in s if c.isalpha()])
+                for s in inputs]
+    explicit = ",".join(inputs) + "->" + output
+    # the same contraction in the same output order: equal up to summation order
+    np.testing.assert_allclose(np.einsum(explicit, *operands), np.einsum(subscripts, *operands),
+                               rtol=1e-12)
+    assert free_label(subscripts) not in subscripts
