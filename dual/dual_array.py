@@ -13,8 +13,8 @@ prints like it: ``DualArray(2.0, [1.0])`` shows ``2.0 + 1.0ε``.
 
 Because eps**2 = 0, ``f(a + b*eps) = f(a) + f'(a)*b*eps``: each rule below computes the value
 and, beside it, the dual part (the derivative applied to the incoming partials). Every rule is
-written once, below, and registered in the tables at the bottom; nothing else in the project
-writes one. How the partials are stored (partial-major) and multiplied is dual/partials.py's,
+written once, below, and registered in the tables at the bottom; a new elementwise rule is
+added with ``defjvp`` (its partial derivatives), at the very bottom. How the partials are stored (partial-major) and multiplied is dual/partials.py's,
 and the rules can be read without it.
 
 Numpy code runs unchanged on DualArray through ``__array_ufunc__`` (operators, np.exp,
@@ -40,6 +40,8 @@ Conventions at kinks (they follow the MATLAB original, see docs/dual_numbers.md)
 * ``abs``: the derivative is sign(x), 0 at x == 0.
 """
 
+import inspect
+
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 from numpy.lib.mixins import NDArrayOperatorsMixin
@@ -52,7 +54,7 @@ from dual.partials import (kfirst, klast, matrix_at_partials, partial_major, par
 from shared.matlab import max_with_index, min_with_index
 from shared.validate import real_array
 
-__all__ = ["DualArray", "innermost", "partials_at", "tag_of"]
+__all__ = ["DualArray", "defjvp", "deljvp", "innermost", "partials_at", "tag_of"]
 
 
 class DualArray(NDArrayOperatorsMixin):
@@ -132,7 +134,8 @@ class DualArray(NDArrayOperatorsMixin):
                         "use .real (and .dual) explicitly")
 
     def __float__(self):
-        raise TypeError("float() of a DualArray would drop the dual part; use .real")
+        raise TypeError("float() of a DualArray would drop the dual part: use numpy's functions "
+                        "(np.exp, not math.exp), which keep it; .real drops it on purpose")
 
     __int__ = __complex__ = __float__
 
@@ -775,3 +778,77 @@ _FUNCTIONS = {
     np.shape: lambda a: a.shape, np.ndim: lambda a: a.ndim,
     np.size: lambda a, axis=None: a.size if axis is None else a.shape[axis],
 }
+
+
+# ---- adding a rule --------------------------------------------------------------------------
+_BUILT_IN = frozenset(_UFUNCS)
+
+
+def defjvp(ufunc, *derivatives):
+    """Give the elementwise ``ufunc`` (a numpy or scipy ufunc with n arguments) a rule:
+    ``derivatives[i](value, *args)`` returns d ufunc / d args[i] at the arguments (``value`` is
+    ``ufunc(*args)``), an array broadcastable to the value, or a number. The rule then computes
+    the value and the dual part sum_i derivative_i * (partials of args[i]), as every rule above
+    does (HIPS autograd's ``defjvp``, with partial derivatives instead of JVP makers). Written
+    with numpy calls only, a derivative works on nested dual numbers too (second derivatives).
+    Returns ``ufunc``. ``deljvp`` takes the rule away again.
+
+        defjvp(np.logaddexp, lambda v, x, y: np.exp(x - v), lambda v, x, y: np.exp(y - v))
+    """
+    if not isinstance(ufunc, np.ufunc):
+        raise TypeError(f"defjvp: {ufunc!r} is not a ufunc (np.logaddexp, scipy.special.erf, "
+                        "...); other numpy functions are written in dual/dual_array.py")
+    name, n = ufunc.__name__, ufunc.nin
+    if ufunc in _BUILT_IN or ufunc in _PLAIN_UFUNCS:
+        raise ValueError(f"defjvp: {name} has a rule already (dual/dual_array.py)")
+    if len(derivatives) != n:
+        raise TypeError(f"defjvp: {name} takes {n} argument{'s' * (n > 1)}: give {n} "
+                        f"derivative{'s' * (n > 1)}, one by each, got {len(derivatives)}")
+    names = ["x", "y", "z"][:n] if n <= 3 else [f"x{i}" for i in range(n)]
+    takes = ", ".join(["value"] + names)
+    for i, d in enumerate(derivatives):
+        if not callable(d):
+            raise TypeError(f"defjvp: the derivative of {name} by argument {i + 1} is "
+                            f"{type(d).__name__}, not a function of ({takes})")
+        try:
+            inspect.signature(d).bind(*range(n + 1))
+        except TypeError:
+            raise TypeError(f"defjvp: the derivative of {name} by argument {i + 1} must take "
+                            f"({takes}): the value, then the arguments") from None
+        except ValueError:  # no signature to read (a builtin): called as it is
+            pass
+
+    def rule(*args):  # (x, dx, y, dy, ...): values and dual parts, a dual part None for 0
+        xs, ts = args[0::2], args[1::2]
+        value, dual = ufunc(*xs), None
+        for i, (d, t) in enumerate(zip(derivatives, ts)):
+            if t is not None:
+                dual = _plus(dual, _scale(t, _derivative_of(name, i, d(value, *xs), value)))
+        return value, dual
+
+    _UFUNCS[ufunc] = rule
+    return ufunc
+
+
+def _derivative_of(name, i, s, value):
+    """A derivative a defjvp function returned, checked: an array or number broadcastable to
+    the value -> as an array of the value's shape (a DualArray: as it is)."""
+    if type(s) is DualArray:
+        return s
+    if s is None or not isinstance(s, (int, float, np.ndarray, np.number)):
+        raise TypeError(f"the rule of {name}: its derivative by argument {i + 1} returned "
+                        f"{type(s).__name__}, not an array or a number (did it return at all?)")
+    try:
+        return np.broadcast_to(s, np.shape(value))
+    except ValueError:
+        raise ValueError(f"the rule of {name}: its derivative by argument {i + 1} has shape "
+                         f"{np.shape(s)}, which does not broadcast to the value's "
+                         f"{np.shape(value)}") from None
+
+
+def deljvp(ufunc):
+    """Take away the rule ``defjvp`` gave ``ufunc`` (the built-in rules stay)."""
+    if ufunc in _BUILT_IN:
+        raise ValueError(f"deljvp: {ufunc.__name__}'s rule is built in (dual/dual_array.py)")
+    if _UFUNCS.pop(ufunc, None) is None:
+        raise ValueError(f"deljvp: {getattr(ufunc, '__name__', ufunc)} has no rule from defjvp")

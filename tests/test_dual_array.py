@@ -646,3 +646,76 @@ def test_einsum_subscripts_are_read_as_numpy_reads_them(subscripts):
     np.testing.assert_allclose(np.einsum(explicit, *operands), np.einsum(subscripts, *operands),
                                rtol=1e-12)
     assert free_label(subscripts) not in subscripts
+
+
+def test_defjvp_adds_a_rule_by_its_partial_derivatives_and_deljvp_takes_it_away():
+    from dual.dual_array import defjvp, deljvp
+    from dual.seeding import derivative
+
+    x = DualArray(0.3, [1.0])
+    with pytest.raises(TypeError, match="logaddexp"):
+        np.logaddexp(x, 1.0)  # no rule yet
+    assert defjvp(np.logaddexp, lambda v, a, b: np.exp(a - v),
+                  lambda v, a, b: np.exp(b - v)) is np.logaddexp
+    try:
+        a, b, h = 0.3, -1.2, 1e-6
+        central = (np.logaddexp(a + h, b) - np.logaddexp(a - h, b)) / (2 * h)
+        # central differences of a smooth function at h = 1e-6: error ~1e-10
+        assert derivative(lambda t: np.logaddexp(t, b), a) == pytest.approx(central, abs=1e-8)
+        both = np.logaddexp(DualArray([0.3, 2.0], [[1.0], [1.0]]), DualArray([-1.2, 2.0], [[1.0], [1.0]]))
+        assert np.allclose(both.dual[:, 0], 1.0)  # d/dt logaddexp(t + a, t + b) = 1
+        # nested: the rule, written with numpy calls, gives second derivatives too
+        second = (np.logaddexp(a + 1e-4, b) - 2 * np.logaddexp(a, b)
+                  + np.logaddexp(a - 1e-4, b)) / 1e-8
+        assert derivative(lambda s: derivative(lambda t: np.logaddexp(t, b), s), a) == \
+            pytest.approx(second, abs=1e-5)  # second differences at 1e-4: ~1e-8 truncation
+    finally:
+        deljvp(np.logaddexp)
+    with pytest.raises(TypeError, match="logaddexp"):
+        np.logaddexp(x, 1.0)
+
+
+@pytest.mark.parametrize("derivatives, error, words", [
+    ((lambda v, x, y: 1.0,), TypeError, "takes 2 arguments: give 2 derivatives, one by each, got 1"),
+    ((lambda v, x, y: 1.0, 3.0), TypeError, "by argument 2 is float, not a function of (value, x, y)"),
+    ((lambda x, y: 1.0, lambda v, x, y: 1.0), TypeError, "must take (value, x, y)"),
+])
+def test_a_half_written_rule_is_refused_in_one_line_when_given(derivatives, error, words):
+    from dual.dual_array import defjvp
+
+    with pytest.raises(error) as info:
+        defjvp(np.logaddexp, *derivatives)
+    assert words in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("returned, error, words", [
+    (lambda v, x, y: None, TypeError, "by argument 1 returned NoneType, not an array or a number"),
+    (lambda v, x, y: np.ones(5), ValueError, "has shape (5,), which does not broadcast"),
+])
+def test_a_half_written_rule_is_one_line_when_used(returned, error, words):
+    from dual.dual_array import defjvp, deljvp
+
+    defjvp(np.logaddexp, returned, lambda v, x, y: np.exp(y - v))
+    try:
+        with pytest.raises(error) as info:
+            np.logaddexp(DualArray([0.3, 0.4], [[1.0], [1.0]]), 1.0)
+        assert words in str(info.value) and "logaddexp" in str(info.value)
+    finally:
+        deljvp(np.logaddexp)
+
+
+def test_built_in_rules_stay_and_math_exp_is_told_to_use_np_exp():
+    import math
+
+    from dual.dual_array import defjvp, deljvp
+
+    with pytest.raises(ValueError, match="has a rule already"):
+        defjvp(np.exp, lambda v, x: v)
+    with pytest.raises(ValueError, match="built in"):
+        deljvp(np.exp)
+    with pytest.raises(ValueError, match="no rule from defjvp"):
+        deljvp(np.logaddexp)
+    with pytest.raises(TypeError, match="not a ufunc"):
+        defjvp(math.exp, lambda v, x: v)
+    with pytest.raises(TypeError, match=r"np\.exp, not math\.exp"):
+        math.exp(DualArray(0.0, [1.0]))

@@ -168,10 +168,11 @@ def test_the_checker_and_the_lessons_share_one_catalogue():
     assert checker.layers.FC_TRANSPOSE is shared.mistakes.FC_TRANSPOSE
 
 
-def wrong_answer(lesson, function, source):
+def wrong_answer(lesson, function, source, expect=AssertionError):
     """The message of the check after ``function``'s exercise in ``lesson`` (a file name's start)
     when the student's cell is ``source``: the lesson's code cells run in-process, in order, up
-    to that check (no kernel: cheap), the solution replaced by ``source``."""
+    to that check (no kernel: cheap), the solution replaced by ``source``. ``expect``: what the
+    check raises (a failed check, or the one-line error of a half-done answer)."""
     import matplotlib
     matplotlib.use("Agg")
     path = next(p for p in LESSONS if p.name.startswith(lesson))
@@ -185,7 +186,7 @@ def wrong_answer(lesson, function, source):
             answered = True
             continue
         if answered and "check" in tags:
-            with pytest.raises(AssertionError) as failure:
+            with pytest.raises(expect) as failure:
                 exec(cell.source, namespace)
             return str(failure.value)
         exec(cell.source, namespace)
@@ -217,6 +218,25 @@ def wrong_answer(lesson, function, source):
 ], ids=["E2 reading", "floor for ceil", "naive softplus", "ties twice", "quotient sign"])
 def test_a_wrong_answer_from_the_issue_gets_its_named_message(lesson, function, source, named):
     assert named in wrong_answer(lesson, function, source)
+
+
+LOGADDEXP = "def dlogaddexp_dx(value, x, y):\n    {}\ndef dlogaddexp_dy(value, x, y):\n    return np.exp(y - value)\n"
+
+
+@pytest.mark.parametrize("body, expect, named", [
+    ("return np.exp(x) / (np.exp(x) + np.exp(y))", AssertionError,
+     "at x = 1000 (no overflow): off by nan"),
+    ("np.exp(x - value)", TypeError,
+     "the rule of logaddexp: its derivative by argument 1 returned NoneType, not an array or a "
+     "number (did it return at all?)"),
+], ids=["overflows", "no return"])
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_lesson_9s_half_done_or_overflowing_rule_gets_its_named_message(body, expect, named):
+    message = wrong_answer("09", "dlogaddexp_dx", LOGADDEXP.format(body), expect)
+    assert named in message
+    if expect is TypeError:  # a half-done rule: one line, not a traceback from inside numpy
+        assert "\n" not in message
 
 
 def test_the_teachers_guide_covers_every_lesson_and_is_on_the_site():
