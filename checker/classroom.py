@@ -33,7 +33,7 @@ from checker.judging import FAULTS, STATUSES, Verdict
 from checker.report import as_markdown
 from shared.cli import describe
 from shared.errors import CnnDualError
-from shared.outputs import atomic_write
+from shared.file_set import atomic_write
 
 CACHE_VERSION = 1
 """Bumped when the checker's verdicts change meaning: older cached reports are not reused."""

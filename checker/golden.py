@@ -20,7 +20,7 @@ from tqdm import tqdm  # the plain bar, also in a notebook (no widget warnings)
 from checker.engine import CallFailed, CallTimedOut, Octave, write_display_stubs
 from checker.original import apply_patches, copy_m_files
 from shared.errors import CnnDualError
-from shared.outputs import atomic_write
+from shared.file_set import atomic_write
 
 CNN_CASE = ("x", "y", "w_conv", "b_conv", "w_fc", "b_fc")
 PERCEPTRON_CASE = ("x", "y", "w", "b", "w1", "b1", "w2", "b2")

@@ -8,7 +8,7 @@ from threadpoolctl import threadpool_limits
 from mains.pipeline import (PERCEPTRONS, PUBLISHED_ACCURACY, CnnModel, RunConfig, perceptron,
                              train_and_test)
 from shared.data import load_mnist
-from shared.outputs import accuracy
+from shared.metrics import accuracy
 from speed.memory import keep_freed_memory
 
 MODELS = (*PERCEPTRONS, "cnn")  # the original's order: main_slp_linear ... main_cnn

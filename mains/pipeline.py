@@ -34,10 +34,10 @@ from shared.cli import (ArgumentParser, add_main_arguments, add_run_arguments, r
 from shared.data import load_mnist
 from shared.divergence import divergence_reports
 from shared.errors import CnnDualError
-from shared.outputs import (WEIGHT_NAMES, accuracy, check_out_dir, cnn_shapes, confusion_matrix,
-                            load_cnn_mat, load_weights_mat, main_outputs, plot_confusion,
-                            plot_loss, save_cnn_mat, save_weights_mat, write_json,
-                            write_output_set)
+from shared.figures import plot_confusion, plot_loss
+from shared.file_set import check_out_dir, main_outputs, write_json, write_output_set
+from shared.metrics import accuracy, confusion_matrix
+from shared.weights import (WEIGHT_NAMES, cnn_shapes, load_cnn_mat, load_weights_mat, save_cnn_mat, save_weights_mat)
 
 
 @dataclass
@@ -132,7 +132,7 @@ def write_outputs(out_dir, model_name, save_weights, metrics, loss, loss_title):
     (``save_weights(path)``), the metrics (JSON), the confusion matrix and, after training, the
     loss (PNG).
 
-    All or nothing (shared.outputs.write_output_set): a failure or an interruption leaves the
+    All or nothing (shared.file_set.write_output_set): a failure or an interruption leaves the
     earlier files as they were, and the loss PNG of an earlier run of the model is removed when
     this one did not train. Other models' files in ``out_dir`` are left alone.
     """

@@ -39,7 +39,7 @@ from reference.train_cnn import as_images, forward_backward, initial_weights, tr
 from shared.cli import ArgumentParser, count, path, run_cli
 from shared.data import SPLITS, load_split
 from shared.errors import CnnDualError, MissingDataError
-from shared.outputs import atomic_write, check_out_dir, write_output_set
+from shared.file_set import atomic_write, check_out_dir, write_output_set
 from shared.torch_net import torch_available, torch_train
 from speed.fused_numpy import fused_forward_backward
 from speed.memory import keep_freed_memory

@@ -24,7 +24,8 @@ from shared.cli import ArgumentParser, non_negative_int, output_file, path, run_
 from shared.data import load_split
 from shared.errors import CnnDualError, check_finite, quiet_overflow
 from shared.gradcheck import finite_differences, relative_error, rounding_error
-from shared.outputs import atomic_write, load_cnn_mat
+from shared.file_set import atomic_write
+from shared.weights import load_cnn_mat
 from shared.torch_net import torch_available, torch_forward_backward
 from shared.training import conv_weight_step
 

@@ -20,7 +20,8 @@ import dual.extensions.network as dual_network
 from shared.cli import (ArgumentParser, iterations, path, positive_float, positive_int, run_cli,
                         seeds)
 from shared.data import load_mnist
-from shared.outputs import accuracy, atomic_write, check_out_dir, write_json, write_output_set
+from shared.file_set import atomic_write, check_out_dir, write_json, write_output_set
+from shared.metrics import accuracy
 from speed.memory import keep_freed_memory
 
 FILTERS = ("linear", "volterra", "gaussian")

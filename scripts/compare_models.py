@@ -25,7 +25,7 @@ from mains.comparison import (MODELS, SETTINGS, blas_threads_per_worker, diverge
 from mains.pipeline import PUBLISHED_ACCURACY
 from shared.cli import ArgumentParser, count, iterations, path, positive_int, run_cli, seeds
 from shared.data import load_mnist
-from shared.outputs import atomic_write, check_out_dir, write_json, write_output_set
+from shared.file_set import atomic_write, check_out_dir, write_json, write_output_set
 from shared.workers import run_in_processes
 from speed.memory import keep_freed_memory
 

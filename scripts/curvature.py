@@ -33,7 +33,8 @@ from shared.data import load_split
 from shared.errors import CnnDualError, check_finite, quiet_overflow
 from shared.gradcheck import relative_error
 from shared.matlab import reshape_f
-from shared.outputs import atomic_write, load_cnn_mat
+from shared.file_set import atomic_write
+from shared.weights import load_cnn_mat
 
 PARAMETERS = ("w_conv", "b_conv", "w_fc", "b_fc")
 GAMMA = 0.03  # TrainCNN's learning rate

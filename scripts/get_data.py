@@ -17,7 +17,7 @@ from shared.cli import ArgumentParser, path, run_cli, timeout
 from shared.downloads import (CHECKSUMS, MATHJAX, MATLAB_DIR, MATLAB_FILES, PUBLISHED_WEIGHTS,
                               SOURCE_URL, source, url)
 from shared.errors import DataError, Interrupted
-from shared.outputs import atomic_write
+from shared.file_set import atomic_write
 
 
 def sha256_file(path):
@@ -155,8 +155,7 @@ def _run(args, opener):
         rest = [name for name in names(args.matlab, args.mathjax) if name not in done]
         left = (f"{', '.join(done)} in place in {args.data_dir}, {', '.join(rest)} not written"
                 if done else "nothing was written")
-        raise Interrupted(getattr(exc, "how", "interrupted"), left,
-                          getattr(exc, "exit_code", 130)) from None
+        raise Interrupted.of(exc, left) from None
     return 0
 
 

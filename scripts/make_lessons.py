@@ -17,7 +17,7 @@ from pathlib import Path
 
 from shared.cli import ArgumentParser, path, run_cli
 from shared.errors import CnnDualError
-from shared.outputs import write_output_set
+from shared.file_set import write_output_set
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = ROOT / "docs" / "lessons"

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from shared.errors import CnnDualError, Interrupted
+from shared.file_set import main_outputs
 from shared import signals
 
 MAX_ITERATIONS = 10_000_000
@@ -211,8 +212,6 @@ def add_run_arguments(parser):
     """--data-dir, --out-dir, --weights and --quiet (after ``add_main_arguments``)."""
     parser.add_argument("--data-dir", type=path, default=Path("data"),
                         help="where mnist_train.mat and mnist_test.mat are (default: data)")
-    from shared.outputs import main_outputs  # (matplotlib: only for the mains)
-
     names = list(main_outputs(Path(parser.get_default("weights_file")).stem).values())
     parser.add_argument("--out-dir", type=path, default=Path("outputs"),
                         help=f"where the outputs are written (default: outputs): "

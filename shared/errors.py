@@ -70,6 +70,14 @@ class OutputError(CnnDualError):
         super().__init__(f"cannot write {path}: {reason}")
 
 
+class PartlyWritten:
+    """Mixed into an OutputError or Interrupted raised when a run's outputs could be committed
+    only in part and not rolled back (shared.file_set): the message says what is left where.
+    ``keep_staging``: earlier files are still in the staging folder, which must then stay."""
+
+    keep_staging = False
+
+
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C or SIGTERM, with what the run left on disk.
 
@@ -82,3 +90,19 @@ class Interrupted(KeyboardInterrupt):
         self.left = left
         self.exit_code = exit_code
         super().__init__(f"{how}; {left}")
+
+    @classmethod
+    def of(cls, interrupt, left):
+        """The Interrupted saying ``left`` for the KeyboardInterrupt ``interrupt`` (an
+        Interrupted keeps its signal; a plain one is Ctrl-C's)."""
+        if isinstance(interrupt, Interrupted):
+            return cls(interrupt.how, left, interrupt.exit_code)
+        return cls(left=left)
+
+
+class PartlyWrittenOutput(PartlyWritten, OutputError):
+    """An OutputError after a partial commit (PartlyWritten)."""
+
+
+class PartlyWrittenInterrupted(PartlyWritten, Interrupted):
+    """An Interrupted after a partial commit (PartlyWritten)."""

@@ -12,7 +12,7 @@ TypeError (not real numbers) that names the argument, what it got and what was e
 What a user evidently means is accepted instead: plain Python lists wherever arrays go
 (converted once, as ``np.asarray``), and a shape that differs from the expected one only by
 axes of length 1 (MATLAB drops trailing ones: its 3x3x1x3 ``w_conv`` loads as 3x3x3; a bias
-may be 3x1, 1x3 or flat), as the .mat loaders of ``shared.outputs`` accept them.
+may be 3x1, 1x3 or flat), as the .mat loaders of ``shared.weights`` accept them.
 
 A loop that calls a checked function again and again (the training loop, a block Hessian's
 columns) checks once and then calls its ``.unchecked`` body (``boundary``).

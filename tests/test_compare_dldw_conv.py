@@ -15,7 +15,7 @@ import scipy.io
 from twins import reference
 from conftest import assert_one_line_error, load_script, run_main, write_mnist
 from shared.gradcheck import relative_error, rounding_error
-from shared.outputs import save_cnn_mat
+from shared.weights import save_cnn_mat
 from shared.torch_net import torch_available
 
 compare = load_script("compare_dldw_conv")

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import assert_one_line_error, load_script, run_main
 from shared.errors import NotFinite
-from shared.outputs import save_cnn_mat
+from shared.weights import save_cnn_mat
 
 curvature = load_script("curvature")
 

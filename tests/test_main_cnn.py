@@ -408,7 +408,7 @@ def test_a_full_disk_names_the_file_and_keeps_the_earlier_outputs(small_data_dir
     def full(fd):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr("shared.outputs.os.fsync", full)
+    monkeypatch.setattr("shared.file_set.os.fsync", full)
     code, _, err = run(["--iterations", 1, "--data-dir", small_data_dir, "--out-dir", out,
                         "--quiet"], capsys)
     assert_one_line_error(code, err, f"cannot write {out / 'cnn.mat'}: No space left on device")

@@ -122,11 +122,11 @@ def test_a_folder_another_run_keeps_locked_is_one_line(small_data_dir, tmp_path,
     fcntl = pytest.importorskip("fcntl")
     import os
 
-    import shared.outputs
+    import shared.file_set
 
     out = tmp_path / "out"
     out.mkdir()
-    monkeypatch.setattr(shared.outputs, "LOCK_WAIT_SECONDS", 0.2)
+    monkeypatch.setattr(shared.file_set, "LOCK_WAIT_SECONDS", 0.2)
     held = os.open(out, os.O_RDONLY)
     try:
         fcntl.flock(held, fcntl.LOCK_EX)

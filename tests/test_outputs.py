@@ -1,4 +1,5 @@
-"""shared/outputs.py: atomic files, the MATLAB-style cnn.mat, JSON, confusion matrix and figures."""
+"""shared/file_set.py, weights.py, metrics.py, figures.py: atomic files and a run's output set, the
+MATLAB-style cnn.mat, JSON, confusion matrix and figures."""
 
 import json
 from pathlib import Path
@@ -10,18 +11,10 @@ from matplotlib.image import imread
 
 from conftest import fifo_at
 from shared.errors import CnnDualError, Interrupted, OutputError, WeightsError
-from shared.outputs import (
-    accuracy,
-    atomic_write,
-    check_out_dir,
-    confusion_matrix,
-    load_cnn_mat,
-    plot_confusion,
-    plot_loss,
-    save_cnn_mat,
-    write_json,
-    write_output_set,
-)
+from shared.figures import plot_confusion, plot_loss
+from shared.file_set import atomic_write, check_out_dir, write_json, write_output_set
+from shared.metrics import accuracy, confusion_matrix
+from shared.weights import load_cnn_mat, save_cnn_mat
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -390,7 +383,7 @@ def full_disk(monkeypatch, after=0):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         real_fsync(fd)
 
-    monkeypatch.setattr("shared.outputs.os.fsync", fsync)
+    monkeypatch.setattr("shared.file_set.os.fsync", fsync)
 
 
 def test_a_full_disk_names_the_file(tmp_path, monkeypatch):
@@ -477,7 +470,7 @@ def test_output_set_interrupted_while_writing_says_nothing_was_written(tmp_path)
 
 
 def replace_failing_at(monkeypatch, n, error, also_fail=()):
-    """os.replace in shared.outputs raises ``error`` at its n-th call (1-based), and a
+    """os.replace in shared.file_set raises ``error`` at its n-th call (1-based), and a
     PermissionError at the calls in ``also_fail`` (to make the roll-back fail too)."""
     import os
 
@@ -492,7 +485,7 @@ def replace_failing_at(monkeypatch, n, error, also_fail=()):
             raise PermissionError(13, "Permission denied", str(src))
         real_replace(src, dst)
 
-    monkeypatch.setattr("shared.outputs.os.replace", replace)
+    monkeypatch.setattr("shared.file_set.os.replace", replace)
     return calls
 
 
@@ -585,7 +578,7 @@ def test_output_set_waits_for_another_runs_commit_and_never_mixes_their_files(tm
             # its commit take milliseconds, so that unlocked it would have finished.)
             assert not b_done.wait(2)
 
-    monkeypatch.setattr("shared.outputs.os.replace", slow_replace)
+    monkeypatch.setattr("shared.file_set.os.replace", slow_replace)
     write_output_set(out, {"a.txt": text_writer("A a.txt"), "b.txt": text_writer("A b.txt")},
                      SET)
     paused[0].join(60)
@@ -599,11 +592,11 @@ def test_output_set_refuses_in_one_line_when_another_run_holds_the_lock(tmp_path
     import fcntl
     import os
 
-    import shared.outputs
+    import shared.file_set
 
     out = tmp_path / "out"
     old_outputs(out)
-    monkeypatch.setattr(shared.outputs, "LOCK_WAIT_SECONDS", 0.2)
+    monkeypatch.setattr(shared.file_set, "LOCK_WAIT_SECONDS", 0.2)
     held = os.open(out, os.O_RDONLY | os.O_DIRECTORY)  # as another run's commit would
     try:
         fcntl.flock(held, fcntl.LOCK_EX)

@@ -35,7 +35,7 @@ from reference.train_slp_linear import slp_linear_forward_backward, train_slp_li
 from shared import validate
 from shared.errata import check_errata
 from shared.matlab import as_column, with_batch_axis
-from shared.outputs import accuracy, confusion_matrix
+from shared.metrics import accuracy, confusion_matrix
 from shared.patches import check_filters, check_per_filter
 from shared.training import Trained, mini_batch_descent
 

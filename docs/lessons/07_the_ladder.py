@@ -48,7 +48,8 @@ from reference.get_mini_batch import get_mini_batch
 from reference.main_mlp import predict
 from reference.train_slp_linear import train_slp_linear
 from shared.divergence import divergence_reports
-from shared.outputs import accuracy, confusion_matrix, load_weights_mat
+from shared.metrics import accuracy, confusion_matrix
+from shared.weights import load_weights_mat
 
 results = json.loads((ROOT / "docs" / "lessons" / "results" / "models.json").read_text())
 print("test accuracy, mean ± standard deviation over the seeds")

@@ -1,8 +1,6 @@
-"""What a run leaves behind: the MATLAB-style cnn.mat, JSON summaries and figures.
-
-MATLAB: the end of main_cnn.m (accuracy, row-normalised confusion matrix and its figure,
-`save('Outputs/cnn.mat', 'w_conv', 'b_conv', 'w_fc', 'b_fc')`) and the loss plot of TrainCNN.m.
-Every file is written atomically: a failed run never leaves a half-written output.
+"""Files a run writes: each atomically (``atomic_write``: a failed write never leaves half a
+file), and a run's set of outputs all or nothing (``write_output_set``: staged, then committed
+with Ctrl-C and SIGTERM held back, rolled back on failure, one run at a time per folder).
 """
 
 import contextlib
@@ -15,14 +13,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-import scipy.io
-from matplotlib.figure import Figure  # the object-oriented API: no pyplot, no GUI backend
 
-from shared.data import format_shape, numeric_array, read_mat, require_variables
-from shared.errors import CnnDualError, Interrupted, OutputError, WeightsError
-from shared.validate import class_labels
-
-WEIGHT_NAMES = ("w_conv", "b_conv", "w_fc", "b_fc")
+from shared.errors import (CnnDualError, Interrupted, OutputError, PartlyWritten,
+                           PartlyWrittenInterrupted, PartlyWrittenOutput)
 
 
 @contextlib.contextmanager
@@ -58,150 +51,6 @@ def atomic_write(path, mode="wb", encoding="utf-8"):
         raise
 
 
-def cnn_shapes(n_filters=3):
-    """The MATLAB shapes of the weights.
-
-    w_conv (3,3,1,n), b_conv (n,1), w_fc (10,49n), b_fc (10,1), n = n_filters.
-    """
-    if not isinstance(n_filters, (int, np.integer)) or n_filters < 1:
-        raise ValueError(f"n_filters must be a positive integer, got {n_filters!r}")
-    return {
-        "w_conv": (3, 3, 1, n_filters),
-        "b_conv": (n_filters, 1),
-        "w_fc": (10, 49 * n_filters),  # 7 x 7 pooled pixels per filter
-        "b_fc": (10, 1),
-    }
-
-
-def save_cnn_mat(path, w_conv, b_conv, w_fc, b_fc, **extra):
-    """Save the weights as MATLAB's main_cnn does, in a .mat file MATLAB and scipy can read.
-
-    w_conv (3,3,1,n), b_conv (n,1), w_fc (10,49n), b_fc (10,1), n = w_conv.shape[-1]; vectors
-    and a (3,3,n) w_conv are accepted and saved in those shapes. `extra` arrays are saved under
-    their own names. Raises WeightsError for a wrong shape.
-    """
-    given = {"w_conv": w_conv, "b_conv": b_conv, "w_fc": w_fc, "b_fc": b_fc}
-    n_filters = np.shape(w_conv)[-1] if np.ndim(w_conv) in (3, 4) else 3
-    save_weights_mat(path, cnn_shapes(n_filters), given, **extra)
-
-
-WEIGHT_LIMIT = 1e6
-"""The largest magnitude a loaded weight may have (and the widths gamma_conv 1/WEIGHT_LIMIT ..
-WEIGHT_LIMIT). Trained weights are a few units: the original's cnn.mat has none above 4.6, and
-training starts from N(0,1) draws. At 1e6 the logits are already ~1e13 (w_fc times 147 pooled
-conv outputs, themselves w_conv times pixels, or w2_conv times products of pixels), far past
-where the softmax saturates; from ~1e100 on, those products overflow float64 (1.8e308) and the
-run computes inf and NaN. A weight beyond the limit is not a network's weight but a file in
-another unit, a corrupted one, or a diverged run."""
-
-
-def extra_shapes(n_filters=3):
-    """The MATLAB shapes of the conv kinds' extra weights, as cnn.mat holds them.
-
-    w2_conv (9,9,n): the Volterra filters' quadratic part (n x n for the 3x3x1 patch, n = 9);
-    log_gamma_conv and gamma_conv (n,1): the Gaussian filters' widths (n = n_filters).
-    """
-    patch = 3 * 3 * 1
-    return {"w2_conv": (patch, patch, n_filters), "log_gamma_conv": (n_filters, 1),
-            "gamma_conv": (n_filters, 1)}
-
-
-def load_cnn_mat(path, n_filters=3):
-    """Weights from a cnn.mat written by MATLAB's main_cnn or by `save_cnn_mat`.
-
-    Returns a dict with w_conv (3,3,1,n), b_conv (n,1), w_fc (10,49n), b_fc (10,1), float64,
-    n = n_filters, and the conv kinds' extra weights the file has (`extra_shapes`: w2_conv,
-    log_gamma_conv, gamma_conv) likewise, plus any other variables of the file as loadmat gives
-    them. Checked as `load_weights_mat` checks (gamma_conv: within 1/WEIGHT_LIMIT..WEIGHT_LIMIT).
-    """
-    contents = read_mat(path, WeightsError)
-    weights = checked_weights(path, contents, cnn_shapes(n_filters))
-    known = {**cnn_shapes(n_filters), **extra_shapes(n_filters)}
-    present = {name: shape for name, shape in extra_shapes(n_filters).items() if name in contents}
-    weights.update(checked_weights(path, contents, present))
-    others = {name: value for name, value in contents.items() if name not in known}
-    return {**weights, **others}
-
-
-def load_weights_mat(path, shapes):
-    """The weights ``shapes`` names (name -> MATLAB shape) from a .mat file, e.g. main_slp's
-    slp.mat (w (10,196), b (10,1)): a dict of float64 arrays in those shapes.
-
-    Shapes that differ only by singleton axes (b (10,) or (1,10)) are accepted; other variables
-    of the file are ignored. Raises WeightsError (one line) when the file is missing,
-    unreadable, lacks a variable, or a weight is not a real number array of its shape, has NaN
-    or inf values, or exceeds WEIGHT_LIMIT in magnitude.
-    """
-    return checked_weights(path, read_mat(path, WeightsError), shapes)
-
-
-def checked_weights(path, contents, shapes):
-    """contents[name] for every name of ``shapes`` (all required), checked: float64 in its
-    MATLAB shape, finite, within the limits (`_check_values`); else WeightsError."""
-    require_variables(path, contents, tuple(shapes), WeightsError)
-    weights = _check_shapes(path, contents, shapes)
-    for name, value in weights.items():
-        _check_values(path, name, value)
-    return weights
-
-
-def save_weights_mat(path, shapes, weights, **extra):
-    """Save ``weights`` (name -> array) as the MATLAB main_*.m does, in a .mat file MATLAB and
-    scipy can read, each in its shape of ``shapes`` (name -> MATLAB shape), in that order, and
-    ``extra`` arrays after them under their own names. Raises WeightsError for a missing weight
-    or a wrong shape."""
-    for name in extra:
-        if not name.isidentifier() or name.startswith("_"):
-            raise ValueError(f"{name!r} is not a MATLAB variable name (savemat would drop it)")
-    require_variables(path, weights, tuple(shapes), WeightsError)
-    checked = _check_shapes(path, {k: np.asarray(v) for k, v in weights.items()}, shapes)
-    with atomic_write(path) as f:
-        scipy.io.savemat(f, {**checked, **extra})
-
-
-def _check_values(path, name, value):
-    """WeightsError unless every value of the weight `name` is finite and within WEIGHT_LIMIT
-    (the widths gamma_conv within 1/WEIGHT_LIMIT..WEIGHT_LIMIT, their logs within +-log of it)."""
-    bad = ~np.isfinite(value)
-    if bad.any():
-        raise WeightsError(f"{path}: {name} has NaN or inf values "
-                           f"({int(bad.sum())} of {value.size})")
-    if name == "gamma_conv":
-        if not np.all((value >= 1 / WEIGHT_LIMIT) & (value <= WEIGHT_LIMIT)):
-            raise WeightsError(f"{path}: gamma_conv must be positive, {1 / WEIGHT_LIMIT:g} to "
-                               f"{WEIGHT_LIMIT:g}, got {np.ravel(value).tolist()}")
-    elif name == "log_gamma_conv":
-        limit = np.log(WEIGHT_LIMIT)
-        if np.abs(value).max() > limit:
-            raise WeightsError(f"{path}: log_gamma_conv must be within +-{limit:.1f} (widths "
-                               f"{1 / WEIGHT_LIMIT:g} to {WEIGHT_LIMIT:g}), got "
-                               f"{np.ravel(value).tolist()}")
-    elif np.abs(value).max(initial=0) > WEIGHT_LIMIT:
-        raise WeightsError(f"{path}: {name} has values up to {np.abs(value).max():.3g} in "
-                           f"magnitude, beyond the limit of {WEIGHT_LIMIT:g} for a weight")
-
-
-def _check_shapes(path, arrays, shapes):
-    """arrays[name] for each name of `shapes` (name -> MATLAB shape) as float64 in that shape,
-    or WeightsError naming the variable: not a real numeric array, or another shape."""
-    weights = {}
-    for name, expected in shapes.items():
-        if name not in arrays:
-            continue
-        value = numeric_array(path, name, arrays[name], WeightsError)
-        if _squeezed(value.shape) != _squeezed(expected):
-            raise WeightsError(
-                f"{path}: {name} must be {format_shape(expected)}, got {format_shape(value.shape)}"
-            )
-        weights[name] = value.astype(np.float64).reshape(expected)
-    return weights
-
-
-def _squeezed(shape):
-    """The shape without its singleton axes: (3,3,1,3) -> (3,3,3)."""
-    return tuple(n for n in shape if n != 1)
-
-
 def write_json(path, obj):
     """Write `obj` as indented JSON; numpy arrays become lists, numpy scalars Python numbers.
 
@@ -216,79 +65,6 @@ def _json_default(value):
     if isinstance(value, (np.ndarray, np.generic)):
         return value.tolist()
     raise TypeError(f"cannot write a {type(value).__name__} as JSON")
-
-
-def accuracy(pred, true):
-    """Fraction of `pred` equal to `true` (any shapes with the same number of elements)."""
-    pred, true = _labels_pair(pred, true)
-    return float(np.mean(pred == true))
-
-
-def confusion_matrix(pred, true, n_classes=10):
-    """Row-normalised confusion matrix (n_classes, n_classes), as main_cnn computes it.
-
-    Row i, column j: the fraction of the samples of true class i predicted as class j. Each row
-    with samples sums to 1; a class without samples keeps a row of zeros.
-    """
-    pred, true = _labels_pair(pred, true, n_classes)
-    counts = np.zeros((n_classes, n_classes))
-    np.add.at(counts, (true, pred), 1)
-    totals = counts.sum(axis=1, keepdims=True)
-    return np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
-
-
-def _labels_pair(pred, true, n_classes=None):
-    """`pred` and `true` flattened to int64 vectors of class labels (whole numbers, below
-    `n_classes` when given) of equal length, or ValueError."""
-    pred, true = class_labels("pred", pred, n_classes), class_labels("true", true, n_classes)
-    if pred.size != true.size:
-        raise ValueError(f"pred has {pred.size} labels but true has {true.size}")
-    if pred.size == 0:
-        raise ValueError("pred and true are empty")
-    return pred, true
-
-
-def plot_loss(path, loss, title="Training loss"):
-    """PNG of the loss per iteration, loss (n_iterations,), with a moving average when long."""
-    loss = np.asarray(loss, dtype=np.float64).ravel()
-    if loss.size == 0:
-        raise ValueError("loss is empty")
-    fig = Figure(figsize=(7, 4))
-    ax = fig.subplots()
-    iterations = np.arange(1, loss.size + 1)
-    ax.plot(iterations, loss, lw=0.5, alpha=0.5, label="per iteration")
-    window = loss.size // 100
-    if window >= 5:
-        smooth = np.convolve(loss, np.ones(window) / window, mode="valid")
-        ax.plot(iterations[window - 1 :], smooth, lw=1.5, label=f"mean of {window}")
-        ax.legend()
-    ax.set(title=title, xlabel="iteration", ylabel="loss")
-    _save_png(fig, path)
-
-
-def plot_confusion(path, confusion, accuracy, title="Confusion matrix"):
-    """PNG of the row-normalised confusion (10, 10), as main_cnn's figure: 'Accuracy: %f' below."""
-    confusion = np.asarray(confusion, dtype=np.float64)
-    if confusion.ndim != 2 or confusion.shape[0] != confusion.shape[1]:
-        raise ValueError(f"confusion must be a square matrix, got {format_shape(confusion.shape)}")
-    digits = np.arange(confusion.shape[0])
-    fig = Figure(figsize=(6, 5))
-    ax = fig.subplots()
-    image = ax.imshow(confusion, vmin=0, vmax=1, cmap="viridis")
-    fig.colorbar(image, ax=ax, label="fraction of the true class")
-    ax.set_xticks(digits, labels=[str(d) for d in digits])
-    ax.set_yticks(digits, labels=[str(d) for d in digits])
-    ax.set(
-        title=f"{title} (columns: predicted digit)",
-        xlabel=f"Accuracy: {accuracy:f}",  # MATLAB: xlabel(sprintf('Accuracy: %f', accuracy))
-        ylabel="true digit",
-    )
-    _save_png(fig, path)
-
-
-def _save_png(fig, path):
-    with atomic_write(path) as f:
-        fig.savefig(f, format="png", dpi=100, bbox_inches="tight")
 
 
 def main_outputs(model):
@@ -375,19 +151,17 @@ def write_output_set(out_dir, writers, names=None):
         if committed:
             shutil.rmtree(staging, ignore_errors=True)
             if isinstance(exc, KeyboardInterrupt):
-                raise Interrupted(getattr(exc, "how", "interrupted"),
-                                  f"after writing {', '.join(writers)} into {out_dir}",
-                                  getattr(exc, "exit_code", 130)) from None
+                raise Interrupted.of(exc, f"after writing {', '.join(writers)} into "
+                                          f"{out_dir}") from None
             raise
-        partial = getattr(exc, "partial", False)  # _commit could not roll back everything
-        if staging is not None and not getattr(exc, "keep_staging", False):
+        partial = isinstance(exc, PartlyWritten)  # _commit could not roll back everything
+        if staging is not None and not (partial and exc.keep_staging):
             shutil.rmtree(staging, ignore_errors=True)
         for directory in reversed(created):  # innermost first; only when left empty
             with contextlib.suppress(OSError):
                 directory.rmdir()
         if isinstance(exc, KeyboardInterrupt) and not partial:
-            raise Interrupted(getattr(exc, "how", "interrupted"), "nothing was written",
-                              getattr(exc, "exit_code", 130)) from None
+            raise Interrupted.of(exc, "nothing was written") from None
         raise
     finally:
         _STAGING_IN_USE.discard(staging)
@@ -436,8 +210,8 @@ def _out_dir_locked(out_dir):
 def _commit(out_dir, staging, new, stale):
     """Move each earlier file of ``new + stale`` into staging/.previous and each new file from
     staging into ``out_dir``; on failure move everything back, or raise an error saying
-    exactly what is left (with ``partial`` set, and ``keep_staging`` when earlier files are
-    still in the staging folder)."""
+    exactly what is left (a PartlyWritten error, ``keep_staging`` when earlier files are still
+    in the staging folder)."""
     previous = staging / ".previous"
     previous.mkdir()
     set_aside, moved_in = [], []
@@ -474,11 +248,9 @@ def _commit(out_dir, staging, new, stale):
             parts.append(f"the earlier ones kept in {previous}: {', '.join(not_restored)}")
         left = f"partly written in {out_dir}: " + "; ".join(parts)
         if isinstance(exc, KeyboardInterrupt):
-            error = Interrupted(getattr(exc, "how", "interrupted"), left,
-                                getattr(exc, "exit_code", 130))
+            error = PartlyWrittenInterrupted.of(exc, left)
         else:
-            error = OutputError(where, f"{reason}; {left}")
-        error.partial = True
+            error = PartlyWrittenOutput(where, f"{reason}; {left}")
         error.keep_staging = bool(not_restored)
         raise error from None
 
