@@ -22,7 +22,7 @@ import reference.train_mlp
 import reference.train_slp
 import reference.train_slp_linear
 import shared.training
-from shared.torch_net import torch_available, torch_train, torch_train_perceptron
+from shared.torch_net import torch_available, torch_threads, torch_train, torch_train_perceptron
 from speed.busy import another_process_busy
 from speed.fused_numpy import FUSED
 
@@ -87,22 +87,8 @@ def condition(name):
             stack.enter_context(mock.patch.object(shared.training, "one_blas_thread",
                                                   contextlib.nullcontext))
         else:
-            stack.enter_context(_torch_threads(1))
+            stack.enter_context(torch_threads(1))
         yield
-
-
-@contextlib.contextmanager
-def _torch_threads(n):
-    if not torch_available():
-        yield
-        return
-    import torch
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def time_models(batches, quick=False, repeats=3, models=MODELS, progress=print):

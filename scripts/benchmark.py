@@ -15,7 +15,6 @@ Prints tables, writes results.json and scaling.png into --out-dir.
 """
 
 import _startup  # noqa: F401  (first: Ctrl-C is one line from here on; finds the checkout)
-import contextlib
 import json
 import os
 import platform
@@ -40,7 +39,7 @@ from shared.cli import ArgumentParser, count, path, run_cli
 from shared.data import SPLITS, load_split
 from shared.errors import CnnDualError, MissingDataError
 from shared.file_set import atomic_write, check_out_dir, write_output_set
-from shared.torch_net import torch_available, torch_train
+from shared.torch_net import torch_available, torch_threads, torch_train
 from speed.fused_numpy import fused_forward_backward
 from speed.memory import keep_freed_memory
 from mains.model_timings import format_model_tables, time_models
@@ -345,21 +344,6 @@ def curvature(batches, weights, repeats=5, calls=20):
                     call()
                 times[name].append(1000 * (time.perf_counter() - start) / n)
     return {name: float(np.median(t)) for name, t in times.items()}
-
-
-@contextlib.contextmanager
-def torch_threads(n):
-    """PyTorch's intra-op threads set to ``n`` within (if PyTorch is there)."""
-    if not torch_available():
-        yield
-        return
-    import torch
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def torch_curvature(x, y, weights, v):

@@ -13,6 +13,8 @@ port's.
 - loss: cross-entropy of the softmax, summed over the batch.
 """
 
+import contextlib
+
 import numpy as np
 
 from shared.divergence import DivergenceWatch
@@ -27,6 +29,21 @@ def torch_available():
     except ImportError:
         return False
     return True
+
+
+@contextlib.contextmanager
+def torch_threads(n):
+    """PyTorch's intra-op threads set to ``n`` within (if PyTorch is there)."""
+    if not torch_available():
+        yield
+        return
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _activation(name):
