@@ -33,7 +33,7 @@ from shared.matlab import reshape_f
 from shared import validate
 
 PARAMETERS = ("w_conv", "b_conv", "w_fc", "b_fc")
-MODELS = {  # model -> its gradient functions by mode (chain, forward): what HVPs run on
+MODEL_GRADIENTS = {  # model -> its gradient functions by mode (chain, forward): what HVPs run on
     "cnn": GRADIENTS, "slp_linear": dual.train_slp_linear.GRADIENTS,
     "slp": dual.train_slp.GRADIENTS, "mlp": dual.train_mlp.GRADIENTS,
 }
@@ -43,9 +43,9 @@ CHECKS = {"cnn": validate.CNN, "slp_linear": validate.SLP, "slp": validate.SLP,
 
 
 def check_model(model):
-    """Return ``model`` if it is one of MODELS, else raise a ValueError naming them."""
-    if model not in MODELS:
-        raise ValueError(f"model must be one of {', '.join(map(repr, MODELS))}, got {model!r}")
+    """Return ``model`` if it is one of MODEL_GRADIENTS, else raise a ValueError naming them."""
+    if model not in MODEL_GRADIENTS:
+        raise ValueError(f"model must be one of {', '.join(map(repr, MODEL_GRADIENTS))}, got {model!r}")
     return model
 
 
@@ -65,7 +65,7 @@ def _gradient_and_partials(x, y, params, directions, mode, errata, model):
     the arguments checked already (``_checked``)."""
     carried = seed_directions(params, directions)
     tag = carried[0].tag
-    gradient_function = MODELS[model][mode].unchecked
+    gradient_function = MODEL_GRADIENTS[model][mode].unchecked
     loss, *gradient = gradient_function(x, y, *carried, errata=errata)
     # (a gradient that does not carry the tag does not depend on the parameters: zero curvature)
     partials = [dual_part(g, carried[0]) for g in gradient]

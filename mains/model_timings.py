@@ -14,19 +14,14 @@ from unittest import mock
 import numpy as np
 
 import dual.train_cnn
-import dual.train_mlp
-import dual.train_slp
-import dual.train_slp_linear
 import reference.train_cnn
-import reference.train_mlp
-import reference.train_slp
-import reference.train_slp_linear
 import shared.training
+from mains.comparison import MODELS
+from mains.pipeline import PERCEPTRON_TRAINING, PERCEPTRONS
 from shared.torch_net import torch_available, torch_threads, torch_train, torch_train_perceptron
 from speed.busy import another_process_busy
 from speed.fused_numpy import FUSED
 
-MODELS = ("slp_linear", "slp", "mlp", "cnn")
 CONDITIONS = ("default threads", "1 thread", "busy, default threads", "busy, 1 thread")
 REFERENCE = "reference (fix)"
 ITERATIONS = {  # method -> model -> iterations timed (quick: a tenth, at least 1)
@@ -39,10 +34,8 @@ ITERATIONS = {  # method -> model -> iterations timed (quick: a tenth, at least 
 
 
 TRAIN = {  # model -> (the reference's train_*, the dual twin's)
-    "slp_linear": (reference.train_slp_linear.train_slp_linear,
-                   dual.train_slp_linear.train_slp_linear),
-    "slp": (reference.train_slp.train_slp, dual.train_slp.train_slp),
-    "mlp": (reference.train_mlp.train_mlp, dual.train_mlp.train_mlp),
+    **{name: (PERCEPTRON_TRAINING["reference"][name], PERCEPTRON_TRAINING["dual"][name])
+       for name in PERCEPTRONS},
     "cnn": (reference.train_cnn.train_cnn, dual.train_cnn.train_cnn),
 }
 

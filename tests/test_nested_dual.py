@@ -273,7 +273,7 @@ def test_perceptron_hvps_against_central_differences_both_modes(perceptron_batch
     rng, x, y = perceptron_batch
     params = tuple(0.3 * rng.standard_normal(s) for s in shapes)
     v = tuple(rng.standard_normal(s) for s in shapes)
-    gradient = dual.curvature.MODELS[model]["chain"]
+    gradient = dual.curvature.MODEL_GRADIENTS[model]["chain"]
     _, _, chain = hessian_vector_product(x, y, params, v, model=model)
     _, _, forward = hessian_vector_product(x, y, params, v, mode="forward", model=model)
     h = 1e-6
