@@ -11,6 +11,7 @@ it into data/, checksum-verified.
 
 import hashlib
 import os
+import re
 import sys
 import tarfile
 from pathlib import Path
@@ -84,6 +85,40 @@ def copy_mathjax(app, exception):
             (target / name).write_bytes(archive.extractfile(member).read())
 
 
+LESSON_PAGE = re.compile(r"lessons/(\d\d_\w+)$")
+
+
+def lesson_downloads(app, pagename, templatename, context, doctree):
+    """Each lesson's page offers its notebook for download, full and student's (written by
+    ``write_notebooks`` into notebooks/ and notebooks/student/ of the site)."""
+    lesson = LESSON_PAGE.match(pagename)
+    if lesson is None or "body" not in context:
+        return
+    stem = lesson[1]
+    context["body"] = (
+        '<p class="lesson-downloads">This lesson as a Jupyter notebook: '
+        f'<a href="../notebooks/{stem}.ipynb" download>with the solutions</a>, '
+        f'<a href="../notebooks/student/{stem}.ipynb" download>for students</a> (its exercises '
+        "to do). Its first cell says how to get the code and the data.</p>\n" + context["body"])
+
+
+def write_notebooks(app, exception):
+    """The lessons as notebooks into notebooks/ (full) and notebooks/student/ of the site."""
+    if exception is not None or app.builder.format != "html":
+        return
+    import nbformat
+
+    from mains.notebooks import lesson_files, read_lesson, student
+    out = Path(app.outdir) / "notebooks"
+    (out / "student").mkdir(parents=True, exist_ok=True)
+    for lesson in lesson_files():
+        notebook = read_lesson(lesson)
+        nbformat.write(notebook, str(out / f"{lesson.stem}.ipynb"))
+        nbformat.write(student(notebook), str(out / "student" / f"{lesson.stem}.ipynb"))
+
+
 def setup(app):
     check_mathjax()  # before the lessons run: a missing or wrong MathJax fails at once
     app.connect("build-finished", copy_mathjax)
+    app.connect("build-finished", write_notebooks)
+    app.connect("html-page-context", lesson_downloads)

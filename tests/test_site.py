@@ -104,6 +104,23 @@ def test_the_site_loads_nothing_from_the_network_and_serves_its_mathjax(site):
     assert 'src="../_static/mathjax/tex-svg.js' in (site / "lessons" / f"{LESSONS[0]}.html").read_text()
 
 
+def test_every_lesson_page_offers_its_notebook_full_and_for_students(site):
+    import nbformat
+
+    for name in LESSONS:
+        page = (site / "lessons" / f"{name}.html").read_text()
+        links = {}
+        for version, folder in (("full", "notebooks"), ("student", "notebooks/student")):
+            href = f"../{folder}/{name}.ipynb"
+            assert f'href="{href}" download' in page, f"{name}: no {version} download"
+            links[version] = nbformat.read(str(site / "lessons" / href), as_version=4)
+        tags = {version: [t for c in nb.cells for t in c.metadata.get("tags", [])]
+                for version, nb in links.items()}
+        assert len(links["full"].cells) >= len(links["student"].cells)
+        assert not {"solution", "answer"} & set(tags["student"]), name  # nothing given away
+        assert tags["full"].count("exercise") == tags["student"].count("exercise") >= 0
+
+
 def test_every_link_within_the_site_leads_to_a_page_and_a_heading_there(site):
     for page in PAGES:
         path = site / f"{page}.html"
