@@ -30,6 +30,8 @@ MISSING_FACTOR = "half the right answer: a missing factor 2 (e.g. the 2 of d/dx 
 EXTRA_FACTOR = "twice the right answer: a factor 2 too many (or a missing 1/2)"
 FLOOR_FOR_CEIL = "floor where ceil is meant (or the other way round)"
 NO_UPSTREAM = "the upstream gradient dropped (the local derivative alone, not times dL/dy)"
+FLIPPED = ("the kernel flipped (a convolution's gradient, where Conv.m's layer is a "
+           "cross-correlation: w(i, j) meets the pixel at offset (i, j), not (2 - i, 2 - j))")
 TIE_TWICE = ("a tie counted twice: every maximum of a pooling block gets the whole gradient, "
              "where the convention gives it to one (or splits it)")
 

@@ -40,8 +40,12 @@ import numpy as np
 
 from dual import derivative
 from mains.lessons import check
+from reference.conv import conv
+from reference.conv_backward import conv_backward
 from reference.pool2x2 import pool2x2
 from reference.pool2x2_backward import pool2x2_backward
+from shared.mistakes import FLIPPED
+from shared.training import conv_weight_step
 
 rng = np.random.default_rng(10)
 
@@ -97,7 +101,61 @@ check("pool_backward against Pool2x2_backward (errata fixed)", pool_backward(dld
 # </details>
 
 # %% [markdown]
-# ## 2. A dual number class from scratch
+# ## 2. The conv layer, backward: its weights' gradient
+#
+# `Conv.m` pads each 14x14 image with a ring of zeros and slides each 3x3 filter over it:
+# $y(r, c, k) = \sum_{i,j} w(i, j, 1, k)\, x_{pad}(r + i, c + j) + b(k)$ (a cross-correlation:
+# the filter is not flipped). So $dL/dw(i, j, 1, k) = \sum_{r,c} dL/dy(r, c, k)\, x_{pad}(r + i,
+# c + j)$: the upstream gradient of channel k laid over the padded image shifted by (i, j).
+# `Conv_backward.m` computes the same sum as one product of matrices, the image's patches
+# side by side (im2col); errata E2 was in how its 1x27 row went back to 3x3x1x3.
+#
+# **Exercise.** Write `conv_weight_gradient(dldy, x)`: `dldy` 14x14x3, `x` 14x14x1 (one image);
+# return dL/dw in the weights' own shape, 3x3x1x3. Loops over (i, j, k) are fine; numpy for the
+# sum over the pixels.
+
+# %% tags=["exercise"]
+def conv_weight_gradient(dldy, x):
+    """dL/dw_conv (3, 3, 1, c2) of Conv.m for one image: dldy (14, 14, c2), x (14, 14, 1)."""
+    raise NotImplementedError("your code here")  # TODO
+
+
+# %% tags=["solution", "hide-input"]
+def conv_weight_gradient(dldy, x):
+    """dL/dw_conv (3, 3, 1, c2) of Conv.m for one image: dldy (14, 14, c2), x (14, 14, 1)."""
+    height, width, c2 = dldy.shape
+    padded = np.pad(x[:, :, 0], 1)  # 16 x 16: a ring of zeros, as Conv.m pads
+    dldw = np.zeros((3, 3, 1, c2))
+    for i in range(3):
+        for j in range(3):
+            shifted = padded[i:i + height, j:j + width]  # the pixels w(i, j) meets
+            for k in range(c2):
+                dldw[i, j, 0, k] = np.sum(dldy[:, :, k] * shifted)
+    return dldw
+
+
+# %% tags=["check"]
+x = rng.random((14, 14, 1))
+w_conv, b_conv = rng.standard_normal((3, 3, 1, 3)), rng.standard_normal((3, 1))
+dldy = rng.standard_normal((14, 14, 3))
+row, _ = conv_backward(dldy, x, w_conv, b_conv, conv(x, w_conv, b_conv))  # the 1x27 row
+right = conv_weight_step(row, w_conv.shape, errata="fix")  # in the weights' shape
+# a product of 196 terms in another order: rounding ~1e-15, far below 1e-12
+check("conv_weight_gradient against Conv_backward (errata fixed)", conv_weight_gradient(dldy, x),
+      right, 1e-12, known=((FLIPPED, right[::-1, ::-1]),))
+
+# %% [markdown]
+# <details><summary>Answer: which wrong answers does the check know?</summary>
+#
+# The ones students write: the filter flipped (the gradient of a convolution, where `Conv.m`
+# computes a cross-correlation), the opposite sign, and the layouts: erratum E2's own mistake,
+# the right numbers read column-major in the wrong order, is "a column-major read of a
+# row-major gradient". Return your answer flipped, `dldw[::-1, ::-1]`, or E2's reading,
+# `conv_weight_step(row, w_conv.shape, errata="keep")`, and read what the check says.
+# </details>
+
+# %% [markdown]
+# ## 3. A dual number class from scratch
 #
 # A dual number $a + b\varepsilon$ with $\varepsilon^2 = 0$ carries a value $a$ and a
 # derivative $b$. Lesson 1 derived the product rule from it.
@@ -185,7 +243,7 @@ for x0 in (0.3, 1.7, -2.2):
 # </details>
 
 # %% [markdown]
-# ## 3. A reverse-mode tape
+# ## 4. A reverse-mode tape
 #
 # Forward mode (your `Dual`) needs one pass per input. Reverse mode, the chain rule run
 # backwards as in chain mode's `*_backward` functions, needs one backward sweep for all inputs:
