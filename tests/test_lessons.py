@@ -215,6 +215,8 @@ def wrong_answer(lesson, function, source, expect=AssertionError):
      "def dsin(u):\n    return Dual(math.sin(u.value), math.cos(u.value) * u.deriv)\n"
      "def dexp(u):\n    return Dual(math.exp(u.value), math.exp(u.value) * u.deriv)\n",
      "your Dual's g'(0.3) against DualArray's: off by"),
+    ("04", "unblock", "def unblock(dldx_rv):\n    return reshape_f(dldx_rv, (14, 14, 3))\n",
+     "erratum E1 of the original"),
     ("10", "conv_weight_gradient", "def conv_weight_gradient(dldy, x):\n"
      "    return conv_weight_step(row, w_conv.shape, errata='keep')\n",
      "a column-major read of a row-major gradient"),
@@ -225,7 +227,7 @@ def wrong_answer(lesson, function, source, expect=AssertionError):
      "                dldw[2 - i, 2 - j, 0, k] = np.sum(dldy[:, :, k] * padded[i:i + 14, j:j + 14])\n"
      "    return dldw\n", "the kernel flipped"),
 ], ids=["E2 reading", "floor for ceil", "naive softplus", "ties twice", "quotient sign",
-        "conv: E2's reading", "conv: flipped kernel"])
+        "E1 as written", "conv: E2's reading", "conv: flipped kernel"])
 def test_a_wrong_answer_from_the_issue_gets_its_named_message(lesson, function, source, named):
     assert named in wrong_answer(lesson, function, source)
 

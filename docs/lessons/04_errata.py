@@ -51,6 +51,7 @@ from reference.train_cnn import forward_backward, initial_weights
 from reference.train_slp_linear import slp_linear_forward_backward
 from shared.gradcheck import finite_differences
 from shared.matlab import im2col_distinct, reshape_f
+from shared.mistakes import E1
 from shared.training import conv_weight_step, fc_weight_step
 
 # %% [markdown]
@@ -128,6 +129,34 @@ show(axes, [reshape_f(as_written, (14, 14, 3))[:, :, 0], true[:, :, 0]],
 
 # %% tags=["check"]
 check("E1: the block layout of the true gradient", as_written, im2col_distinct(true, 2), 0.0)
+
+# %% [markdown]
+# **Exercise.** Fix E1 in code: write `unblock(dldx_rv)`, which puts the block layout back on
+# the pixels, as the `col2im(..., 'distinct')` the original forgot to return does. `dldx_rv` is
+# 4 x 49 x 3: column b of channel k holds block b's four entries, in column-major order (top
+# left, bottom left, top right, bottom right); the blocks are numbered column-major too, down
+# the first two columns of pixels, then the next. Return the 14 x 14 x 3 gradient.
+
+# %% tags=["exercise"]
+def unblock(dldx_rv):
+    """The 4 x 49 x 3 block layout of Pool2x2_backward -> the 14 x 14 x 3 gradient."""
+    raise NotImplementedError("your code here")  # TODO
+
+
+# %% tags=["solution", "hide-input"]
+def unblock(dldx_rv):
+    """The 4 x 49 x 3 block layout of Pool2x2_backward -> the 14 x 14 x 3 gradient."""
+    dldx = np.zeros((14, 14, dldx_rv.shape[2]))
+    for b in range(dldx_rv.shape[1]):
+        r, c = 2 * (b % 7), 2 * (b // 7)  # block b's top-left pixel: blocks go down first
+        for q in range(4):
+            dldx[r + q % 2, c + q // 2] = dldx_rv[q, b]  # entry q of the block, column-major
+    return dldx
+
+
+# %% tags=["check"]
+check("E1 fixed: the blocks back on their pixels", unblock(as_written), true, 0.0,
+      known=((E1, reshape_f(as_written, (14, 14, 3))),))
 
 # %% [markdown]
 # ## E2: `TrainCNN` reads the conv weight gradient in the wrong order
