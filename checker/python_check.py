@@ -175,9 +175,9 @@ def find_module(path):
     if path.is_file():
         if path.suffix != ".py":
             raise CnnDualError(f"{path}: not a Python module (.py)")
-        candidates = [path]
+        candidates = [path.resolve()]  # absolute: the box runs it from another folder
     elif path.is_dir():
-        candidates = python_files(path)
+        candidates = python_files(path.resolve())
     else:
         raise CnnDualError(f"{path}: no such file or folder")
     best = None

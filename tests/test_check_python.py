@@ -521,3 +521,32 @@ def test_the_convention_puts_true_values_in_the_variables_shapes():
     assert want.shape == (2, 1)
     assert convention.shape(np.ones(3)) != convention.shape(np.ones((3, 1)))
     assert convention.shape(np.ones((1, 1))) == convention.shape(2.0) == ()
+
+
+CAPSTONE_BUGS = {"loss_euclidean", "relu_backward", "conv_backward", "pool2x2_backward",
+                 "flattening_backward"}
+"""The capstone's planted bugs (capstone/cnn.py; its fixed version is tests/python_homework.py,
+kept here, out of the students' folder)."""
+
+
+def test_the_capstone_differs_from_the_right_solution_in_its_planted_bugs_only():
+    import ast
+
+    def functions(text):
+        return {node.name: ast.dump(node) for node in ast.parse(text).body
+                if isinstance(node, ast.FunctionDef)}
+
+    planted, right = functions((ROOT / "capstone" / "cnn.py").read_text()), functions(HOMEWORK)
+    assert set(planted) == set(right) == set(python_check.NAMES)
+    assert {name for name in right if planted[name] != right[name]} == CAPSTONE_BUGS
+
+
+def test_the_checker_finds_exactly_the_capstones_bugs_from_a_relative_path(bwrap, monkeypatch,
+                                                                           capsys):
+    # a relative PATH (the box runs the module from another folder: it once failed to find it)
+    monkeypatch.chdir(ROOT)
+    code, out, err = run_main(check_python, ["capstone", "--format", "json", "--quiet"], capsys)
+    assert code == 1 and "Traceback" not in err
+    statuses = {name: v["status"] for name, v in json.loads(out)["functions"].items()}
+    assert {name for name, status in statuses.items() if status != C} == CAPSTONE_BUGS
+    assert {statuses[name] for name in CAPSTONE_BUGS} == {W}
