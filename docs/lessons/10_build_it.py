@@ -13,10 +13,11 @@
 # %% [markdown]
 # # Lesson 10: build it yourself
 #
-# The lessons so far used the project's functions; here you write three of them from scratch,
+# The lessons so far used the project's functions; here you write four of them from scratch,
 # each checked against the project's own: the max-pooling backward pass (with its tie
-# convention), a dual number class (about 30 lines), and a reverse-mode tape (record, then sweep
-# back), set beside chain mode. Difficulty rises: the last builds on the second.
+# convention), the conv layer's weight gradient (in the weights' own layout, which erratum E2
+# got wrong), a dual number class (about 30 lines), and a reverse-mode tape (record, then sweep
+# back), set beside chain mode. Difficulty rises: the last builds on the third.
 
 # %% [markdown]
 # *Setup.* Run this first. From the project's folder (or any folder below it: `build/notebooks`,
