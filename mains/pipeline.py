@@ -212,7 +212,7 @@ class CnnModel:
                                   if conv == "gaussian" else ""))
 
     def load(self, path):
-        loaded = self.kind.from_file(load_cnn_mat(path))
+        loaded = self.kind.from_file(load_cnn_mat(path, extra=self.kind.file_entries(3)))
         missing = [name for name in self.kind.extra if name not in loaded]
         if missing:
             raise CnnDualError(f"{path}: a '{self.conv}' conv layer needs "

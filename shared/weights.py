@@ -43,8 +43,8 @@ def save_cnn_mat(path, w_conv, b_conv, w_fc, b_fc, **extra):
 
 
 WEIGHT_LIMIT = 1e6
-"""The largest magnitude a loaded weight may have (and the widths gamma_conv 1/WEIGHT_LIMIT ..
-WEIGHT_LIMIT). Trained weights are a few units: the original's cnn.mat has none above 4.6, and
+"""The largest magnitude a loaded weight may have (a conv kind may declare another range for
+its own entries, as the Gaussian kind's widths 1/WEIGHT_LIMIT .. WEIGHT_LIMIT). Trained weights are a few units: the original's cnn.mat has none above 4.6, and
 training starts from N(0,1) draws. At 1e6 the logits are already ~1e13 (w_fc times 147 pooled
 conv outputs, themselves w_conv times pixels, or w2_conv times products of pixels), far past
 where the softmax saturates; from ~1e100 on, those products overflow float64 (1.8e308) and the
@@ -52,31 +52,23 @@ run computes inf and NaN. A weight beyond the limit is not a network's weight bu
 another unit, a corrupted one, or a diverged run."""
 
 
-def extra_shapes(n_filters=3):
-    """The MATLAB shapes of the conv kinds' extra weights, as cnn.mat holds them.
-
-    w2_conv (9,9,n): the Volterra filters' quadratic part (n x n for the 3x3x1 patch, n = 9);
-    log_gamma_conv and gamma_conv (n,1): the Gaussian filters' widths (n = n_filters).
-    """
-    patch = 3 * 3 * 1
-    return {"w2_conv": (patch, patch, n_filters), "log_gamma_conv": (n_filters, 1),
-            "gamma_conv": (n_filters, 1)}
-
-
-def load_cnn_mat(path, n_filters=3):
+def load_cnn_mat(path, n_filters=3, extra=None):
     """Weights from a cnn.mat written by MATLAB's main_cnn or by `save_cnn_mat`.
 
     Returns a dict with w_conv (3,3,1,n), b_conv (n,1), w_fc (10,49n), b_fc (10,1), float64,
-    n = n_filters, and the conv kinds' extra weights the file has (`extra_shapes`: w2_conv,
-    log_gamma_conv, gamma_conv) likewise, plus any other variables of the file as loadmat gives
-    them. Checked as `load_weights_mat` checks (gamma_conv: within 1/WEIGHT_LIMIT..WEIGHT_LIMIT).
+    n = n_filters, and the entries of ``extra`` the file has (name -> (MATLAB shape, range):
+    what a conv kind adds to cnn.mat, declared by the kind, ``ConvKind.file_entries``)
+    likewise, plus any other variables of the file as loadmat gives them. Checked as
+    `load_weights_mat` checks, an extra entry within its range when it has one.
     """
     contents = read_mat(path, WeightsError)
     weights = checked_weights(path, contents, cnn_shapes(n_filters))
-    known = {**cnn_shapes(n_filters), **extra_shapes(n_filters)}
-    present = {name: shape for name, shape in extra_shapes(n_filters).items() if name in contents}
-    weights.update(checked_weights(path, contents, present))
-    others = {name: value for name, value in contents.items() if name not in known}
+    extra = extra or {}
+    present = {name: entry for name, entry in extra.items() if name in contents}
+    weights.update(checked_weights(path, contents, {n: e[0] for n, e in present.items()},
+                                   {n: e[1] for n, e in present.items() if e[1] is not None}))
+    others = {name: value for name, value in contents.items()
+              if name not in cnn_shapes(n_filters) and name not in extra}
     return {**weights, **others}
 
 
@@ -92,13 +84,14 @@ def load_weights_mat(path, shapes):
     return checked_weights(path, read_mat(path, WeightsError), shapes)
 
 
-def checked_weights(path, contents, shapes):
+def checked_weights(path, contents, shapes, ranges=None):
     """contents[name] for every name of ``shapes`` (all required), checked: float64 in its
-    MATLAB shape, finite, within the limits (`_check_values`); else WeightsError."""
+    MATLAB shape, finite, within WEIGHT_LIMIT in magnitude, or within its range of ``ranges``
+    (name -> (low, high, how the range is said)); else WeightsError."""
     require_variables(path, contents, tuple(shapes), WeightsError)
     weights = _check_shapes(path, contents, shapes)
     for name, value in weights.items():
-        _check_values(path, name, value)
+        _check_values(path, name, value, (ranges or {}).get(name))
     return weights
 
 
@@ -116,23 +109,17 @@ def save_weights_mat(path, shapes, weights, **extra):
         scipy.io.savemat(f, {**checked, **extra})
 
 
-def _check_values(path, name, value):
+def _check_values(path, name, value, allowed=None):
     """WeightsError unless every value of the weight `name` is finite and within WEIGHT_LIMIT
-    (the widths gamma_conv within 1/WEIGHT_LIMIT..WEIGHT_LIMIT, their logs within +-log of it)."""
+    in magnitude, or, given ``allowed`` (low, high, words), within low..high."""
     bad = ~np.isfinite(value)
     if bad.any():
         raise WeightsError(f"{path}: {name} has NaN or inf values "
                            f"({int(bad.sum())} of {value.size})")
-    if name == "gamma_conv":
-        if not np.all((value >= 1 / WEIGHT_LIMIT) & (value <= WEIGHT_LIMIT)):
-            raise WeightsError(f"{path}: gamma_conv must be positive, {1 / WEIGHT_LIMIT:g} to "
-                               f"{WEIGHT_LIMIT:g}, got {np.ravel(value).tolist()}")
-    elif name == "log_gamma_conv":
-        limit = np.log(WEIGHT_LIMIT)
-        if np.abs(value).max() > limit:
-            raise WeightsError(f"{path}: log_gamma_conv must be within +-{limit:.1f} (widths "
-                               f"{1 / WEIGHT_LIMIT:g} to {WEIGHT_LIMIT:g}), got "
-                               f"{np.ravel(value).tolist()}")
+    if allowed is not None:
+        low, high, words = allowed
+        if not np.all((value >= low) & (value <= high)):
+            raise WeightsError(f"{path}: {name} must be {words}, got {np.ravel(value).tolist()}")
     elif np.abs(value).max(initial=0) > WEIGHT_LIMIT:
         raise WeightsError(f"{path}: {name} has values up to {np.abs(value).max():.3g} in "
                            f"magnitude, beyond the limit of {WEIGHT_LIMIT:g} for a weight")

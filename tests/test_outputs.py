@@ -316,16 +316,23 @@ def test_plot_loss_rejects_empty(tmp_path):
 # ---- the conv kinds' extra weights, and magnitudes --------------------------------------------
 
 
+def kinds_entries(n_filters=3):
+    """What every conv kind adds to cnn.mat, as the kinds declare it (ConvKind.file_entries)."""
+    from dual.extensions.conv_kinds import CONV_KINDS
+    return {name: entry for kind in CONV_KINDS.values()
+            for name, entry in kind.file_entries(n_filters).items()}
+
+
 def extras_error(tmp_path, **extra):
     scipy.io.savemat(tmp_path / "cnn.mat", {**random_weights(), **extra})
-    return weights_error(tmp_path / "cnn.mat")
+    return weights_error(tmp_path / "cnn.mat", extra=kinds_entries())
 
 
 def test_extra_weights_load_checked_in_their_shapes(tmp_path):
     w2 = np.random.default_rng(3).normal(size=(9, 9, 3))
     scipy.io.savemat(tmp_path / "cnn.mat", {**random_weights(), "w2_conv": w2,
                                             "log_gamma_conv": np.zeros(3)})  # saved 1x3
-    loaded = load_cnn_mat(tmp_path / "cnn.mat")
+    loaded = load_cnn_mat(tmp_path / "cnn.mat", extra=kinds_entries())
     np.testing.assert_array_equal(loaded["w2_conv"], w2)
     assert loaded["log_gamma_conv"].shape == (3, 1)
 

@@ -12,6 +12,7 @@ from dual.extensions.volterra_conv_backward import volterra_conv_backward
 from dual.seeding import elementwise_derivative
 from reference.extensions.conv_kinds import ConvKind, linear_kind, volterra_kind
 from reference.extensions.conv_loops import conv_loops
+from shared.weights import WEIGHT_LIMIT
 
 GAUSSIAN_GAMMA_START = 0.1
 """Kernel widths start at 0.1 and the centres w_conv at U(0,1), the pixels' range: with
@@ -53,8 +54,15 @@ def gaussian_kind():
     def to_file(extra):  # the learned log_gamma_conv, and the gamma_conv it stands for
         return {**extra, "gamma_conv": np.exp(extra["log_gamma_conv"])}
 
+    def file_entries(n_filters):  # the widths 1/WEIGHT_LIMIT .. WEIGHT_LIMIT, their logs alike
+        limit = np.log(WEIGHT_LIMIT)
+        return {"log_gamma_conv": ((n_filters, 1), (-limit, limit, (
+                    f"within +-{limit:.1f} (widths {1 / WEIGHT_LIMIT:g} to {WEIGHT_LIMIT:g})"))),
+                "gamma_conv": ((n_filters, 1), (1 / WEIGHT_LIMIT, WEIGHT_LIMIT, (
+                    f"positive, {1 / WEIGHT_LIMIT:g} to {WEIGHT_LIMIT:g}")))}
+
     return ConvKind(extra=("log_gamma_conv",), forward=forward, gradients=gradients, initial=initial,
-                    from_file=from_file, to_file=to_file)
+                    from_file=from_file, to_file=to_file, file_entries=file_entries)
 
 
 CONV_KINDS = {

@@ -32,13 +32,17 @@ class ConvKind:
     initial(rng, w_conv) -> {name: starting value} for the extra parameters, and for "w_conv"
         when the kind starts its filters otherwise than TrainCNN's N(0,1) draw ``w_conv``;
     from_file(contents) -> contents with the extra parameters as training takes them (a file
-        may hold them otherwise); to_file(extra) -> {name: value} as cnn.mat holds them."""
+        may hold them otherwise); to_file(extra) -> {name: value} as cnn.mat holds them;
+    file_entries(n_filters) -> {name: (MATLAB shape, range)} of what to_file writes, for
+        ``shared.weights.load_cnn_mat`` to check (range: (low, high, words), or None: within
+        WEIGHT_LIMIT in magnitude)."""
     extra: tuple
     forward: Callable
     gradients: Callable
     initial: Callable
     from_file: Callable = lambda contents: contents
     to_file: Callable = lambda extra: dict(extra)
+    file_entries: Callable = lambda n_filters: {}
 
 
 def linear_kind(conv_backward, forward=conv):
@@ -66,7 +70,9 @@ def volterra_kind(volterra_conv_backward):
 
     return ConvKind(extra=("w2_conv",),
                     forward=lambda x, w_conv, b_conv, w2_conv: volterra_conv(x, w_conv, w2_conv, b_conv),
-                    gradients=gradients, initial=initial)
+                    gradients=gradients, initial=initial,
+                    file_entries=lambda n_filters: {"w2_conv": ((9, 9, n_filters), None)})
+    # (w2_conv: n x n x c2 for the n = 3 x 3 x 1 entries of a patch)
 
 
 CONV_KINDS = {
