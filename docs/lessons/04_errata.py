@@ -224,13 +224,27 @@ check("E3 is a column-major reading of a row-major row", step_written,
 # reach them (`python scripts/compare_models.py`; lesson 7 shows its table).
 #
 # **Question.** The study behind this project compared its own dual-number gradient with the
-# original's and found them far apart. Which of the two was right?
+# original's and found them far apart. Its backward pass replaced the last three backward
+# layers with two lines (its chapter 5; `grad_pred2` is the dual part of the activation's
+# output, the activation's derivative at each pixel):
+#
+# ```matlab
+# dldx_sig = reshape(grad_pred2, [4, 49, 3]);
+# [dldw_conv, dldb_conv] = Conv_backward(dldx_sig, x, w_conv, b_conv)
+# ```
+#
+# Which of the two gradients was right?
 
 # %% [markdown] tags=["answer"]
 # <details><summary>An answer</summary>
 #
 # Neither: the original because of E1 and E2, the study because its dual backward dropped the
-# upstream gradient of the pooling layer. `python scripts/compare_dldw_conv.py` puts the seven
-# ways side by side.
+# upstream gradient. `grad_pred2` is dy/dx of the activation alone; the chain rule wants
+# dL/dx = dL/dy * dy/dx, with dL/dy the gradient that came back through FC, Flattening and
+# the pooling (zero on the three pixels of a block that are not its maximum). The two lines
+# hand Conv_backward the activation's slope everywhere, as if the loss were the sum of the
+# activations. (Their reshape to 4x49x3 is harmless: Conv_backward reads it back column-major,
+# pixel by pixel. TrainCNN's reshape of E2 still follows it.)
+# `python scripts/compare_dldw_conv.py` puts the seven ways side by side.
 #
 # </details>
