@@ -37,7 +37,7 @@ from shared.errors import CnnDualError
 from shared.figures import plot_confusion, plot_loss
 from shared.file_set import check_out_dir, main_outputs, write_json, write_output_set
 from shared.metrics import accuracy, confusion_matrix
-from shared.weights import (WEIGHT_NAMES, cnn_shapes, load_cnn_mat, load_weights_mat, save_cnn_mat, save_weights_mat)
+from shared.weights import load_weights_mat, save_weights_mat
 
 
 @dataclass
@@ -181,63 +181,53 @@ class Model(Protocol):
         """The loss plot's title."""
 
 
-NETWORKS = {"reference": reference.extensions.network, "dual": dual.extensions.network}
-"""variant -> the CNN's network module: ``train_cnn``, ``predict`` and ``CONV_KINDS``."""
+NETWORKS = {"reference": reference.extensions.network.Network,
+            "dual": dual.extensions.network.DualNetwork}
+"""variant -> the CNN's network class (``Network``: its layers, training, prediction, file)."""
 
 
 class CnnModel:
-    """main_cnn.m's model for ``variant``, with its own settings: ``activation``, ``conv`` (the
-    kind) and ``conv_impl`` ("im2col", Conv.m, or "loops", conv_loops: linear only). All are
-    checked here, once: a model that exists is a valid one (a CnnDualError otherwise)."""
+    """main_cnn.m's model for ``variant``: its network (``Network`` or ``DualNetwork``) with
+    its settings: ``activation``, ``conv`` (the kind) and ``conv_impl`` ("im2col", Conv.m, or
+    "loops", conv_loops: linear only). All are checked here, once: a model that exists is a
+    valid one (a CnnDualError otherwise)."""
 
     name, file_name, lr = "cnn", "cnn.mat", 0.03
-    parameters = sum(math.prod(shape) for shape in cnn_shapes().values())  # the original's 1,510
 
     def __init__(self, variant="reference", activation="relu", conv="linear",
                  conv_impl="im2col"):
-        self.network = NETWORKS[check_choice("variant", variant, VARIANTS)]
+        network = NETWORKS[check_choice("variant", variant, VARIANTS)]
         # the two networks take the same activations (dual's backward read off dual numbers)
-        self.activation = check_choice("activation", activation,
-                                       reference.extensions.network.ACTIVATIONS)
+        check_choice("activation", activation, reference.extensions.network.ACTIVATIONS)
         check_choice("conv_impl", conv_impl, ("im2col", "loops"))
         if conv_impl == "loops" and conv != "linear":
             raise CnnDualError(f"--conv-impl loops is the linear conv written as loops; the "
                                f"{conv} conv has no loop form")
-        self.conv, self.conv_impl = conv, conv_impl
-        self.kind_name = "linear-loops" if conv_impl == "loops" else conv
-        self.kind = self.network.CONV_KINDS.get(self.kind_name)
-        if self.kind is None:
+        kind = "linear-loops" if conv_impl == "loops" else conv
+        if kind not in network.kinds:
             raise CnnDualError(f"the {variant} variant has no '{conv}' conv layer"
                                + (" (no hand-derived backward: use --variant dual)"
                                   if conv == "gaussian" else ""))
+        self.network = network(activation, kind)
+        self.activation, self.conv, self.conv_impl = activation, conv, conv_impl
+
+    @property
+    def parameters(self):
+        return self.network.size
 
     def load(self, path):
-        loaded = self.kind.from_file(load_cnn_mat(path, extra=self.kind.file_entries(3)))
-        missing = [name for name in self.kind.extra if name not in loaded]
-        if missing:
-            raise CnnDualError(f"{path}: a '{self.conv}' conv layer needs "
-                               f"{', '.join(missing)}, which the file does not have")
-        return {name: loaded[name] for name in (*WEIGHT_NAMES, *self.kind.extra)}
+        return self.network.load(path)
 
     def train(self, mini_batch_x, mini_batch_y, start, config, rng):
-        mode = {} if config.grad_mode is None else {"mode": config.grad_mode}
-        return self.network.train_cnn(
+        return self.network.train(
             mini_batch_x, mini_batch_y, start=start, iterations=config.iterations, lr=config.lr,
-            errata=config.errata, activation=self.activation, conv=self.kind_name, rng=rng,
-            progress=config.progress, **mode)
-
-    def extra(self, trained):
-        """The conv kind's extra parameters of ``trained`` (name -> array), by name."""
-        return {name: trained[name] for name in self.kind.extra}
+            errata=config.errata, rng=rng, progress=config.progress, mode=config.grad_mode)
 
     def predict(self, im_test, trained):
-        return self.network.predict(im_test, *(trained[name] for name in WEIGHT_NAMES),
-                                    activation=self.activation, conv=self.kind_name,
-                                    conv_extra=self.extra(trained))
+        return self.network.predict(im_test, trained)
 
     def save(self, path, trained):
-        save_cnn_mat(path, *(trained[name] for name in WEIGHT_NAMES),
-                     **(self.kind.to_file(self.extra(trained)) or {}))
+        self.network.save(path, trained)
 
     def settings(self, config):
         return {"activation": self.activation, "conv": self.conv, "conv_impl": self.conv_impl}

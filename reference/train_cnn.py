@@ -24,13 +24,14 @@ PARAMETERS = ("w_conv", "b_conv", "w_fc", "b_fc")
 
 
 def initial_weights(rng=None, n_filters=3):
-    """TrainCNN's start: w_conv = normrnd(0,1,[3 3 1 3]), b_conv = zeros(3,1),
-    w_fc = normrnd(0,1,[10 147]), b_fc = zeros(10,1). The values are drawn from a numpy
-    Generator (or seed) in MATLAB's column-major fill order."""
+    """TrainCNN's start, by name (PARAMETERS' order): w_conv = normrnd(0,1,[3 3 1 3]),
+    b_conv = zeros(3,1), w_fc = normrnd(0,1,[10 147]), b_fc = zeros(10,1). The values are
+    drawn from a numpy Generator (or seed) in MATLAB's column-major fill order."""
     rng = np.random.default_rng(rng)
     w_conv = normrnd(rng, (3, 3, 1, n_filters))
     w_fc = normrnd(rng, (10, 7 * 7 * n_filters))
-    return w_conv, np.zeros((n_filters, 1)), w_fc, np.zeros((10, 1))
+    return {"w_conv": w_conv, "b_conv": np.zeros((n_filters, 1)), "w_fc": w_fc,
+            "b_fc": np.zeros((10, 1))}
 
 
 def as_images(x):
@@ -89,7 +90,7 @@ def train_cnn(mini_batch_x, mini_batch_y, *, start=None, iterations=10000, lr=0.
     (``initial_weights(rng)``, drawn even when given). Iteration k
     (1-based) uses batch mod(k-1, nBatches)+1, all its images at once; then every parameter
     takes ``-= gamma/currBatchSize * gradient``. Every 1000 iterations gamma (``lr``) is
-    multiplied by lambda (``decay``; the original's 1 is a no-op). Returns (w_conv, b_conv,
+    multiplied by lambda (``decay``; the original's 1 is a no-op). Returns
     Trained(params {w_conv, b_conv, w_fc, b_fc[, extra...]}, loss (iterations,) each
     iteration's summed loss).
 
@@ -105,8 +106,7 @@ def train_cnn(mini_batch_x, mini_batch_y, *, start=None, iterations=10000, lr=0.
     drawn = initial_weights(rng)  # (drawn even when given: the same rng stream either way)
     given = check_start(start, PARAMETERS)
     params = dict(zip(PARAMETERS, (np.array(p) for p in cnn_parameters(
-        *(given.get(name) if given.get(name) is not None else value
-          for name, value in zip(PARAMETERS, drawn))))))
+        *(drawn[name] if given.get(name) is None else given[name] for name in PARAMETERS)))))
     params.update({name: np.array(p, dtype=float) for name, p in (extra or {}).items()})
     images, labels = mini_batches(mini_batch_x, mini_batch_y, "cnn")
     images = [as_images(x) for x in images]

@@ -28,11 +28,11 @@ from types import SimpleNamespace
 import numpy as np
 
 from dual.curvature import hessian_vector_product
-from dual.extensions.network import network_layers as dual_network_layers
+from dual.extensions.network import DualNetwork
 from dual.train_cnn import forward_backward as dual_forward_backward
 from dual.train_cnn import forward_mode_gradient
 from dual.train_cnn import train_cnn as dual_train_cnn
-from reference.extensions.network import backpropagation, network_layers
+from reference.extensions.network import Network
 from reference.get_mini_batch import get_mini_batch
 from reference.train_cnn import as_images, forward_backward, initial_weights, train_cnn
 from shared.cli import ArgumentParser, count, path, run_cli
@@ -200,14 +200,12 @@ def layer_times(batches, weights, iterations):
     bx, by = batches
     w_conv, b_conv, w_fc, b_fc = weights
     out = {}
-    for label, layers in (("reference", network_layers()), ("dual", dual_network_layers())):
+    for label, network in (("reference", Network()), ("dual", DualNetwork())):
         spent = dict.fromkeys(LAYER_NAMES, 0.0)
-        timed = SimpleNamespace(**vars(layers))
+        timed = SimpleNamespace(**vars(network.layers))
         for name in LAYER_NAMES:
-            setattr(timed, name, _clocked(getattr(layers, name), spent, name))
-
-        def timed_forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata, timed=timed):
-            return backpropagation(timed, x, y, w_conv, b_conv, w_fc, b_fc, errata=errata)
+            setattr(timed, name, _clocked(getattr(network.layers, name), spent, name))
+        network.layers = timed  # the network's chain, each layer function clocked
 
         best = None
         for _ in range(3):
@@ -216,7 +214,7 @@ def layer_times(batches, weights, iterations):
             start = time.perf_counter()
             train_cnn(bx, by, start=dict(w_conv=w_conv, b_conv=b_conv, w_fc=w_fc, b_fc=b_fc),
                       iterations=iterations, errata="fix", progress=False,
-                      forward_backward=timed_forward_backward)
+                      forward_backward=network.forward_backward)
             total = time.perf_counter() - start
             if best is None or total < best[0]:
                 best = (total, dict(spent))
@@ -266,8 +264,7 @@ def scaling(quick):
     def step(train, batch_size, n_filters, **kw):
         x = rng.random((196, batch_size))
         y = np.eye(10)[:, rng.integers(0, 10, batch_size)]
-        w_conv, b_conv, w_fc, b_fc = initial_weights(rng, n_filters)
-        start = dict(w_conv=w_conv, b_conv=b_conv, w_fc=w_fc, b_fc=b_fc)
+        start = initial_weights(rng, n_filters)
         return lambda n: train([x], [y], start=start, iterations=n, progress=False, **kw)
 
     repeats = 1 if quick else 3
@@ -484,7 +481,7 @@ def _run(args):
         raise CnnDualError(f"{args.baseline}: not a checkout of this project (no reference/train_cnn.py)")
     batches, source = training_data(args.data_dir, 30)
     keep_freed_memory()  # (speed.memory) for every method alike, PyTorch included
-    weights = initial_weights(0)
+    weights = tuple(initial_weights(0).values())  # (w_conv, b_conv, w_fc, b_fc)
     if args.curvature:
         print(format_curvature(curvature(batches, weights, args.repeats)))
         return 0

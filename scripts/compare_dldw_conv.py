@@ -209,7 +209,7 @@ def _run(args):
         params = tuple(loaded[k] for k in ("w_conv", "b_conv", "w_fc", "b_fc"))
         source = str(args.weights)
     else:
-        params = initial_weights(args.seed)
+        params = tuple(initial_weights(args.seed).values())
         source = f"N(0,1) draws, seed {args.seed}"
 
     with quiet_overflow():  # checked next: a NaN or inf is refused, never printed

@@ -206,7 +206,8 @@ def _run(args):
         loaded = load_cnn_mat(args.weights)
         params, source = tuple(loaded[k] for k in PARAMETERS), str(args.weights)
     else:
-        params, source = initial_weights(args.seed), f"TrainCNN's start (seed {args.seed})"
+        params = tuple(initial_weights(args.seed).values())
+        source = f"TrainCNN's start (seed {args.seed})"
     with quiet_overflow():  # checked next: a NaN or inf is refused, never printed
         result = measure(x, y, params, args.directions, args.damping,
                          np.random.default_rng(args.seed))

@@ -113,7 +113,7 @@ def test_json_output(real_data_dir, capsys):
     assert (result["sample"], result["label"], result["activation"]) == (0, label, "relu")
     assert result["weights"] == "N(0,1) draws, seed 0"
     matrices = {name: np.array(value) for name, value in result["methods"].items()}
-    params = reference.initial_weights(0)
+    params = tuple(reference.initial_weights(0).values())
     assert_true_gradients_agree(
         matrices, reference.forward_backward(x, y, *params, errata="fix")[1],
         reference.forward_backward(x, y, *params, errata="keep")[1])
@@ -130,7 +130,7 @@ def test_json_for_another_sample_seed_and_activation(real_data_dir, capsys, acti
     assert_verdict(result, expected_methods())
     x, y, label = sample_inputs(real_data_dir, 4321)
     assert (result["sample"], result["label"], result["activation"]) == (4321, label, activation)
-    params = reference.initial_weights(2)
+    params = tuple(reference.initial_weights(2).values())
     matrices = {name: np.array(value) for name, value in result["methods"].items()}
     assert_true_gradients_agree(
         matrices,

@@ -155,9 +155,8 @@ def distance_to_kinks(case, activation="relu"):
 
 def loss_only(case, activation="relu"):
     """The summed loss as a plain float: the reference forward pass and the log-softmax loss."""
-    layers = reference.network_layers(activation)
     x = reference.as_images(case["x"])
-    scores = reference.forward_pass(layers, x, *params_of(case))[-1]
+    scores = reference.Network(activation).forward_pass(x, *params_of(case))[-1]
     loss, _ = cross_entropy_softmax(scores, case["y"].reshape(10, -1), errata="fix")
     return float(np.sum(loss))
 
@@ -315,16 +314,16 @@ def test_a_batch_is_the_sum_of_its_images(mode):
 def intermediates(case, activation="relu"):
     """The reference's forward pass and, for the backward layers, the reference's upstream
     gradients: each dual layer below gets exactly the inputs its reference twin gets."""
-    layers = reference.network_layers(activation)
+    network = reference.Network(activation)
     p = dict(case, x=reference.as_images(case["x"]))
-    p["pred1"], p["pred2"], p["pred3"], p["pred4"], p["pred5"] = reference.forward_pass(
-        layers, p["x"], *params_of(case))
+    p["pred1"], p["pred2"], p["pred3"], p["pred4"], p["pred5"] = network.forward_pass(
+        p["x"], *params_of(case))
     p["L"], p["dldy"] = reference.loss_cross_entropy_softmax(p["pred5"], p["y"], "fix")
     p["dldx_fc"], p["dldw"], p["dldb"] = reference.fc_backward(
         p["dldy"], p["pred4"], p["w_fc"], p["b_fc"], p["pred5"])
     p["dldx_flat"] = reference.flattening_backward(p["dldx_fc"], p["pred3"], p["pred4"])
     p["dldx_pool"] = reference.pool2x2_backward(p["dldx_flat"], p["pred2"], p["pred3"], "fix")
-    p["dldx_act"] = layers.activation_backward(p["dldx_pool"], p["pred1"], p["pred2"])
+    p["dldx_act"] = network.layers.activation_backward(p["dldx_pool"], p["pred1"], p["pred2"])
     p["dldw_conv"], p["dldb_conv"] = reference.conv_backward(
         p["dldx_act"], p["x"], p["w_conv"], p["b_conv"], p["pred1"])
     return p

@@ -166,7 +166,7 @@ def test_the_first_maximum_chooses_by_the_innermost_values():
 def network():
     """A batch of 30 and parameters with non-zero biases (no exact kinks), a direction v."""
     rng = np.random.default_rng(7)
-    params = list(initial_weights(rng))
+    params = list(initial_weights(rng).values())
     params[1], params[3] = 0.1 * rng.standard_normal((3, 1)), 0.1 * rng.standard_normal((10, 1))
     x = rng.uniform(0.0, 1.0, (196, 30))
     y = np.eye(10)[:, rng.integers(10, size=30)]
@@ -239,7 +239,7 @@ def test_hessian_at_hand_made_kinks_follows_our_conventions():
     conv block's Hessian is still the Gauss-Newton matrix built from the first derivatives
     with those conventions: ReLU'' = 0 and the pooling choice come out by construction."""
     rng = np.random.default_rng(3)
-    params = list(initial_weights(rng))
+    params = list(initial_weights(rng).values())
     x = np.zeros((14, 14, 1, 2))
     x[4:10, 4:10] = rng.uniform(0.0, 1.0, (6, 6, 1, 2))
     y = np.eye(10)[:, [1, 7]]

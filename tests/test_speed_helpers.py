@@ -69,7 +69,7 @@ def test_the_fused_numpy_floor_computes_the_reference_iteration_with_errata_fixe
     rng = np.random.default_rng(5)
     x = reference.as_images(np.ascontiguousarray(rng.integers(0, 3, (196, 30)) / 2))  # ties
     y = np.eye(10)[:, rng.integers(0, 10, 30)]
-    w_conv, _, w_fc, _ = reference.initial_weights(rng)
+    w_conv, _, w_fc, _ = reference.initial_weights(rng).values()
     b_conv, b_fc = rng.standard_normal((3, 1)), rng.standard_normal((10, 1))
     expected = reference.forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="fix")
     got = fused_forward_backward(x, y, w_conv, b_conv, w_fc, b_fc)

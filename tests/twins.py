@@ -71,8 +71,8 @@ reference = SimpleNamespace(
     pool2x2=pool2x2, pool2x2_backward=pool2x2_backward, relu=relu, relu_backward=relu_backward,
     soft_max=soft_max, as_images=as_images, conv_weight_step=conv_weight_step,
     initial_weights=initial_weights, forward_backward=forward_backward, train_cnn=train_cnn,
-    predict=predict, network_layers=network.network_layers, forward_pass=network.forward_pass,
-    backpropagation=network.backpropagation, ACTIVATIONS=network.ACTIVATIONS,
+    predict=predict, network_layers=network.network_layers, Network=network.Network,
+    ACTIVATIONS=network.ACTIVATIONS,
     CONV_KINDS=CONV_KINDS, ERRATA_CHOICES=ERRATA_CHOICES, check_errata=check_errata,
 )
 
@@ -88,9 +88,9 @@ def dual_forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="fix", mode="
 
 def dual_forward_mode_gradient(x, y, params, wrt, errata="fix", activation="relu", conv="linear",
                                chunk=128):
-    layers = dual_network.network_layers(activation, conv)
+    net = dual_network.DualNetwork(activation, conv)
     return forward_mode_gradient(x, y, params, wrt, errata, chunk=chunk, forward=lambda x, *p:
-                                 network.forward_pass(layers, x, *p)[-1])
+                                 net.forward_pass(x, *p)[-1])
 
 
 dual = SimpleNamespace(

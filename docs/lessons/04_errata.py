@@ -63,7 +63,7 @@ from shared.training import conv_weight_step, fc_weight_step
 rng = np.random.default_rng(4)
 x = reshape_f(synthetic_images(1, seed=4), (14, 14, 1))
 y = np.eye(10)[:, [3]]
-w_conv, b_conv, w_fc, b_fc = initial_weights(rng)
+w_conv, b_conv, w_fc, b_fc = initial_weights(rng).values()
 b_conv = 0.1 * rng.standard_normal((3, 1))
 b_fc = 0.1 * rng.standard_normal((10, 1))
 

@@ -59,7 +59,7 @@ from reference.train_cnn import as_images, initial_weights
 from shared.training import one_blas_thread
 
 rng = np.random.default_rng(6)
-params = initial_weights(rng)
+params = tuple(initial_weights(rng).values())  # w_conv, b_conv, w_fc, b_fc
 x = as_images(synthetic_images(30, seed=6))
 y = np.eye(10)[:, rng.integers(10, size=30)]
 

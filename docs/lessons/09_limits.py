@@ -172,7 +172,7 @@ finally:
 
 # %%
 rng = np.random.default_rng(9)
-params = list(initial_weights(rng))
+params = list(initial_weights(rng).values())
 params[1], params[3] = 0.1 * rng.standard_normal((3, 1)), 0.1 * rng.standard_normal((10, 1))
 images = synthetic_images(30, seed=9)
 labels = np.eye(10)[:, rng.integers(10, size=30)]

@@ -1,4 +1,5 @@
-"""reference.extensions.network with every backward layer from dual numbers (not in the original).
+"""reference.extensions.network with every backward layer from dual numbers (not in the original):
+``DualNetwork``.
 
 Any element-wise activation's backward comes from its forward alone (``activation_backward``);
 the conv kinds are dual.extensions.conv_kinds' (the Gaussian kervolution included).
@@ -39,14 +40,29 @@ def network_layers(activation="relu", conv="linear"):
     return layers
 
 
-def gradient_function(layers, mode="chain"):
-    """The gradient function of this network for ``mode`` "chain" or "forward"; arguments
-    (x, y, w_conv, b_conv, w_fc, b_fc, *extra, errata), unchecked: its callers check them once
-    (the training loop calls it every iteration)."""
-    if check_mode(mode) == "chain":
-        return partial(reference_network.backpropagation, layers)
-    return partial(forward_mode.unchecked, forward=lambda x, *params:
-                   reference_network.forward_pass(layers, x, *params)[-1])
+class DualNetwork(reference_network.Network):
+    """reference.extensions.network.Network with every backward layer from dual numbers, and
+    two ways to get its gradients (``mode``): "chain", its backward layers chained as the
+    reference chains its own, or "forward", the parameters seeded in the forward pass alone.
+    Its errata are ``fix`` only (dual numbers give true derivatives)."""
+
+    kinds = CONV_KINDS
+
+    def network_layers(self):
+        return network_layers(self.activation, self.conv)
+
+    def gradient_function(self, mode="chain"):
+        """The gradient function for ``mode`` "chain" or "forward" (None: chain); arguments
+        (x, y, w_conv, b_conv, w_fc, b_fc, *extra, errata), unchecked: its callers check them
+        once (the training loop calls it every iteration)."""
+        if check_mode(mode or "chain") == "chain":
+            return self.forward_backward
+        return partial(forward_mode.unchecked, forward=lambda x, *params:
+                       self.forward_pass(x, *params)[-1])
+
+    def train(self, mini_batch_x, mini_batch_y, *, errata="fix", mode="chain", **kwargs):
+        check_errata(errata, TRUE_DERIVATIVES)
+        return super().train(mini_batch_x, mini_batch_y, errata=errata, mode=mode, **kwargs)
 
 
 @boundary(CNN, TRUE_DERIVATIVES)
@@ -54,25 +70,18 @@ def forward_backward(x, y, w_conv, b_conv, w_fc, b_fc, errata="fix", activation=
                      conv="linear", mode="chain", **conv_extra):
     """reference.extensions.network.forward_backward with dual-number gradients."""
     check_errata(errata, TRUE_DERIVATIVES)
-    layers = network_layers(activation, conv)
-    extra = reference_network.extra_parameters(layers.conv_kind, conv_extra)
-    return gradient_function(layers, mode)(x, y, w_conv, b_conv, w_fc, b_fc, *extra, errata=errata)
+    network = DualNetwork(activation, conv)
+    extra = network.extra_parameters(conv_extra)
+    return network.gradient_function(mode)(x, y, w_conv, b_conv, w_fc, b_fc, *extra,
+                                           errata=errata)
 
 
-def train_cnn(mini_batch_x, mini_batch_y, *, activation="relu", conv="linear", mode="chain",
-              errata="fix", **kwargs):
-    """reference.extensions.network.train_cnn with dual-number gradients (``mode``); for the
-    original network (relu, linear) the layers of dual.train_cnn, and its result."""
-    check_errata(errata, TRUE_DERIVATIVES)
-    layers = network_layers(activation, conv)
-    return reference_network.train_cnn(
-        mini_batch_x, mini_batch_y, activation=activation, conv=conv, layers=layers,
-        gradients=gradient_function(layers, mode), errata=errata, **kwargs)
+def train_cnn(mini_batch_x, mini_batch_y, *, activation="relu", conv="linear", **kwargs):
+    """``DualNetwork(activation, conv).train``: reference.extensions.network.train_cnn with
+    dual-number gradients (``mode``)."""
+    return DualNetwork(activation, conv).train(mini_batch_x, mini_batch_y, **kwargs)
 
 
-def predict(im, w_conv, b_conv, w_fc, b_fc, activation="relu", conv="linear", conv_extra=None,
-            chunk=1000):
-    """reference.extensions.network.predict, knowing the Gaussian kervolution too (the forward
-    pass is the reference's)."""
-    return reference_network.predict(im, w_conv, b_conv, w_fc, b_fc, conv_extra=conv_extra,
-                                     chunk=chunk, layers=network_layers(activation, conv))
+predict = partial(reference_network.predict, network=DualNetwork)
+"""reference.extensions.network.predict with the twin's network, which knows the Gaussian
+kervolution too (the forward pass is the reference's)."""
