@@ -415,3 +415,54 @@ def test_gaussian_rejects_bad_shapes():
         gaussian_conv(x, w, np.zeros((4, 1)), gamma)
     with pytest.raises(ValueError, match="w must be f x f x 1 x c2 .*got 9x3"):
         gaussian_conv(x, np.zeros((9, 3)), b, gamma)
+
+
+# ---- a conv kind added in one place: the twin's gradients from its forward alone ------------
+
+
+@pytest.mark.parametrize("batch", BATCHES, ids=BATCH_IDS)
+@pytest.mark.parametrize("name", ["linear", "linear-loops", "volterra"])
+def test_a_kind_from_its_forward_alone_equals_its_hand_derived_backward(name, batch):
+    """dual.extensions.conv_kinds.from_forward(kind) (the twin of a kind without a mirrored dual
+    backward) gives what the kind's hand-derived gradients give, errata fixed (TOL: the same
+    sums in another order)."""
+    from dual.extensions.conv_kinds import from_forward
+    from reference.extensions.conv_kinds import CONV_KINDS
+    case = random_case(20, batch)
+    kind = CONV_KINDS[name]
+    params = (case["w1"], case["b"], *((case["w2"],) if kind.extra else ()))
+    y = kind.forward(case["x"], *params)
+    dldy = np.random.default_rng(21).standard_normal(y.shape)
+    by_hand = kind.gradients(dldy, case["x"], *params, y, "fix")
+    from_dual_numbers = from_forward(kind).gradients(dldy, case["x"], *params, y, "fix")
+    assert len(from_dual_numbers) == len(by_hand)
+    for got, expected, label in zip(from_dual_numbers, by_hand, ("w_conv", "b_conv", "w2_conv")):
+        assert got.shape == expected.shape, label
+        assert_rel(got, expected, TOL, f"{name} {label}")
+
+
+def test_a_new_reference_kind_reaches_the_twin_with_true_gradients():
+    """A kind with no hand-derived gradients at all (a made-up one: tanh of a scaled linear conv,
+    with an extra parameter) gets the twin's from its forward alone, equal to central
+    differences of sum(dL/dy .* y) (shared.gradcheck's adaptive ones: far inside FD_TOL), and
+    every reference kind is one of the twin's."""
+    from dual.extensions.conv_kinds import CONV_KINDS as DUAL_KINDS
+    from dual.extensions.conv_kinds import from_forward
+    from reference.extensions.conv_kinds import CONV_KINDS, ConvKind
+    from shared.gradcheck import finite_differences
+
+    def forward(x, w_conv, b_conv, scale):
+        return np.tanh(scale * reference.conv(x, w_conv, b_conv))
+
+    kind = ConvKind(extra=("scale",), forward=forward, gradients=None,
+                    initial=lambda rng, w_conv: {"scale": np.ones((1, 1))})
+    case = random_case(22, 3)
+    params = [case["w1"], case["b"], np.array([[0.7]])]
+    y = forward(case["x"], *params)
+    dldy = np.random.default_rng(23).standard_normal(y.shape)
+    grads = from_forward(kind).gradients(dldy, case["x"], *params, y, "fix")
+    for i, label in enumerate(("w_conv", "b_conv", "scale")):
+        def contracted(p, i=i):
+            return np.sum(dldy * forward(case["x"], *params[:i], p, *params[i + 1:]))
+        assert_rel(grads[i], finite_differences(contracted, params[i], step=H), FD_TOL, label)
+    assert set(CONV_KINDS) <= set(DUAL_KINDS)

@@ -1,7 +1,14 @@
 """The conv layer's kinds for the dual twin: the reference's kinds (reference.extensions.conv_kinds)
 with backward functions from dual numbers, and the Gaussian kervolution, which exists only here
 (it has no hand-derived backward). Not in the original.
+
+A kind of the reference's with no entry in ``DUAL_BACKWARD`` gets its gradients from its forward
+alone (``from_forward``): a conv kind is added in one place, reference.extensions.conv_kinds,
+and the twin has it too. An entry here is a faster twin of its hand-derived backward (seeds chosen
+by the layer's structure), mirroring the reference file by file.
 """
+
+from dataclasses import replace
 
 import numpy as np
 
@@ -9,9 +16,11 @@ from dual.conv_backward import conv_backward
 from dual.extensions.gaussian_conv import gaussian_conv
 from dual.extensions.gaussian_conv_backward import gaussian_conv_backward
 from dual.extensions.volterra_conv_backward import volterra_conv_backward
-from dual.seeding import elementwise_derivative
+from dual.seeding import elementwise_derivative, gradient
+from reference.extensions.conv_kinds import CONV_KINDS as REFERENCE_KINDS
 from reference.extensions.conv_kinds import ConvKind, linear_kind, volterra_kind
 from reference.extensions.conv_loops import conv_loops
+from shared.matlab import reshape_f
 from shared.weights import WEIGHT_LIMIT
 
 GAUSSIAN_GAMMA_START = 0.1
@@ -65,10 +74,37 @@ def gaussian_kind():
                     from_file=from_file, to_file=to_file, file_entries=file_entries)
 
 
-CONV_KINDS = {
+def from_forward(kind):
+    """``kind`` (a reference ConvKind) with its gradients from its forward alone: dL/dtheta of
+    the conv parameters theta = (w_conv, b_conv, *extra) is the gradient of
+    sum(dL/dy .* forward(x, theta)) with dL/dy held constant, each parameter's entries seeded
+    (forward mode, ``dual.seeding.gradient``). Summed over a batch, in the parameters' shapes;
+    true derivatives (errata fix)."""
+    def gradients(dldy, x, w_conv, b_conv, *rest):
+        *extra, y, _errata = rest
+        upstream = reshape_f(dldy, np.shape(y))
+
+        def contracted(*params):
+            return np.sum(upstream * kind.forward(x, *params))
+
+        params = (w_conv, b_conv, *extra)
+        _, grads = gradient(contracted, params)
+        return tuple(grads[i] for i in range(len(params)))
+
+    return replace(kind, gradients=gradients)
+
+
+DUAL_BACKWARD = {
     "linear": linear_kind(conv_backward),
     "linear-loops": linear_kind(conv_backward, forward=conv_loops),
     "volterra": volterra_kind(volterra_conv_backward),
+}
+"""The reference's kinds whose backward the twin mirrors file by file (dual/conv_backward.py,
+dual/extensions/volterra_conv_backward.py)."""
+
+CONV_KINDS = {
+    **{name: DUAL_BACKWARD.get(name) or from_forward(kind) for name, kind in REFERENCE_KINDS.items()},
     "gaussian": gaussian_kind(),
 }
-"""Every conv kind, each backward read off dual numbers."""
+"""Every conv kind, each backward read off dual numbers: the reference's (its mirrored twin, or
+from its forward alone) and the Gaussian kervolution."""

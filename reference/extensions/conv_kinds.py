@@ -3,8 +3,9 @@
 A kind names the parameters it has beyond ``w_conv`` and ``b_conv``, its forward, the
 gradients TrainCNN accumulates for each parameter, and how its extra parameters start. The
 dual twin has the same kinds (``dual.extensions.conv_kinds``) and one more, the Gaussian
-kervolution, which has no hand-derived backward. A new kind is one entry of CONV_KINDS here
-(and its dual counterpart in dual.extensions.conv_kinds).
+kervolution, which has no hand-derived backward. A new kind is one entry of CONV_KINDS here:
+the twin gets its gradients from its forward alone (``dual.extensions.conv_kinds.from_forward``)
+unless a dual counterpart of its backward is written there.
 """
 
 from collections.abc import Callable
