@@ -5,25 +5,16 @@ written. In a module of its own so that worker processes can import it."""
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from mains.pipeline import (PERCEPTRONS, PUBLISHED_ACCURACY, CnnModel, RunConfig, perceptron,
-                             train_and_test)
+from mains.pipeline import MODELS, PUBLISHED_ACCURACY, RunConfig, model, train_and_test
 from shared.data import load_mnist
 from shared.metrics import accuracy
 from speed.memory import keep_freed_memory
 
-MODELS = (*PERCEPTRONS, "cnn")  # the original's order: main_slp_linear ... main_cnn
 SETTINGS = {  # setting -> (variant, errata)
     "keep": ("reference", "keep"),
     "fix": ("reference", "fix"),
     "dual": ("dual", "fix"),
 }
-
-
-def model_for(name, variant):
-    """The pipeline's model of main_<name>.m for ``variant``."""
-    if name != "cnn":
-        return perceptron(name, variant)
-    return CnnModel(variant)
 
 
 _DATA = {}
@@ -64,11 +55,11 @@ def one_run(name, setting, seed, iterations, batch_size):
     """Train and test main_<name>.m's model in ``setting`` from ``seed`` -> a result dict."""
     im_train, label_train, im_test, label_test = _DATA["mnist"]
     variant, errata = SETTINGS[setting]
-    model = model_for(name, variant)
+    chosen = model(name, variant)
     config = RunConfig(variant=variant, iterations=iterations, batch_size=batch_size,
-                       lr=model.lr, seed=seed, errata=errata, progress=False,
+                       lr=chosen.lr, seed=seed, errata=errata, progress=False,
                        grad_mode="chain" if variant == "dual" else None)
-    _, loss, predicted, seconds, diverged = train_and_test(config, model, {},
+    _, loss, predicted, seconds, diverged = train_and_test(config, chosen, {},
                                                            (im_train, label_train, im_test))
     return {"model": name, "setting": setting, "seed": seed,
             "accuracy": accuracy(predicted, label_test.reshape(-1)),
@@ -96,8 +87,8 @@ def summarise(runs, seeds):
     """model -> {parameters, published, and per setting: accuracy mean, std, seconds}."""
     table = {}
     for name in MODELS:
-        row = {"parameters": model_for(name, "reference").parameters,
-               "published": PUBLISHED_ACCURACY[name], "lr": model_for(name, "reference").lr}
+        row = {"parameters": model(name, "reference").parameters,
+               "published": PUBLISHED_ACCURACY[name], "lr": model(name, "reference").lr}
         for setting in SETTINGS:
             results = [r for r in runs if r["model"] == name and r["setting"] == setting]
             acc = np.array([r["accuracy"] for r in results])

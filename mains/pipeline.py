@@ -240,7 +240,7 @@ class CnnModel:
 def run_main_cnn(config, **settings):
     """Do what main_cnn.m does (``run_main`` with the CNN of ``config.variant`` and
     ``settings``: CnnModel's activation, conv, conv_impl); return the metrics."""
-    return run_main(config, CnnModel(config.variant, **settings))
+    return run_main(config, model("cnn", config.variant, **settings))
 
 
 PERCEPTRONS = {  # model -> its weights as main_*.m saves them (MATLAB shapes), its gamma
@@ -316,6 +316,21 @@ def perceptron(name, variant="reference"):
     return Perceptron(name, train, predict, order, shapes, lr)
 
 
+MODELS = (*PERCEPTRONS, "cnn")
+"""The ladder, in the original's order: main_slp_linear.m ... main_cnn.m."""
+
+
+def model(name, variant="reference", **settings):
+    """The model of main_<name>.m (a name of MODELS) for ``variant``: the one place a model is
+    chosen by name and variant (``settings``: the CNN's, CnnModel's)."""
+    if check_choice("model", name, MODELS) == "cnn":
+        return CnnModel(variant, **settings)
+    if settings:
+        raise CnnDualError(f"main_{name}.m's model has no setting {sorted(settings)[0]} "
+                           f"(activation, conv and conv_impl are the CNN's)")
+    return perceptron(name, variant)
+
+
 PUBLISHED_ACCURACY = {"slp_linear": 0.8040, "slp": 0.8855, "mlp": 0.9150, "cnn": 0.8415}
 """What the weights the original published reach: the accuracies printed on its figures."""
 
@@ -345,6 +360,6 @@ def perceptron_main(name, argv, *, prog, description):
 
 
 def _run_perceptron(name, args):
-    metrics = run_main(config_from_args(args), perceptron(name, args.variant))
+    metrics = run_main(config_from_args(args), model(name, args.variant))
     report(args, metrics)
     return 0

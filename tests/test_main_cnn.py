@@ -443,6 +443,22 @@ def test_a_cnn_model_is_checked_when_built():
     assert not {"activation", "conv", "conv_impl"} & set(RunConfig.__dataclass_fields__)
 
 
+def test_a_model_is_chosen_by_name_and_variant_in_one_place():
+    """mains.pipeline.model: the CNN's network class follows the variant; a perceptron refuses
+    the CNN's settings; an unknown model is named."""
+    from dual.extensions.network import DualNetwork
+    from mains.pipeline import MODELS, model
+    from reference.extensions.network import Network
+    assert MODELS == ("slp_linear", "slp", "mlp", "cnn")
+    assert type(model("cnn").network) is Network
+    assert type(model("cnn", "dual", conv="gaussian").network) is DualNetwork
+    assert model("mlp", "dual").train_function.__module__ == "dual.train_mlp"
+    with pytest.raises(CnnDualError, match="main_slp.m's model has no setting activation"):
+        model("slp", activation="sigmoid")
+    with pytest.raises(ValueError, match="model must be one of 'slp_linear', "):
+        model("rnn")
+
+
 def test_every_model_has_the_one_protocol():
     # was: CnnModel and Perceptron implemented the same members with nothing saying so
     for model in (CnnModel("dual"), perceptron("slp"), perceptron("mlp", "dual")):
