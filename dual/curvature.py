@@ -28,6 +28,7 @@ import dual.train_slp
 import dual.train_slp_linear
 from dual.train_cnn import GRADIENTS, check_mode
 from reference.train_cnn import as_images, forward_pass
+from shared.choices import check_choice
 from shared.errata import TRUE_DERIVATIVES, check_errata
 from shared.matlab import reshape_f
 from shared import validate
@@ -44,9 +45,7 @@ CHECKS = {"cnn": validate.CNN, "slp_linear": validate.SLP, "slp": validate.SLP,
 
 def check_model(model):
     """Return ``model`` if it is one of MODEL_GRADIENTS, else raise a ValueError naming them."""
-    if model not in MODEL_GRADIENTS:
-        raise ValueError(f"model must be one of {', '.join(map(repr, MODEL_GRADIENTS))}, got {model!r}")
-    return model
+    return check_choice("model", model, MODEL_GRADIENTS)
 
 
 def _checked(x, y, params, model, mode="chain", errata="fix"):
