@@ -52,26 +52,29 @@ def zeros(shape, k):
 
 # ---- one-hot seeds: a product with them is a selection -------------------------------------------
 # A seeding that gives entry e (column-major) of a matrix seed first + e (dual.seeding's one-hot
-# seeds: forward mode's chunks, an FC row, an affine map's identity) makes partial k of x @ y a
-# copy of one row of y (or column of x): no multiplication is needed. The seeds are built once
-# and read-only; an array is known as one by where it sits in memory, so a slice or a copy of it
-# (its partials changed) is not taken for it.
-_ONE_HOT = {}  # (data address, shape, strides) -> first
+# seeds: forward mode's chunks, an FC row, an affine map's identity), for every entry or for a
+# window of them (a chunk of forward mode: the others carry none), makes partial k of x @ y a copy
+# of one row of y (or column of x), or zero: no multiplication is needed. The seeds are built
+# once and read-only; an array is known as one by where it sits in memory, so a slice or a copy
+# of it (its partials changed) is not taken for it.
+_ONE_HOT = {}  # (data address, shape, strides) -> (seeds, (first, window))
 
 
-def mark_one_hot(seeds, first):
+def mark_one_hot(seeds, first, window=None):
     """Declare the read-only dual part ``seeds`` (shape (n, m, K)) one-hot: entry e of the
-    n x m value, numbered column-major, carries seed first + e and no other."""
+    n x m value, numbered column-major, carries seed first + e and no other, for every e or for
+    e in range(*window) only (the other entries carry none)."""
     if seeds.ndim == 3 and not seeds.flags.writeable:
-        _ONE_HOT[_where(seeds)] = (seeds, first)  # (kept: the address stays this array's)
+        _ONE_HOT[_where(seeds)] = (seeds, (first, window))  # (kept: the address stays this array's)
 
 
 def _where(a):
     return a.__array_interface__["data"][0], a.shape, a.strides
 
 
-def _one_hot_first(t):
-    """first if the dual part t is a marked one-hot seed array (as laid out then), else None."""
+def _one_hot(t):
+    """(first, window) if the dual part t is a marked one-hot seed array (as laid out then),
+    else None."""
     if type(t) is not np.ndarray or t.ndim != 3 or t.flags.writeable:
         return None
     hit = _ONE_HOT.get(_where(t))
@@ -79,11 +82,12 @@ def _one_hot_first(t):
 
 
 @functools.cache
-def _seed_grid(n, m, first):
-    """(rows, cols, seeds): for each entry (i, j) of an n x m one-hot-seeded value, its seed
-    (built once per shape, read-only)."""
-    rows, cols = np.meshgrid(np.arange(n), np.arange(m), indexing="ij")
-    grid = rows, cols, first + rows + n * cols
+def _seed_grid(n, m, one_hot):
+    """(rows, cols, seeds): for each seeded entry (i, j) of an n x m one-hot-seeded value
+    (``one_hot``: (first, window) as marked), its seed (built once per shape, read-only)."""
+    first, window = one_hot
+    entries = np.arange(n * m) if window is None else np.arange(*window)
+    grid = entries % n, entries // n, first + entries
     for a in grid:
         a.flags.writeable = False
     return grid
@@ -93,10 +97,10 @@ def _seed_grid(n, m, first):
 # K keep it clear of the other operand's batch axes.
 def partials_at_matrix(dx, y):
     """dx @ y for each of the K partials of x (K trailing on dx)."""
-    first = _one_hot_first(dx) if type(y) is np.ndarray and y.ndim == 2 else None
-    if first is not None:  # partial first + i + n j of x @ y: row j of y, in row i, else 0
+    one_hot = _one_hot(dx) if type(y) is np.ndarray and y.ndim == 2 else None
+    if one_hot is not None:  # partial first + i + n j of x @ y: row j of y, in row i, else 0
         n, m, k = dx.shape
-        rows, cols, seeds = _seed_grid(n, m, first)
+        rows, cols, seeds = _seed_grid(n, m, one_hot)
         t = np.zeros((k, n, y.shape[1]))
         t[seeds, rows] = y[cols]
         return klast(t)
@@ -111,10 +115,10 @@ def partials_at_matrix(dx, y):
 
 def matrix_at_partials(x, dy):
     """x @ dy for each of the K partials of y (K trailing on dy)."""
-    first = _one_hot_first(dy) if type(x) is np.ndarray and x.ndim == 2 else None
-    if first is not None:  # partial first + j + m c of x @ y: column j of x, in column c, else 0
+    one_hot = _one_hot(dy) if type(x) is np.ndarray and x.ndim == 2 else None
+    if one_hot is not None:  # partial first + j + m c of x @ y: column j of x, in column c, else 0
         m, p, k = dy.shape
-        rows, cols, seeds = _seed_grid(m, p, first)
+        rows, cols, seeds = _seed_grid(m, p, one_hot)
         t = np.zeros((k, x.shape[0], p))
         t[seeds, :, cols] = x.T[rows]
         return klast(t)

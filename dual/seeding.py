@@ -32,7 +32,7 @@ import itertools
 
 import numpy as np
 
-from dual.dual_array import DualArray, innermost, partials_at, tag_of
+from dual.dual_array import DualArray, _new, innermost, partials_at, tag_of
 from dual.partials import mark_one_hot, memory_order
 from shared.matlab import reshape_f
 from shared.patches import upper_triangle
@@ -67,12 +67,12 @@ def derivative(f, x):
 
 def seed_identity(value):
     """``value`` with one partial per entry, numbered in MATLAB's column-major order."""
-    return DualArray(value, _seeds_like(value, _one_hot_seeds, value.size, 0), new_tag())
+    return _seeded(value, _seeds_like(value, _one_hot_seeds, value.size, 0), new_tag())
 
 
 def elementwise_derivative(f, x):
     """f'(x) of an element-wise f, x any shape -> same shape: one seed everywhere."""
-    seeded = DualArray(x, _seeds_like(x, _ones), new_tag())
+    seeded = _seeded(x, _seeds_like(x, _ones), new_tag())
     return dual_part(f(seeded), seeded)[..., 0]
 
 
@@ -92,7 +92,7 @@ def seed_positions(x):
     """x (n, ...) -> the same values with n partials: every entry of row q (position q of a
     block; entry q of a patch) carries seed q, so the dual part of a function of each column
     alone is its derivative by each entry of its own column."""
-    return DualArray(x, _seeds_like(x, _position_seeds), new_tag())
+    return _seeded(x, _seeds_like(x, _position_seeds), new_tag())
 
 
 def _position_seeds(shape):
@@ -108,6 +108,16 @@ def _seeds_like(x, build, *args):
     return _cached_seeds(build, x.shape, memory_order(innermost(x)), args)
 
 
+def _seeded(x, seeds, tag):
+    """x carrying ``seeds`` (``_seeds_like(x, ...)``'s: checked and laid out like x when they
+    were built) at the new ``tag``: a DualArray without its constructor's checks and layout
+    pass, which a layer's seeding pays every iteration otherwise. A value that is not a float64
+    ndarray (or a dual number) goes through the constructor."""
+    if type(x) is DualArray or (type(x) is np.ndarray and x.dtype == np.float64):
+        return _new(x, seeds, tag)
+    return DualArray(x, seeds, tag)
+
+
 @functools.cache
 def _cached_seeds(build, shape, memory_order, args):
     like = np.transpose(np.zeros([shape[i] for i in memory_order]), np.argsort(memory_order))
@@ -115,13 +125,16 @@ def _cached_seeds(build, shape, memory_order, args):
     seeds.flags.writeable = False
     if build is _one_hot_seeds:  # a product with them is then a selection (dual/partials.py)
         mark_one_hot(seeds, args[1])
+    elif build is _window_seeds:
+        k, low, high, first = args
+        mark_one_hot(seeds, first - low, (low, high))
     return seeds
 
 
 def seed_rows(x):
     """x (n, B), columns treated one by one (images) -> x with n partials: row j of every
     column carries seed j, so the dual part of a per-image result holds d/dx(j, b)."""
-    return DualArray(x, _seeds_like(x, _row_seeds), new_tag())
+    return _seeded(x, _seeds_like(x, _row_seeds), new_tag())
 
 
 def _row_seeds(shape):
@@ -148,8 +161,8 @@ def fc_row_seeds(w, b):
     output 0 -- d y_0 / d w(0, j) and d y_0 / d b(0) -- serves every row."""
     row, bias = w[:1], reshape_f(b, (-1, 1))[:1]
     n_in, tag = w.shape[1], new_tag()
-    return (DualArray(row, _seeds_like(row, _one_hot_seeds, n_in + 1, 0), tag),
-            DualArray(bias, _seeds_like(bias, _one_hot_seeds, n_in + 1, n_in), tag))
+    return (_seeded(row, _seeds_like(row, _one_hot_seeds, n_in + 1, 0), tag),
+            _seeded(bias, _seeds_like(bias, _one_hot_seeds, n_in + 1, n_in), tag))
 
 
 def _one_hot_seeds(shape, k, first):
@@ -200,12 +213,19 @@ def seed_entries(params, wrt, start, k):
         size = params[i].size
         lo, hi = max(start, offset), min(start + k, offset + size)
         if lo < hi:  # entry e of params[i] carries seed offset + e - start
-            seeds = np.zeros((size, k))
-            seeds[lo - offset:hi - offset, lo - start:hi - start] = np.eye(hi - lo)
-            args[i] = DualArray(params[i], np.reshape(seeds, params[i].shape + (k,), order="F"),
-                                tag)
+            seeds = _seeds_like(params[i], _window_seeds, k, lo - offset, hi - offset, lo - start)
+            args[i] = _seeded(params[i], seeds, tag)
         offset += size
     return args, tag
+
+
+def _window_seeds(shape, k, low, high, first):
+    """Entries low .. high - 1 (column-major) of an array of ``shape`` carry seeds first ..
+    first + high - low - 1 of k; the others none (a chunk of forward mode)."""
+    size = int(np.prod(shape))
+    seeds = np.zeros((size, k))
+    seeds[low:high, first:first + high - low] = np.eye(high - low)
+    return np.reshape(seeds, shape + (k,), order="F")
 
 
 def seed_directions(params, directions):

@@ -41,13 +41,49 @@ def test_a_product_with_one_hot_seeds_is_the_product(n, m, p, extra, first):
     assert np.array_equal(matrix_at_partials(x, dy), right)
 
 
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 5), m=st.integers(1, 5), p=st.integers(1, 4), data=st.data())
+def test_a_product_with_a_window_of_one_hot_seeds_is_the_product(n, m, p, data):
+    """Forward mode's chunks: entries low .. high - 1 carry seeds first .., the others none."""
+    low = data.draw(st.integers(0, n * m - 1))
+    high = data.draw(st.integers(low + 1, n * m))
+    first = data.draw(st.integers(0, 3))
+    k = first + high - low + data.draw(st.integers(0, 2))
+    rng = np.random.default_rng(n * 100 + m * 10 + p)
+    seeds = np.zeros((n * m, k))
+    seeds[low:high, first:first + high - low] = np.eye(high - low)
+    seeds = DualArray(np.zeros((n, m)), np.reshape(seeds, (n, m, k), order="F")).dual
+    seeds.flags.writeable = False
+    mark_one_hot(seeds, first - low, (low, high))
+    y, x = rng.standard_normal((m, p)), rng.standard_normal((p, n))
+    left, right = products(seeds, y, x, seeds)
+    assert np.array_equal(partials_at_matrix(seeds, y), left)
+    assert np.array_equal(matrix_at_partials(x, seeds), right)
+
+
+@pytest.mark.parametrize("chunk", [7, 128])
+def test_forward_modes_chunks_are_taken_as_selections_and_change_nothing(chunk, monkeypatch):
+    """dual.seeding.gradient's chunk seeds are one-hot windows: the products with them are
+    selections, and the gradient is the same numbers as with the products multiplied out."""
+    from dual.train_slp_linear import forward_mode
+    x, y, (w, b) = batch("slp", np.random.default_rng(1))
+    found, seen = partials._one_hot, []
+    monkeypatch.setattr(partials, "_one_hot", lambda t: seen.append(found(t)) or seen[-1])
+    fast = forward_mode(x, y, w, b, chunk=chunk)
+    assert any(hit is not None and hit[1] is not None for hit in seen)  # a window was taken
+    monkeypatch.setattr(partials, "_one_hot", lambda t: None)
+    slow = forward_mode(x, y, w, b, chunk=chunk)
+    for a, b in zip(fast, slow, strict=True):
+        assert np.array_equal(a, b)
+
+
 def test_a_copy_or_slice_of_a_seed_is_not_taken_for_it():
     seeds = one_hot(3, 4, 12, 0)
-    assert partials._one_hot_first(seeds) == 0
+    assert partials._one_hot(seeds) == (0, None)
     changed = seeds.copy()
     changed[0, 0, 0] = 2.0
-    assert partials._one_hot_first(changed) is None
-    assert partials._one_hot_first(seeds[:2]) is None
+    assert partials._one_hot(changed) is None
+    assert partials._one_hot(seeds[:2]) is None
     y = np.arange(8.0).reshape(4, 2)
     assert np.array_equal(partials_at_matrix(changed, y),
                           np.stack([changed[..., k] @ y for k in range(12)], axis=-1))
@@ -73,11 +109,11 @@ def test_the_twins_gradients_are_those_without_the_selection(model, monkeypatch)
     gradient = {"slp": slp_forward_backward, "mlp": mlp_forward_backward,
                 "cnn": forward_backward}[model]
     x, y, params = batch(model, np.random.default_rng(0))
-    found, seen = partials._one_hot_first, []
-    monkeypatch.setattr(partials, "_one_hot_first", lambda t: seen.append(found(t)) or seen[-1])
+    found, seen = partials._one_hot, []
+    monkeypatch.setattr(partials, "_one_hot", lambda t: seen.append(found(t)) or seen[-1])
     fast = gradient(x, y, *params)
     assert any(first is not None for first in seen)  # the selection was taken
-    monkeypatch.setattr(partials, "_one_hot_first", lambda t: None)
+    monkeypatch.setattr(partials, "_one_hot", lambda t: None)
     slow = gradient(x, y, *params)
     for a, b in zip(fast, slow, strict=True):
         assert np.array_equal(a, b)
