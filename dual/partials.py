@@ -9,6 +9,7 @@ read without this module.
 """
 
 import functools
+import weakref
 
 import numpy as np
 
@@ -57,15 +58,18 @@ def zeros(shape, k):
 # of one row of y (or column of x), or zero: no multiplication is needed. The seeds are built
 # once and read-only; an array is known as one by where it sits in memory, so a slice or a copy
 # of it (its partials changed) is not taken for it.
-_ONE_HOT = {}  # (data address, shape, strides) -> (seeds, (first, window))
+_ONE_HOT = {}  # (data address, shape, strides) -> (a weak reference to the seeds, (first, window))
 
 
 def mark_one_hot(seeds, first, window=None):
     """Declare the read-only dual part ``seeds`` (shape (n, m, K)) one-hot: entry e of the
     n x m value, numbered column-major, carries seed first + e and no other, for every e or for
-    e in range(*window) only (the other entries carry none)."""
+    e in range(*window) only (the other entries carry none). The mark lasts as long as the
+    seeds: it goes with them (a weak reference), and their address is free again."""
     if seeds.ndim == 3 and not seeds.flags.writeable:
-        _ONE_HOT[_where(seeds)] = (seeds, (first, window))  # (kept: the address stays this array's)
+        key = _where(seeds)
+        alive = weakref.ref(seeds, lambda _, key=key: _ONE_HOT.pop(key, None))
+        _ONE_HOT[key] = (alive, (first, window))
 
 
 def _where(a):
@@ -81,7 +85,7 @@ def _one_hot(t):
     return None if hit is None else hit[1]
 
 
-@functools.cache
+@functools.lru_cache(maxsize=4096)  # (forward mode: a window per chunk, a few ints each)
 def _seed_grid(n, m, one_hot):
     """(rows, cols, seeds): for each seeded entry (i, j) of an n x m one-hot-seeded value
     (``one_hot``: (first, window) as marked), its seed (built once per shape, read-only)."""

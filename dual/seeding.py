@@ -125,9 +125,6 @@ def _cached_seeds(build, shape, memory_order, args):
     seeds.flags.writeable = False
     if build is _one_hot_seeds:  # a product with them is then a selection (dual/partials.py)
         mark_one_hot(seeds, args[1])
-    elif build is _window_seeds:
-        k, low, high, first = args
-        mark_one_hot(seeds, first - low, (low, high))
     return seeds
 
 
@@ -213,19 +210,28 @@ def seed_entries(params, wrt, start, k):
         size = params[i].size
         lo, hi = max(start, offset), min(start + k, offset + size)
         if lo < hi:  # entry e of params[i] carries seed offset + e - start
-            seeds = _seeds_like(params[i], _window_seeds, k, lo - offset, hi - offset, lo - start)
+            seeds = _window_seeds(params[i], k, lo - offset, hi - offset, lo - start)
             args[i] = _seeded(params[i], seeds, tag)
         offset += size
     return args, tag
 
 
-def _window_seeds(shape, k, low, high, first):
-    """Entries low .. high - 1 (column-major) of an array of ``shape`` carry seeds first ..
-    first + high - low - 1 of k; the others none (a chunk of forward mode)."""
-    size = int(np.prod(shape))
-    seeds = np.zeros((size, k))
-    seeds[low:high, first:first + high - low] = np.eye(high - low)
-    return np.reshape(seeds, shape + (k,), order="F")
+def _window_seeds(x, k, low, high, first):
+    """Seeds for x: entries low .. high - 1 (column-major) carry seeds first ..
+    first + high - low - 1 of k, the others none (a chunk of forward mode). Built partial-major
+    and laid out like x (no copy when attached), read-only, and marked one-hot: a product with
+    them is a selection. Not cached: a chunk's seeds are as large as x times k, and most of
+    them zeros that the selection never reads (np.zeros leaves them to the system's zeroed pages)."""
+    order = memory_order(innermost(x))  # x's axes, slowest first
+    buffer = np.zeros((k,) + tuple(x.shape[a] for a in order))
+    seeds = buffer.transpose((0,) + tuple(int(a) + 1 for a in np.argsort(order)))  # (k,) + x.shape
+    entries = np.unravel_index(np.arange(low, high), x.shape, order="F")
+    seeds[(np.arange(first, first + high - low),) + entries] = 1.0
+    seeds = np.moveaxis(seeds, 0, -1)  # x.shape + (k,), each partial one block laid out like x
+    seeds.flags.writeable = False
+    if seeds.ndim == 3:
+        mark_one_hot(seeds, first - low, (low, high))
+    return seeds
 
 
 def seed_directions(params, directions):
