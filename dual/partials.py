@@ -55,8 +55,8 @@ def zeros(shape, k):
 # A seeding that gives entry e (column-major) of a matrix seed first + e (dual.seeding's one-hot
 # seeds: forward mode's chunks, an FC row, an affine map's identity), for every entry or for a
 # window of them (a chunk of forward mode: the others carry none), makes partial k of x @ y a copy
-# of one row of y (or column of x), or zero: no multiplication is needed. The seeds are built
-# once and read-only; an array is known as one by where it sits in memory, so a slice or a copy
+# of one row of y (or column of x), or zero: no multiplication is needed. The seeds are
+# read-only; an array is known as one by where it sits in memory, so a slice or a copy
 # of it (its partials changed) is not taken for it.
 _ONE_HOT = {}  # (data address, shape, strides) -> (a weak reference to the seeds, (first, window))
 

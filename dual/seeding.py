@@ -109,8 +109,8 @@ def _seeds_like(x, build, *args):
 
 
 def _seeded(x, seeds, tag):
-    """x carrying ``seeds`` (``_seeds_like(x, ...)``'s: checked and laid out like x when they
-    were built) at the new ``tag``: a DualArray without its constructor's checks and layout
+    """x carrying ``seeds`` (``_seeds_like(x, ...)``'s or ``_window_seeds``': checked and laid
+    out like x when they were built) at the new ``tag``: a DualArray without its constructor's checks and layout
     pass, which a layer's seeding pays every iteration otherwise. A value that is not a float64
     ndarray (or a dual number) goes through the constructor."""
     if type(x) is DualArray or (type(x) is np.ndarray and x.dtype == np.float64):
@@ -225,7 +225,7 @@ def _window_seeds(x, k, low, high, first):
     order = memory_order(innermost(x))  # x's axes, slowest first
     buffer = np.zeros((k,) + tuple(x.shape[a] for a in order))
     seeds = buffer.transpose((0,) + tuple(int(a) + 1 for a in np.argsort(order)))  # (k,) + x.shape
-    entries = np.unravel_index(np.arange(low, high), x.shape, order="F")
+    entries = np.unravel_index(np.arange(low, high), x.shape, order="F") if x.ndim else ()
     seeds[(np.arange(first, first + high - low),) + entries] = 1.0
     seeds = np.moveaxis(seeds, 0, -1)  # x.shape + (k,), each partial one block laid out like x
     seeds.flags.writeable = False

@@ -117,3 +117,11 @@ def test_the_twins_gradients_are_those_without_the_selection(model, monkeypatch)
     slow = gradient(x, y, *params)
     for a, b in zip(fast, slow, strict=True):
         assert np.array_equal(a, b)
+
+
+def test_forward_mode_seeds_a_scalar_parameter():
+    """A 0-d parameter (a conv kind's scalar, say) is seeded like any other: d/da sum(a^2 b)
+    = 2 a sum(b), d/db = a^2, exact in floating point for these small integers."""
+    from dual.seeding import gradient
+    value, grads = gradient(lambda a, b: np.sum(a ** 2 * b), (np.array(3.0), np.arange(3.0)))
+    assert value == 27.0 and grads[0] == 18.0 and np.array_equal(grads[1], [9.0, 9.0, 9.0])

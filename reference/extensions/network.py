@@ -100,8 +100,11 @@ class Network:
 
     @property
     def size(self):
-        """How many numbers the network learns (the original's 1,510)."""
-        return sum(prod(shape) for shape in self.shapes().values())
+        """How many numbers its parameters hold (the original's 1,510): the parameters' own
+        shapes (a kind's file-only entries, as the Gaussian's gamma_conv, not counted; all of
+        Volterra's w2_conv, of which the upper triangle is used)."""
+        shapes = self.shapes()
+        return sum(prod(shapes[name]) for name in self.parameters)
 
     def forward_pass(self, x, w_conv, b_conv, w_fc, b_fc, *extra):
         """TrainCNN's forward pass with this network's layers: -> (pred1, ..., pred5)."""
@@ -224,5 +227,9 @@ def predict(im, w_conv, b_conv, w_fc, b_fc, activation="relu", conv="linear", co
     """``network(activation, conv).predict`` with the parameters one by one (conv_extra: the
     kind's extra ones by name); ``network`` the class (the twin's DualNetwork knows the
     Gaussian kervolution too)."""
-    params = {"w_conv": w_conv, "b_conv": b_conv, "w_fc": w_fc, "b_fc": b_fc, **(conv_extra or {})}
+    conv_extra = dict(conv_extra or {})
+    if set(conv_extra) & set(PARAMETERS):
+        raise ValueError(f"conv_extra holds the conv kind's extra parameters, not "
+                         f"{sorted(set(conv_extra) & set(PARAMETERS))[0]}")
+    params = {"w_conv": w_conv, "b_conv": b_conv, "w_fc": w_fc, "b_fc": b_fc, **conv_extra}
     return network(activation, conv).predict(im, params, chunk)
