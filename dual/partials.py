@@ -88,7 +88,8 @@ def _one_hot(t):
 @functools.lru_cache(maxsize=4096)  # (forward mode: a window per chunk, a few ints each)
 def _seed_grid(n, m, one_hot):
     """(rows, cols, seeds): for each seeded entry (i, j) of an n x m one-hot-seeded value
-    (``one_hot``: (first, window) as marked), its seed (built once per shape, read-only)."""
+    (``one_hot``: (first, window) as marked), its seed (read-only; kept for the last 4,096
+    shapes and windows)."""
     first, window = one_hot
     entries = np.arange(n * m) if window is None else np.arange(*window)
     grid = entries % n, entries // n, first + entries
