@@ -98,6 +98,14 @@ def _seed_grid(n, m, one_hot):
     return grid
 
 
+def _view(t, first, shape, strides):
+    """The entries of the C-contiguous array t from its flat entry ``first`` on, at ``shape``
+    and ``strides`` (in entries, not bytes): a writeable view (numpy checks that it stays
+    within t; the entries it reaches must be distinct to be written)."""
+    size = t.itemsize
+    return np.ndarray(shape, t.dtype, t, first * size, tuple(s * size for s in strides))
+
+
 # The partials as K matrices in front, (K, ..., n, m), make one batched matmul. Size-1 axes after
 # K keep it clear of the other operand's batch axes.
 def partials_at_matrix(dx, y):
@@ -105,9 +113,14 @@ def partials_at_matrix(dx, y):
     one_hot = _one_hot(dx) if type(y) is np.ndarray and y.ndim == 2 else None
     if one_hot is not None:  # partial first + i + n j of x @ y: row j of y, in row i, else 0
         n, m, k = dx.shape
-        rows, cols, seeds = _seed_grid(n, m, one_hot)
-        t = np.zeros((k, n, y.shape[1]))
-        t[seeds, rows] = y[cols]
+        p, (first, window) = y.shape[1], one_hot
+        t = np.zeros((k, n, p))
+        if window is None:  # every entry seeded: t[first + i + n j, i, :] = y[j, :] as one view
+            diagonal = _view(t, first * n * p, (m, n, p), (n * n * p, n * p + p, 1))
+            diagonal[...] = y[:, None, :]
+        else:
+            rows, cols, seeds = _seed_grid(n, m, one_hot)
+            t[seeds, rows] = y[cols]
         return klast(t)
     t = kfirst(dx)
     if t.ndim == 2:  # x is a vector: its K partials are the rows of t
@@ -123,9 +136,14 @@ def matrix_at_partials(x, dy):
     one_hot = _one_hot(dy) if type(x) is np.ndarray and x.ndim == 2 else None
     if one_hot is not None:  # partial first + j + m c of x @ y: column j of x, in column c, else 0
         m, p, k = dy.shape
-        rows, cols, seeds = _seed_grid(m, p, one_hot)
-        t = np.zeros((k, x.shape[0], p))
-        t[seeds, :, cols] = x.T[rows]
+        n, (first, window) = x.shape[0], one_hot
+        t = np.zeros((k, n, p))
+        if window is None:  # every entry seeded: t[first + j + m c, :, c] = x[:, j] as one view
+            diagonal = _view(t, first * n * p, (p, m, n), (m * n * p + 1, n * p, p))
+            diagonal[...] = x.T[None]
+        else:
+            rows, cols, seeds = _seed_grid(m, p, one_hot)
+            t[seeds, :, cols] = x.T[rows]
         return klast(t)
     if dy.ndim == 2:  # y is a vector: dy (m, K) is a matrix
         return x @ dy

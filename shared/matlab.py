@@ -43,8 +43,10 @@ def im2col_sliding(a, f):
     """
     height, width = a.shape[0] - f + 1, a.shape[1] - f + 1
     # row i + f*j holds entry (i, j) of every patch: the image shifted by (i, j), stored with
-    # its columns outermost, so that numbering (r, c) in C order is MATLAB's r + H*c
-    shifted = np.stack([a[i:i + height, j:j + width].swapaxes(0, 1)
+    # its columns outermost, so that numbering (r, c) in C order is MATLAB's r + H*c. (The
+    # image is copied columns outermost first, so that each shift copies long runs: 2x faster.)
+    columns_first = np.copy(a.swapaxes(0, 1), order="C")  # (W+f-1, H+f-1, ...)
+    shifted = np.stack([columns_first[j:j + width, i:i + height]
                         for j in range(f) for i in range(f)])  # (f*f, W, H, ...)
     return np.reshape(shifted, (f * f, height * width) + a.shape[2:])
 
@@ -120,17 +122,21 @@ def min_with_index(a):
     return _first_extremum(a, a.min(axis=0))
 
 
-_SHORT = 8  # up to this length a walk beats np.argmax (which copies the axis last)
+_SHORT = 8  # up to this length the formula below beats np.argmax (which copies the axis last)
 
 
 def _first_extremum(a, m):
-    """(m, the index of the first entry of each column of a equal to m)."""
+    """(m, the index of the first entry of each column of a equal to m); a column with NaN has
+    a NaN m, equal to none of its entries: index 0, as np.argmax gives."""
     if a.shape[0] > _SHORT:
         return m, np.argmax(a == m, axis=0)  # argmax of booleans: the first True
-    index = np.zeros(m.shape, dtype=np.intp)  # (a column with NaN has a NaN m: index 0, as argmax)
-    for k in range(a.shape[0] - 1, -1, -1):  # the earliest position equal to the extremum wins
-        index[a[k] == m] = k
-    return m, index
+    # index = [a0 != m] (1 + [a1 != m] (1 + ... (1 + [a(n-2) != m]))): the count of leading
+    # entries unequal to m, in uint8 (a few us where a masked write per position costs 10)
+    one, index = np.uint8(1), np.zeros(m.shape, dtype=np.uint8)
+    for k in range(a.shape[0] - 2, -1, -1):
+        index = (a[k] != m).view(np.uint8) * (index + one)
+    index *= (m == m).view(np.uint8)  # NaN columns: 0
+    return m, index.astype(np.intp)
 
 
 def as_column(b, n, name):
