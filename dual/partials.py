@@ -62,14 +62,32 @@ _ONE_HOT = {}  # (data address, shape, strides) -> (a weak reference to the seed
 
 
 def mark_one_hot(seeds, first, window=None):
-    """Declare the read-only dual part ``seeds`` (shape (n, m, K)) one-hot: entry e of the
-    n x m value, numbered column-major, carries seed first + e and no other, for every e or for
-    e in range(*window) only (the other entries carry none). The mark lasts as long as the
-    seeds: it goes with them (a weak reference), and their address is free again."""
-    if seeds.ndim == 3 and not seeds.flags.writeable:
-        key = _where(seeds)
-        alive = weakref.ref(seeds, lambda _, key=key: _ONE_HOT.pop(key, None))
+    """Declare the read-only dual part ``seeds`` (shape S + (K,)) one-hot: entry e of the value,
+    numbered column-major, carries seed first + e and no other, for every e or for e in
+    range(*window) only (the other entries carry none). A product takes the mark where the
+    value is a matrix. The mark lasts as long as the memory the seeds sit in: it goes with it
+    (a weak reference), and their address is free again."""
+    if seeds.ndim >= 2 and not seeds.flags.writeable:
+        key, owner = _where(seeds), seeds
+        while type(owner.base) is np.ndarray:  # the array that owns the memory
+            owner = owner.base
+        alive = weakref.ref(owner, lambda _, key=key: _ONE_HOT.pop(key, None))
         _ONE_HOT[key] = (alive, (first, window))
+
+
+def keep_one_hot(new, old, value_shape, order):
+    """Mark the dual part ``new`` as ``old`` is marked, if it is: ``new`` is ``old`` reshaped or
+    transposed (a view) as the value was, to ``value_shape``, in ``order`` ("F": column-major;
+    None: a transpose). The value's column-major numbering, which the mark is about, is kept
+    by a column-major reshape, and by any reshape or transpose of a value with at most one
+    axis longer than 1 (conv's filter reshaped to a column, then transposed to a row)."""
+    if old.flags.writeable or type(new) is not np.ndarray or new.flags.writeable:
+        return  # (seeds are read-only, and so are their views; a copy is not a seed)
+    if order != "F" and sum(n > 1 for n in value_shape) > 1:
+        return
+    hit = _ONE_HOT.get(_where(old))
+    if hit is not None:
+        mark_one_hot(new, *hit[1])
 
 
 def _where(a):
@@ -106,6 +124,18 @@ def _view(t, first, shape, strides):
     return np.ndarray(shape, t.dtype, t, first * size, tuple(s * size for s in strides))
 
 
+def _zeros_but(k, first, count, shape, written):
+    """A (k,) + shape array for a selection: zeros, except partials first .. first + count - 1
+    when the selection writes them ``written`` whole (left unset: zeroing them is a quarter
+    of a selection's time)."""
+    if not written:
+        return np.zeros((k,) + shape)
+    t = np.empty((k,) + shape)
+    t[:first] = 0.0
+    t[first + count:] = 0.0
+    return t
+
+
 # The partials as K matrices in front, (K, ..., n, m), make one batched matmul. Size-1 axes after
 # K keep it clear of the other operand's batch axes.
 def partials_at_matrix(dx, y):
@@ -114,12 +144,13 @@ def partials_at_matrix(dx, y):
     if one_hot is not None:  # partial first + i + n j of x @ y: row j of y, in row i, else 0
         n, m, k = dx.shape
         p, (first, window) = y.shape[1], one_hot
-        t = np.zeros((k, n, p))
         if window is None:  # every entry seeded: t[first + i + n j, i, :] = y[j, :] as one view
+            t = _zeros_but(k, first, n * m, (n, p), n == 1)
             diagonal = _view(t, first * n * p, (m, n, p), (n * n * p, n * p + p, 1))
             diagonal[...] = y[:, None, :]
         else:
             rows, cols, seeds = _seed_grid(n, m, one_hot)
+            t = np.zeros((k, n, p))
             t[seeds, rows] = y[cols]
         return klast(t)
     t = kfirst(dx)
@@ -137,12 +168,13 @@ def matrix_at_partials(x, dy):
     if one_hot is not None:  # partial first + j + m c of x @ y: column j of x, in column c, else 0
         m, p, k = dy.shape
         n, (first, window) = x.shape[0], one_hot
-        t = np.zeros((k, n, p))
         if window is None:  # every entry seeded: t[first + j + m c, :, c] = x[:, j] as one view
+            t = _zeros_but(k, first, m * p, (n, p), p == 1)
             diagonal = _view(t, first * n * p, (p, m, n), (m * n * p + 1, n * p, p))
             diagonal[...] = x.T[None]
         else:
             rows, cols, seeds = _seed_grid(m, p, one_hot)
+            t = np.zeros((k, n, p))
             t[seeds, :, cols] = x.T[rows]
         return klast(t)
     if dy.ndim == 2:  # y is a vector: dy (m, K) is a matrix

@@ -144,22 +144,25 @@ def conv_filter_seeds(w_conv, b_conv):
     of the filter (column-major), the last on its bias. Output channel k of the conv is the same
     linear function of filter k as channel 0 is of filter 0, so the dual part of channel 0 --
     d y / d w_conv(q, 0) and d y / d b_conv(0), which do not depend on the weights -- serves
-    every filter."""
-    f, _, c1, _ = w_conv.shape
-    n = f * f * c1
-    seeds, tag = np.eye(n + 1), new_tag()
-    return (DualArray(w_conv[..., :1], reshape_f(seeds[:n], (f, f, c1, 1, n + 1)), tag),
-            DualArray(reshape_f(b_conv, (-1, 1))[:1], seeds[None, n:], tag))
+    every filter. (Filter 0 laid out column-major, so that Conv's reshape of it to a column is a
+    view, and a product with the seeds a selection.)"""
+    return _unit_seeds(np.copy(w_conv[..., :1], order="F"), reshape_f(b_conv, (-1, 1))[:1])
 
 
 def fc_row_seeds(w, b):
     """Row 0 of (w, b) as dual numbers with n_in + 1 seeds: seed j on w(0, j), the last on b(0).
     Output i of fc is the same function of row i as output 0 is of row 0, so the dual part of
     output 0 -- d y_0 / d w(0, j) and d y_0 / d b(0) -- serves every row."""
-    row, bias = w[:1], reshape_f(b, (-1, 1))[:1]
-    n_in, tag = w.shape[1], new_tag()
-    return (_seeded(row, _seeds_like(row, _one_hot_seeds, n_in + 1, 0), tag),
-            _seeded(bias, _seeds_like(bias, _one_hot_seeds, n_in + 1, n_in), tag))
+    return _unit_seeds(w[:1], reshape_f(b, (-1, 1))[:1])
+
+
+def _unit_seeds(weights, bias):
+    """One unit's ``weights`` (any shape) and ``bias`` (1,1) as dual numbers of one new tag with
+    weights.size + 1 seeds: seed q on entry q of the weights (column-major), the last on the
+    bias. One-hot (a product with them is a selection) and built once per shape."""
+    k, tag = weights.size + 1, new_tag()
+    return (_seeded(weights, _seeds_like(weights, _one_hot_seeds, k, 0), tag),
+            _seeded(bias, _seeds_like(bias, _one_hot_seeds, k, k - 1), tag))
 
 
 def _one_hot_seeds(shape, k, first):

@@ -125,3 +125,35 @@ def test_forward_mode_seeds_a_scalar_parameter():
     from dual.seeding import gradient
     value, grads = gradient(lambda a, b: np.sum(a ** 2 * b), (np.array(3.0), np.arange(3.0)))
     assert value == 27.0 and grads[0] == 18.0 and np.array_equal(grads[1], [9.0, 9.0, 9.0])
+
+
+def test_seeds_reshaped_column_major_or_a_vector_transposed_are_still_seeds():
+    """Conv reshapes its filter to a column and transposes it to a row before the product: the
+    value's column-major numbering, which the mark is about, is kept, and so is the mark. A
+    row-major reshape of a matrix renumbers the entries: no mark."""
+    seeds = np.reshape(np.eye(13)[:12], (3, 4, 13), order="F")
+    seeds = DualArray(np.zeros((3, 4), order="F"), seeds).dual  # laid out column-major
+    seeds.flags.writeable = False
+    mark_one_hot(seeds, 0)
+    a = DualArray(np.zeros((3, 4), order="F"), seeds)
+    column, row, renumbered = a.reshape((12, 1), order="F"), a.reshape((12, 1), order="F").T, a.reshape(4, 3)
+    assert partials._one_hot(column.dual) == (0, None) and partials._one_hot(row.dual) == (0, None)
+    assert partials._one_hot(renumbered.dual) is None
+    rng = np.random.default_rng(4)
+    y, x = rng.standard_normal((12, 5)), rng.standard_normal((5, 12))
+    left, right = products(row.dual, y, x, column.dual)
+    assert np.array_equal(partials_at_matrix(row.dual, y), left)
+    assert np.array_equal(matrix_at_partials(x, column.dual), right)
+
+
+def test_conv_backwards_product_with_the_filter_seeds_is_a_selection(monkeypatch):
+    from dual.conv_backward import conv_backward
+    x, _, (w_conv, b_conv, *_) = batch("cnn", np.random.default_rng(5))
+    dldy = np.random.default_rng(6).standard_normal((14, 14, 3, 5))
+    found, seen = partials._one_hot, []
+    monkeypatch.setattr(partials, "_one_hot", lambda t: seen.append(found(t)) or seen[-1])
+    fast = conv_backward(dldy, x, w_conv, b_conv, None)
+    assert seen == [(0, None)]  # the one product, with filter 0's seeds (9 + 1 of them)
+    monkeypatch.setattr(partials, "_one_hot", lambda t: None)
+    for a, b in zip(fast, conv_backward(dldy, x, w_conv, b_conv, None), strict=True):
+        assert np.array_equal(a, b)

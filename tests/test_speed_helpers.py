@@ -106,3 +106,37 @@ def test_the_perceptrons_numpy_floors_compute_their_reference_iteration(model):
         np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-12 * np.max(np.abs(e)))
     with pytest.raises(ValueError, match="errata fixed"):
         FUSED[model](x, y, *params, errata="keep")
+
+
+@pytest.mark.parametrize("n", [1, 2, 4, 8, 9, 10])  # up to 8 rows one formula, above np.argmax
+def test_max_with_index_picks_the_first_maximum_of_each_column(n):
+    """MATLAB's [m, i] = max(a): ties (small integers make many) go to the first; a column with
+    NaN has a NaN maximum and index 0, on either side of the formula's length."""
+    from shared.matlab import max_with_index, min_with_index
+    rng = np.random.default_rng(n)
+    a = rng.integers(0, 3, (n, 7, 5)).astype(float)
+    a[:, 2, 3] = np.nan if n > 1 else a[:, 2, 3]
+    a[n // 2, 4, 1] = np.nan
+    for pick, reduce in ((max_with_index, np.max), (min_with_index, np.min)):
+        m, index = pick(a)
+        expected = np.zeros(m.shape, dtype=np.intp)
+        for position in np.ndindex(m.shape):
+            column = a[(slice(None),) + position]
+            equal = np.flatnonzero(column == reduce(column))
+            expected[position] = equal[0] if len(equal) else 0
+        assert index.dtype == np.intp and np.array_equal(index, expected)
+        assert np.array_equal(m, reduce(a, axis=0), equal_nan=True)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_im2col_sliding_gives_the_same_patches_in_any_layout_and_on_dual_numbers(order):
+    rng = np.random.default_rng(3)
+    padded = np.array(rng.standard_normal((16, 16, 3)), order=order)
+    patches = im2col_sliding(padded, 3)
+    for r, c in [(0, 0), (4, 9), (13, 13)]:  # patch (r, c) = column r + 14*c
+        assert np.array_equal(patches[:, r + 14 * c], padded[r:r + 3, c:c + 3].reshape(9, 3, order="F"))
+    dual = DualArray(padded, rng.standard_normal((16, 16, 3, 2)))
+    got = im2col_sliding(dual, 3)
+    assert np.array_equal(got.real, patches)
+    for k in range(2):
+        assert np.array_equal(got.dual[..., k], im2col_sliding(dual.dual[..., k], 3))
