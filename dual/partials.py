@@ -85,8 +85,8 @@ def keep_one_hot(new, old, value_shape, order):
         return  # (seeds are read-only, and so are their views; a copy is not a seed)
     if order != "F" and sum(n > 1 for n in value_shape) > 1:
         return
-    hit = _ONE_HOT.get(_where(old))
-    if hit is not None:
+    hit, key = _ONE_HOT.get(_where(old)), _where(new)
+    if hit is not None and key not in _ONE_HOT:  # (marked by an earlier iteration's view: as is)
         mark_one_hot(new, *hit[1])
 
 
