@@ -58,11 +58,13 @@ def im2col_distinct(a, block):
     (block row fastest) and each block's values are listed column-major.
     """
     height, width = a.shape[:2]
+    rest = a.shape[2:]
+    # entry (i, j) of block (r, c) is a(r*block + i, c*block + j): axes (r, i, c, j) of a view
+    blocks = a.reshape((height // block, block, width // block, block) + rest)
     # row i + block*j holds entry (i, j) of every block, the blocks stored with their columns
     # outermost, so that numbering (block row, block column) in C order is MATLAB's
-    positions = np.stack([a[i::block, j::block].swapaxes(0, 1)
-                          for j in range(block) for i in range(block)])  # (4, W/2, H/2, ...)
-    return np.reshape(positions, (block * block, (height // block) * (width // block)) + a.shape[2:])
+    positions = blocks.transpose((3, 1, 2, 0) + tuple(range(4, 4 + len(rest))))  # (j, i, c, r, ...)
+    return np.reshape(positions, (block * block, (height // block) * (width // block)) + rest)
 
 
 def col2im_distinct(cols, block, height, width, out=None):
