@@ -149,37 +149,61 @@ def run_timings(batches, weights, quick, repeats):
 
 
 
-def speed_tricks(baseline, iterations, repeats):
-    """What the opt-in allocator setting is worth, and (``baseline``: another checkout) the
-    reference and the dual twin (chain mode) of another version beside this one's: each in a
-    fresh process (the setting lasts a process's life), in rounds.
-    -> {name: {"ms_per_iteration", "min", "max"}}."""
-    configs = {"reference, freed memory kept (speed/memory.py)": (ROOT, "kept", "reference"),
-               "reference, the default allocator": (ROOT, "default", "reference")}
+BASELINE_MODELS = {"slp_linear": 4, "slp": 4, "mlp": 2, "cnn": 1}  # -> iterations x this
+
+
+def speed_tricks(baseline, iterations, repeats, models=tuple(BASELINE_MODELS)):
+    """What the opt-in allocator setting is worth (the CNN's reference), and (``baseline``:
+    another checkout) every model's reference and dual twin (chain mode) of that version beside
+    this one's: each in a fresh process (the setting lasts a process's life), in rounds, freed
+    memory kept. -> {name: {"ms_per_iteration", "min", "max", "iterations", "runs"}}."""
+    configs = {"reference, freed memory kept (speed/memory.py)": (ROOT, "kept", "reference", "cnn"),
+               "reference, the default allocator": (ROOT, "default", "reference", "cnn")}
     if baseline is not None:
-        configs[f"reference of {baseline}, freed memory kept"] = (baseline, "kept", "reference")
-        configs["dual (chain), freed memory kept"] = (ROOT, "kept", "dual")
-        configs[f"dual (chain) of {baseline}, freed memory kept"] = (baseline, "kept", "dual")
+        for model in models:
+            for variant, shown in (("reference", "reference"), ("dual", "dual (chain)")):
+                configs[f"{model}: {shown}"] = (ROOT, "kept", variant, model)
+                configs[f"{model}: {shown} of {baseline}"] = (baseline, "kept", variant, model)
     seconds = {name: [] for name in configs}
+    runs = {name: iterations * BASELINE_MODELS[config[3]] for name, config in configs.items()}
     for _ in range(repeats):
-        for name, (root, allocator, variant) in configs.items():
+        for name, (root, allocator, variant, model) in configs.items():
             done = subprocess.run([sys.executable, str(ROOT / "speed" / "time_checkout.py"),
-                                   str(root), allocator, str(iterations), variant],
+                                   str(root), allocator, str(runs[name]), variant, model],
                                   capture_output=True, text=True)
             if done.returncode != 0:
                 why = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
                 raise CnnDualError(f"timing {name} failed: {why}")
             seconds[name].append(float(done.stdout.split()[-1]))
-    return {name: {"ms_per_iteration": 1000 * float(np.median(s)) / iterations,
-                   "min": 1000 * min(s) / iterations, "max": 1000 * max(s) / iterations,
-                   "iterations": iterations, "runs": len(s)} for name, s in seconds.items()}
+    return {name: {"ms_per_iteration": 1000 * float(np.median(s)) / runs[name],
+                   "min": 1000 * min(s) / runs[name], "max": 1000 * max(s) / runs[name],
+                   "iterations": runs[name], "runs": len(s)} for name, s in seconds.items()}
 
 
 def format_tricks(tricks):
     header = f"{'one iteration, own process':52s} {'ms':>7s} {'min':>7s} {'max':>7s}"
     lines = [header, "-" * len(header)]
     for name, r in tricks.items():
-        lines.append(f"{name:52s} {r['ms_per_iteration']:7.3f} {r['min']:7.3f} {r['max']:7.3f}")
+        if ": " not in name:  # (the baseline's rows: format_before_after)
+            lines.append(f"{name:52s} {r['ms_per_iteration']:7.3f} {r['min']:7.3f} {r['max']:7.3f}")
+    return "\n".join(lines)
+
+
+def format_before_after(tricks, baseline):
+    """Every model's reference and dual twin, the baseline's beside this checkout's (the
+    medians of speed_tricks' rounds), and the twin's cost in references, before and after."""
+    header = (f"{'ms/iter, own process':14s} {'reference before / after':>26s} "
+              f"{'dual chain before / after':>26s} {'dual / reference before / after':>32s}")
+    lines = [f"before: {baseline}; after: this checkout", header, "-" * len(header)]
+    for model in (m for m in BASELINE_MODELS if f"{m}: reference" in tricks):
+        ms = {(shown, when): tricks[f"{model}: {shown}{suffix}"]["ms_per_iteration"]
+              for shown in ("reference", "dual (chain)")
+              for when, suffix in (("before", f" of {baseline}"), ("after", ""))}
+        ref, dual = (ms["reference", w] for w in ("before", "after")), \
+            (ms["dual (chain)", w] for w in ("before", "after"))
+        (rb, ra), (db, da) = tuple(ref), tuple(dual)
+        lines.append(f"{model:14s} {rb:12.3f} / {ra:<11.3f} {db:12.3f} / {da:<11.3f} "
+                     f"{db / rb:15.2f} / {da / ra:<14.2f}")
     return "\n".join(lines)
 
 
@@ -461,7 +485,9 @@ def parse_args(argv):
                         help="where the MNIST files are (random images without them)")
     parser.add_argument("--baseline", type=path, default=None, metavar="DIR",
                         help="another checkout of the project (e.g. a git worktree of an "
-                             "earlier commit) whose reference is timed beside this one's")
+                             "earlier commit) whose reference and dual twin are timed beside "
+                             "this one's, every model, each in its own process: a before/after "
+                             "table")
     parser.add_argument("--curvature", action="store_true",
                         help="only time the second derivatives (Hessian-vector products beside "
                              "PyTorch's, in under a minute) and print their table")
@@ -527,6 +553,9 @@ def _run(args):
     print()
     print(format_tricks(report["speed_tricks"]))
     print()
+    if args.baseline is not None:
+        print(format_before_after(report["speed_tricks"], args.baseline))
+        print()
     print(format_curvature(report["curvature_ms"]))
     print()
     for name, value in report["micro"].items():

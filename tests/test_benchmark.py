@@ -119,11 +119,15 @@ def test_results_and_figure_are_written_all_or_nothing(tmp_path, monkeypatch):
 
 
 def test_speed_tricks_time_each_setting_and_a_baseline_in_its_own_process():
-    tricks = benchmark.speed_tricks(ROOT, iterations=3, repeats=2)
-    # allocator kept, default allocator, the baseline's reference; the dual twin, here and there
-    assert len(tricks) == 5 and sum("dual (chain)" in name for name in tricks) == 2
+    tricks = benchmark.speed_tricks(ROOT, iterations=3, repeats=2, models=("slp",))
+    # allocator kept, default allocator (the CNN's reference); the SLP's reference and dual
+    # twin, here and in the baseline
+    assert len(tricks) == 6 and sum("slp: dual (chain)" in name for name in tricks) == 2
     for row in tricks.values():
         assert row["runs"] == 2 and 0 < row["min"] <= row["ms_per_iteration"] <= row["max"]
+    assert tricks["slp: reference"]["iterations"] == 3 * benchmark.BASELINE_MODELS["slp"]
+    table = benchmark.format_before_after(tricks, ROOT).splitlines()
+    assert len(table) == 4 and table[3].startswith("slp ")  # a row for the model timed only
 
 
 def test_curvature_table_has_ours_beside_pytorchs(capsys):
