@@ -73,6 +73,13 @@ def col2im_distinct(cols, block, height, width, out=None):
     into ``out`` when given (MATLAB's ``dLdx = zeros(size(x))``, filled by col2im)."""
     rest = cols.shape[2:]
     image = np.zeros_like(cols, shape=(height, width) + rest) if out is None else out
+    if type(image) is np.ndarray and type(cols) is np.ndarray:  # im2col_distinct's steps, backwards
+        # entry (i, j) of block (r, c) at (r, i, c, j): splitting axes is always a view
+        blocks = image.reshape((height // block, block, width // block, block) + rest, copy=False)
+        positions = np.reshape(cols, (block, block, width // block, height // block) + rest)
+        blocks[...] = positions.transpose((3, 1, 2, 0) + tuple(range(4, 4 + len(rest))))
+        return image
+    # (dual numbers, which a view cannot be written through: block by block)
     for j in range(block):
         for i in range(block):  # row i + block*j: entry (i, j) of every block (as im2col_distinct)
             blocks = np.reshape(cols[i + block * j], (width // block, height // block) + rest)
@@ -134,8 +141,9 @@ def _first_extremum(a, m):
         return m, np.argmax(a == m, axis=0)  # argmax of booleans: the first True
     # index = [a0 != m] (1 + [a1 != m] (1 + ... (1 + [a(n-2) != m]))): the count of leading
     # entries unequal to m, in uint8 (a few us where a masked write per position costs 10)
-    one, index = np.uint8(1), np.zeros(m.shape, dtype=np.uint8)
-    for k in range(a.shape[0] - 2, -1, -1):
+    n, one = a.shape[0], np.uint8(1)
+    index = (a[n - 2] != m).view(np.uint8) if n > 1 else np.zeros(m.shape, dtype=np.uint8)
+    for k in range(n - 3, -1, -1):
         index = (a[k] != m).view(np.uint8) * (index + one)
     index *= (m == m).view(np.uint8)  # NaN columns: 0
     return m, index.astype(np.intp)

@@ -140,3 +140,16 @@ def test_im2col_sliding_gives_the_same_patches_in_any_layout_and_on_dual_numbers
     assert np.array_equal(got.real, patches)
     for k in range(2):
         assert np.array_equal(got.dual[..., k], im2col_sliding(dual.dual[..., k], 3))
+
+
+def test_col2im_distinct_puts_blocks_back_on_plain_and_dual_numbers_alike():
+    """Plain arrays go through one strided view, dual numbers block by block: the same places."""
+    rng = np.random.default_rng(7)
+    x = batch_fastest((14, 14, 3, 2), rng)
+    cols = im2col_distinct(x, 2)
+    assert np.array_equal(col2im_distinct(cols, 2, 14, 14, out=np.zeros_like(x)), x)
+    dual = DualArray(cols, rng.standard_normal(cols.shape + (2,)))
+    got = col2im_distinct(dual, 2, 14, 14)
+    assert np.array_equal(got.real, x)
+    for k in range(2):
+        assert np.array_equal(got.dual[..., k], col2im_distinct(dual.dual[..., k], 2, 14, 14))
