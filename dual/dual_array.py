@@ -115,7 +115,7 @@ class DualArray(NDArrayOperatorsMixin):
         real = self.real.copy(order=order)  # (numpy refuses an unknown order)
         if type(self.dual) is DualArray:  # nested: its partials keep their own layout
             return _new(real, self.dual.copy(order="K"), self.tag)
-        return _new(real, partial_major(self.dual.copy(order="K"), real), self.tag)
+        return _new(real, partial_major(self.dual.copy(order="K"), innermost(real)), self.tag)
 
     def __repr__(self):
         if isinstance(self.real, DualArray) or isinstance(self.dual, DualArray):
@@ -581,7 +581,7 @@ def _first_extremum(with_index, a, axis, keepdims):
         extremum, partials = extremum.transpose(back), partials.transpose([0] + [i + 1 for i in back])
     shape = tuple(1 if j in axes else n for j, n in enumerate(a.shape) if keepdims or j not in axes)
     # the first extremum's value and partials, (K,) + index's shape -> shape (a view)
-    return _new(extremum.reshape(shape), klast(partials.reshape((-1,) + shape)), a.tag)
+    return _new(extremum.reshape(shape), klast(partials.reshape((partials.shape[0],) + shape)), a.tag)
 
 
 def _pick(t, index):

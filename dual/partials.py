@@ -78,16 +78,24 @@ def mark_one_hot(seeds, first, window=None):
 def keep_one_hot(new, old, value_shape, order):
     """Mark the dual part ``new`` as ``old`` is marked, if it is: ``new`` is ``old`` reshaped or
     transposed (a view) as the value was, to ``value_shape``, in ``order`` ("F": column-major;
-    None: a transpose). The value's column-major numbering, which the mark is about, is kept
-    by a column-major reshape, and by any reshape or transpose of a value with at most one
-    axis longer than 1 (conv's filter reshaped to a column, then transposed to a row)."""
-    if old.flags.writeable or type(new) is not np.ndarray or new.flags.writeable:
+    "C"; None: a transpose). The value's column-major numbering, which the mark is about, is
+    kept by a column-major reshape, and by a reshape or transpose of a value with at most one
+    axis longer than 1 into another such (conv's filter reshaped to a column, then transposed
+    to a row); a row-major reshape to or from a matrix renumbers the entries."""
+    if type(old) is not np.ndarray or type(new) is not np.ndarray:
+        return  # (nested dual numbers: their partials are not seeds of this kind)
+    if old.flags.writeable or new.flags.writeable:
         return  # (seeds are read-only, and so are their views; a copy is not a seed)
-    if order != "F" and sum(n > 1 for n in value_shape) > 1:
+    if order != "F" and (_axes_longer_than_1(value_shape) > 1
+                         or _axes_longer_than_1(old.shape[:-1]) > 1):
         return
     hit, key = _ONE_HOT.get(_where(old)), _where(new)
     if hit is not None and key not in _ONE_HOT:  # (marked by an earlier iteration's view: as is)
         mark_one_hot(new, *hit[1])
+
+
+def _axes_longer_than_1(shape):
+    return sum(n > 1 for n in shape)
 
 
 def _where(a):

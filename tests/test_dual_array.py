@@ -719,3 +719,10 @@ def test_built_in_rules_stay_and_math_exp_is_told_to_use_np_exp():
         defjvp(math.exp, lambda v, x: v)
     with pytest.raises(TypeError, match=r"np\.exp, not math\.exp"):
         math.exp(DualArray(0.0, [1.0]))
+
+
+@pytest.mark.parametrize("shape, axis", [((3, 0), 0), ((0, 3), 1), ((2, 0, 3), 0)])
+def test_max_and_min_over_an_axis_of_an_empty_array_are_empty(shape, axis):
+    a = DualArray(np.zeros(shape), np.zeros(shape + (2,)))
+    for reduced in (a.max(axis=axis), a.min(axis=axis, keepdims=True)):
+        assert reduced.real.size == 0 and reduced.dual.shape == reduced.real.shape + (2,)

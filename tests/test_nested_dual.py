@@ -296,3 +296,17 @@ def test_an_unknown_model_is_a_clear_error(network):
     x, y, params, v = network
     with pytest.raises(ValueError, match="model must be one of 'cnn', 'slp_linear'"):
         hessian_vector_product(x, y, params, v, model="rnn")
+
+
+def test_nested_dual_numbers_reshape_copy_and_go_through_im2col():
+    """Reshapes and transposes of a value whose partials are dual numbers themselves, and
+    column-major copies (im2col's) of a value that is one: second derivatives as by hand."""
+    from shared.matlab import im2col_sliding
+    x = np.arange(6.0)
+    # d/da d/db sum(a b x) = sum(x) = 15, through a reshape and a transpose
+    assert derivative(lambda a: derivative(lambda b: (a * b * x).reshape(2, 3).T.sum(), 1.0), 1.0) == 15.0
+    image = np.arange(16.0 * 16 * 2).reshape(16, 16, 2) / 100
+    # inner: d/dt sum(patches(b + t)^2) = 2 sum(patches(b)) (every patch entry is an image
+    # entry); at b = a image, d/da of it = 2 sum(patches(image))
+    got = derivative(lambda a: derivative(lambda b: (im2col_sliding(b, 3) ** 2).sum(), a * image).sum(), 1.0)
+    assert np.isclose(got, 2 * np.sum(im2col_sliding(image, 3)), rtol=1e-12)  # (sums in another order)

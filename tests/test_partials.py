@@ -157,3 +157,20 @@ def test_conv_backwards_product_with_the_filter_seeds_is_a_selection(monkeypatch
     monkeypatch.setattr(partials, "_one_hot", lambda t: None)
     for a, b in zip(fast, conv_backward(dldy, x, w_conv, b_conv, None), strict=True):
         assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("chunk", [4, 128])
+def test_a_row_major_reshape_of_seeds_renumbers_them_and_is_no_selection(chunk):
+    """x (2 x 3) seeded, then reshaped row-major to a column: entry e of the column is no longer
+    the entry seeded e, so the product must be multiplied out (a selection would pick A's
+    columns in the wrong order). Both the identity seeds and forward mode's windows."""
+    from dual.seeding import dual_part, gradient, seed_identity
+    x, a = np.arange(6.0).reshape(2, 3), np.arange(12.0).reshape(2, 6) + 1
+    seeded = seed_identity(x)
+    column = np.reshape(seeded, (6, 1))
+    assert partials._one_hot(column.dual) is None
+    # d (A @ x.reshape(6, 1))[0] / d x(i, j), x's entries numbered column-major: A[0, 3i + j]
+    expected = [a[0, 3 * i + j] for j in range(3) for i in range(2)]
+    assert np.array_equal(dual_part(a @ column, seeded)[0, 0], expected)
+    _, grads = gradient(lambda w: (w.reshape(6, 1).T @ a.T).sum(), [x], chunk=chunk)
+    assert np.array_equal(grads[0], np.reshape(a.sum(axis=0), (2, 3)))  # d/dw(i, j) = sum_r A[r, 3i + j]
