@@ -111,8 +111,8 @@ def _seeds_like(x, build, *args):
 def _seeded(x, seeds, tag):
     """x carrying ``seeds`` (``_seeds_like(x, ...)``'s or ``_window_seeds``': checked and laid
     out like x when they were built) at the new ``tag``: a DualArray without its constructor's
-    checks and layout pass, which a layer's seeding pays every iteration otherwise. A value that is not a float64
-    ndarray (or a dual number) goes through the constructor."""
+    checks and layout pass, which a layer's seeding pays every iteration otherwise. A value
+    that is not a float64 ndarray (or a dual number) goes through the constructor."""
     if type(x) is DualArray or (type(x) is np.ndarray and x.dtype == np.float64):
         return _new(x, seeds, tag)
     return DualArray(x, seeds, tag)

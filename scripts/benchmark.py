@@ -196,12 +196,9 @@ def format_before_after(tricks, baseline):
               f"{'dual chain before / after':>26s} {'dual / reference before / after':>32s}")
     lines = [f"before: {baseline}; after: this checkout", header, "-" * len(header)]
     for model in (m for m in BASELINE_MODELS if f"{m}: reference" in tricks):
-        ms = {(shown, when): tricks[f"{model}: {shown}{suffix}"]["ms_per_iteration"]
-              for shown in ("reference", "dual (chain)")
-              for when, suffix in (("before", f" of {baseline}"), ("after", ""))}
-        ref, dual = (ms["reference", w] for w in ("before", "after")), \
-            (ms["dual (chain)", w] for w in ("before", "after"))
-        (rb, ra), (db, da) = tuple(ref), tuple(dual)
+        rb, ra, db, da = (tricks[f"{model}: {shown}{suffix}"]["ms_per_iteration"]
+                          for shown in ("reference", "dual (chain)")
+                          for suffix in (f" of {baseline}", ""))  # before, after
         lines.append(f"{model:14s} {rb:12.3f} / {ra:<11.3f} {db:12.3f} / {da:<11.3f} "
                      f"{db / rb:15.2f} / {da / ra:<14.2f}")
     return "\n".join(lines)

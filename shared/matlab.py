@@ -58,13 +58,8 @@ def im2col_distinct(a, block):
     (block row fastest) and each block's values are listed column-major.
     """
     height, width = a.shape[:2]
-    rest = a.shape[2:]
-    # entry (i, j) of block (r, c) is a(r*block + i, c*block + j): axes (r, i, c, j) of a view
-    blocks = a.reshape((height // block, block, width // block, block) + rest)
-    # row i + block*j holds entry (i, j) of every block, the blocks stored with their columns
-    # outermost, so that numbering (block row, block column) in C order is MATLAB's
-    positions = blocks.transpose((3, 1, 2, 0) + tuple(range(4, 4 + len(rest))))  # (j, i, c, r, ...)
-    return np.reshape(positions, (block * block, (height // block) * (width // block)) + rest)
+    positions = _block_positions(a, block)  # (j, i, c, r, ...), a view
+    return np.reshape(positions, (block * block, (height // block) * (width // block)) + a.shape[2:])
 
 
 def col2im_distinct(cols, block, height, width, out=None):
@@ -74,10 +69,8 @@ def col2im_distinct(cols, block, height, width, out=None):
     rest = cols.shape[2:]
     image = np.zeros_like(cols, shape=(height, width) + rest) if out is None else out
     if type(image) is np.ndarray and type(cols) is np.ndarray:  # im2col_distinct's steps, backwards
-        # entry (i, j) of block (r, c) at (r, i, c, j): splitting axes is always a view
-        blocks = image.reshape((height // block, block, width // block, block) + rest, copy=False)
         positions = np.reshape(cols, (block, block, width // block, height // block) + rest)
-        blocks[...] = positions.transpose((3, 1, 2, 0) + tuple(range(4, 4 + len(rest))))
+        _block_positions(image, block, copy=False)[...] = positions  # (a view: copy=False checks)
         return image
     # (dual numbers, which a view cannot be written through: block by block)
     for j in range(block):
@@ -85,6 +78,17 @@ def col2im_distinct(cols, block, height, width, out=None):
             blocks = np.reshape(cols[i + block * j], (width // block, height // block) + rest)
             image[i::block, j::block] = blocks.swapaxes(0, 1)
     return image
+
+
+def _block_positions(a, block, copy=None):
+    """a (H, W, ...) as (j, i, c, r, ...): entry (i, j) of block (r, c), a view. Row i + block*j
+    of im2col 'distinct' holds entry (i, j) of every block, the blocks stored with their
+    columns outermost, so that numbering (block row, block column) in C order is MATLAB's."""
+    height, width = a.shape[:2]
+    # entry (i, j) of block (r, c) is a(r*block + i, c*block + j): axes (r, i, c, j) (splitting
+    # axes is always a view)
+    blocks = a.reshape((height // block, block, width // block, block) + a.shape[2:], copy=copy)
+    return blocks.transpose((3, 1, 2, 0) + tuple(range(4, a.ndim + 2)))
 
 
 def _squeeze_trailing(shape):

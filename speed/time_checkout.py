@@ -4,10 +4,10 @@
 
 ROOT: a checkout of the project (this one, or another such as a git worktree of an earlier
 commit), whose ``VARIANT``.train_MODEL (VARIANT reference, or dual in chain mode; MODEL cnn,
-the default, slp_linear, slp or mlp) trains ITERATIONS iterations on 20 random batches of 30 (a fifth of the pixels lit)
-from the Train*.m's draw of seed 0, errata fixed, with freed memory kept (ALLOCATOR "kept":
-speed/memory.py) or the default allocator ("default"). Prints the seconds. A setting of the
-allocator lasts a process's life: hence a process each.
+the default, slp_linear, slp or mlp) trains ITERATIONS iterations on 20 random batches of 30
+(a fifth of the pixels lit) from the Train*.m's draw of seed 0, errata fixed, with freed
+memory kept (ALLOCATOR "kept": speed/memory.py) or the default allocator ("default"). Prints
+the seconds. A setting of the allocator lasts a process's life: hence a process each.
 """
 
 import sys
