@@ -22,7 +22,6 @@ def flattening_backward(dldy, x, y):
 @functools.cache
 def flattening_jacobian(image_shape):
     """The Jacobian of Flattening for one image of ``image_shape``, read off dual numbers: a
-    linear map's Jacobian is a constant, so it is read once per shape (read-only)."""
-    jacobian = affine_jacobian(flattening, image_shape)
-    jacobian.flags.writeable = False
-    return jacobian
+    linear map's Jacobian is a constant, so it is read once per shape (read-only; a reshape
+    only moves values, so it is a permutation matrix, a product with which picks columns)."""
+    return affine_jacobian(flattening, image_shape)

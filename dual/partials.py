@@ -192,3 +192,49 @@ def matrix_at_partials(x, dy):
         return np.reshape(x @ np.reshape(dy, (n, p * k)), (x.shape[0], p, k))
     t = kfirst(dy)
     return klast(x @ t[(slice(None),) + (None,) * (np.ndim(x) - t.ndim + 1)])
+
+
+# ---- a Jacobian that only moves values ---------------------------------------------------------
+class PermutationMatrix:
+    """A square 0/1 matrix with one 1 in each row and column -- the Jacobian of a map that only
+    moves values, such as a reshape (Flattening) -- kept as the row of each column's 1.
+    ``a @ P`` picks a's columns in that order: what the dense product computes (each entry is
+    one value times 1 plus zeros), without n x n multiplications, and a non-finite entry of
+    ``a`` stays in its own column, as it does in a reshape. Anything else sees the dense matrix
+    (``np.asarray(P)``). Read-only."""
+
+    __array_ufunc__ = None  # ndarray @ P: numpy steps aside, and P.__rmatmul__ answers
+
+    def __init__(self, rows):
+        self.rows = np.array(rows, dtype=np.intp)
+        self.rows.flags.writeable = False
+        self.shape = (len(self.rows),) * 2
+        self._identity = bool(np.all(self.rows == np.arange(len(self.rows))))  # (Flattening's)
+        self.ndim, self.dtype = 2, np.dtype(float)
+
+    def __array__(self, dtype=None, copy=None):
+        dense = np.zeros(self.shape, dtype=dtype or float)
+        dense[self.rows, np.arange(len(self.rows))] = 1
+        return dense
+
+    def __rmatmul__(self, a):  # (a @ P)[..., j] = a[..., rows[j]]
+        if isinstance(a, np.ndarray) and type(a) is np.ndarray and a.ndim and a.shape[-1] == len(self.rows):
+            return a.copy() if self._identity else np.take(a, self.rows, axis=-1)
+        return a @ np.asarray(self)
+
+    def __matmul__(self, a):
+        return np.asarray(self) @ a
+
+    def __repr__(self):
+        return f"PermutationMatrix(rows={self.rows.tolist()})"
+
+
+def as_permutation(jacobian):
+    """``jacobian`` as a PermutationMatrix if it is one (square, every entry 0 or 1, one 1 in
+    each row and column), else itself. Cheap to refuse for a dense matrix: one count."""
+    n = jacobian.shape[0]
+    if (jacobian.ndim != 2 or jacobian.shape[1] != n or np.count_nonzero(jacobian) != n
+            or not np.all(jacobian.sum(axis=0) == 1) or not np.all(jacobian.sum(axis=1) == 1)
+            or not np.all((jacobian == 0) | (jacobian == 1))):
+        return jacobian
+    return PermutationMatrix(np.argmax(jacobian, axis=0))

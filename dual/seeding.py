@@ -33,7 +33,7 @@ import itertools
 import numpy as np
 
 from dual.dual_array import DualArray, _new, innermost, partials_at, tag_of
-from dual.partials import mark_one_hot, memory_order
+from dual.partials import as_permutation, mark_one_hot, memory_order
 from shared.matlab import reshape_f
 from shared.patches import upper_triangle
 from shared.validate import real_array
@@ -174,11 +174,17 @@ def _one_hot_seeds(shape, k, first):
 def affine_jacobian(f, image_shape):
     """Jacobian of an affine map f (linear plus a constant) at one image of ``image_shape`` ->
     (f's output size, n), both sides numbered column-major. Such a map's Jacobian is the same
-    at every input, so a zero image is seeded once, whatever the batch."""
+    at every input, so a zero image is seeded once, whatever the batch. A map that only moves
+    values (a reshape) has a permutation matrix for its Jacobian: it comes back as a
+    PermutationMatrix (dual/partials.py), a product with which picks columns. Read-only."""
     seeded = seed_identity(np.zeros(image_shape))
     jacobian = dual_part(f(seeded), seeded)
     jacobian = np.reshape(jacobian, (-1, jacobian.shape[-1]), order="F")
-    return np.ascontiguousarray(jacobian) if type(jacobian) is np.ndarray else jacobian
+    if type(jacobian) is not np.ndarray:
+        return jacobian  # (nested dual numbers)
+    jacobian = np.ascontiguousarray(jacobian)
+    jacobian.flags.writeable = False
+    return as_permutation(jacobian)
 
 
 def gradient(f, params, wrt=None, chunk=128):

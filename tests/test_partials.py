@@ -174,3 +174,36 @@ def test_a_row_major_reshape_of_seeds_renumbers_them_and_is_no_selection(chunk):
     assert np.array_equal(dual_part(a @ column, seeded)[0, 0], expected)
     _, grads = gradient(lambda w: (w.reshape(6, 1).T @ a.T).sum(), [x], chunk=chunk)
     assert np.array_equal(grads[0], np.reshape(a.sum(axis=0), (2, 3)))  # d/dw(i, j) = sum_r A[r, 3i + j]
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 8), batch=st.integers(1, 4), seed=st.integers(0, 1000))
+def test_a_permutation_matrix_is_the_product_with_the_dense_matrix(n, batch, seed):
+    rng = np.random.default_rng(seed)
+    dense = np.eye(n)[:, rng.permutation(n)]
+    p = partials.as_permutation(dense)
+    assert isinstance(p, partials.PermutationMatrix)
+    a = rng.standard_normal((batch, n))
+    # each entry of the product is one value times 1 plus exact zeros: the same, exactly
+    assert np.array_equal(a @ p, a @ dense)
+    assert np.array_equal(p @ a.T, dense @ a.T)
+    assert np.array_equal(np.asarray(p), dense) and p.shape == dense.shape
+
+
+def test_only_a_permutation_matrix_is_taken_for_one():
+    # dense; not square; a 2; a repeated row; a fraction; a -1 in place of a 1
+    for not_one in (np.ones((3, 3)), np.eye(3)[:2], 2 * np.eye(3), np.eye(3)[[0, 0, 1]],
+                    np.array([[0.0, 1], [1, 0.5]]), np.array([[0.0, -1], [1, 0]])):
+        assert partials.as_permutation(not_one) is not_one
+
+
+def test_flattenings_jacobian_is_a_permutation_and_keeps_a_nan_in_its_column():
+    from dual.flattening_backward import flattening_backward, flattening_jacobian
+    from reference.flattening_backward import flattening_backward as reference_backward
+    assert isinstance(flattening_jacobian((7, 7, 3)), partials.PermutationMatrix)
+    dldy = np.random.default_rng(0).standard_normal((4, 147))
+    dldy[1, 5] = np.nan  # a dense product would spread it over the whole row (nan * 0)
+    x = np.zeros((7, 7, 3, 4))
+    got = flattening_backward(dldy, x, None)
+    assert np.array_equal(got, reference_backward(dldy, x, None), equal_nan=True)
+    assert np.isnan(got).sum() == 1
