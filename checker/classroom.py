@@ -22,7 +22,6 @@ import os
 import tempfile
 import zipfile
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +33,7 @@ from checker.report import as_markdown
 from shared.cli import describe
 from shared.errors import CnnDualError
 from shared.file_set import atomic_write
+from shared.workers import completed_in_processes
 
 CACHE_VERSION = 1
 """Bumped when the checker's verdicts change meaning: older cached reports are not reused."""
@@ -163,25 +163,16 @@ def check_class(folder, out, jobs=None, progress=True, checker=MATLAB, **options
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     bar = tqdm(total=len(found), initial=len(found) - len(todo), desc="checking",
                unit="submission", disable=not progress)
-    with bar, ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(check_submission, s, settings, checker): (s, key)
-                   for s, key in todo}
-        try:
-            for future in as_completed(futures):
-                submission, key = futures[future]
-                contents = future.result()
-                reports[submission.name] = contents
-                if "failed" not in contents or "the checker failed" not in contents["failed"]:
-                    with atomic_write(cache / f"{submission.name}.json", "w") as file:
-                        json.dump({"key": key, "report": contents}, file)
-                bar.set_postfix_str(submission.name)
-                bar.update()
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            for process in list(getattr(pool, "_processes", {}).values()):
-                process.kill()
-            raise
+    with bar:  # (spawned workers: shared.workers; a fork beside BLAS's threads can deadlock)
+        for i, contents in completed_in_processes(check_submission,
+                                                  [(s, settings, checker) for s, _ in todo], jobs):
+            submission, key = todo[i]
+            reports[submission.name] = contents
+            if "failed" not in contents or "the checker failed" not in contents["failed"]:
+                with atomic_write(cache / f"{submission.name}.json", "w") as file:
+                    json.dump({"key": key, "report": contents}, file)
+            bar.set_postfix_str(submission.name)
+            bar.update()
     write_grades(out / "grades.csv", found, reports, options.get("functions")
                  or list(checker.names))
     feedback = out / "feedback"
