@@ -218,7 +218,7 @@ class PermutationMatrix:
         return dense
 
     def __rmatmul__(self, a):  # (a @ P)[..., j] = a[..., rows[j]]
-        if isinstance(a, np.ndarray) and type(a) is np.ndarray and a.ndim and a.shape[-1] == len(self.rows):
+        if type(a) is np.ndarray and a.ndim and a.shape[-1] == len(self.rows):
             return a.copy() if self._identity else np.take(a, self.rows, axis=-1)
         return a @ np.asarray(self)
 
