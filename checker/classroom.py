@@ -14,6 +14,7 @@ One bad submission (no .m files, a broken archive, a crash of the checker) is a 
 so; it never stops the class.
 """
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -144,7 +145,9 @@ def check_class(folder, out, jobs=None, progress=True, checker=MATLAB, **options
     """Check every submission in ``folder`` with ``checker`` (MATLAB's by default); write
     ``out``/grades.csv and feedback/*.md. ``options``: its check's (for MATLAB's: engine,
     seed, timeout, engine_options, strict). Returns {name: report dict}. ``jobs``: checks at
-    once (default: the cores)."""
+    once (default: the cores), each in a spawned worker process: a script that calls this
+    needs ``if __name__ == "__main__":``, and a ``checker`` of one's own must live in an
+    importable module (not in a notebook or ``python -c``), as for any spawned process."""
     found = submissions(folder)
     out = Path(out)
     cache = out / ".cache"
@@ -163,9 +166,11 @@ def check_class(folder, out, jobs=None, progress=True, checker=MATLAB, **options
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     bar = tqdm(total=len(found), initial=len(found) - len(todo), desc="checking",
                unit="submission", disable=not progress)
-    with bar:  # (spawned workers: shared.workers; a fork beside BLAS's threads can deadlock)
-        for i, contents in completed_in_processes(check_submission,
-                                                  [(s, settings, checker) for s, _ in todo], jobs):
+    # spawned workers (shared.workers: a fork beside BLAS's threads can deadlock), ended at once
+    # on an exception, here or in them
+    with bar, contextlib.closing(completed_in_processes(
+            check_submission, [(s, settings, checker) for s, _ in todo], jobs)) as completed:
+        for i, contents in completed:
             submission, key = todo[i]
             reports[submission.name] = contents
             if "failed" not in contents or "the checker failed" not in contents["failed"]:

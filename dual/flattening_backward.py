@@ -2,7 +2,7 @@
 
 import functools
 
-from dual.seeding import affine_jacobian
+from dual.seeding import permutation_jacobian
 from reference.flattening import flattening
 from shared.matlab import reshape_f
 
@@ -22,6 +22,6 @@ def flattening_backward(dldy, x, y):
 @functools.cache
 def flattening_jacobian(image_shape):
     """The Jacobian of Flattening for one image of ``image_shape``, read off dual numbers: a
-    linear map's Jacobian is a constant, so it is read once per shape (read-only; a reshape
-    only moves values, so it is a permutation matrix, a product with which picks columns)."""
-    return affine_jacobian(flattening, image_shape)
+    linear map's Jacobian is a constant, so it is read once per shape; a reshape only moves
+    values, so it is a permutation matrix, kept as one (a product with it picks columns)."""
+    return permutation_jacobian(flattening, image_shape)

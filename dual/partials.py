@@ -200,8 +200,9 @@ class PermutationMatrix:
     moves values, such as a reshape (Flattening) -- kept as the row of each column's 1.
     ``a @ P`` picks a's columns in that order: what the dense product computes (each entry is
     one value times 1 plus zeros), without n x n multiplications, and a non-finite entry of
-    ``a`` stays in its own column, as it does in a reshape. Anything else sees the dense matrix
-    (``np.asarray(P)``). Read-only."""
+    an ndarray ``a`` stays in its own column, as it does in a reshape. It is no array: a
+    product ``P @ a`` or ``a @ P`` with anything else, and ``np.asarray(P)``, take the dense
+    matrix. Read-only."""
 
     __array_ufunc__ = None  # ndarray @ P: numpy steps aside, and P.__rmatmul__ answers
 
@@ -213,6 +214,8 @@ class PermutationMatrix:
         self.ndim, self.dtype = 2, np.dtype(float)
 
     def __array__(self, dtype=None, copy=None):
+        if copy is False:
+            raise ValueError("a PermutationMatrix has no dense array to share: it is made anew")
         dense = np.zeros(self.shape, dtype=dtype or float)
         dense[self.rows, np.arange(len(self.rows))] = 1
         return dense
@@ -232,8 +235,10 @@ class PermutationMatrix:
 def as_permutation(jacobian):
     """``jacobian`` as a PermutationMatrix if it is one (square, every entry 0 or 1, one 1 in
     each row and column), else itself. Cheap to refuse for a dense matrix: one count."""
+    if jacobian.ndim != 2 or jacobian.shape[0] != jacobian.shape[1] or not jacobian.size:
+        return jacobian
     n = jacobian.shape[0]
-    if (jacobian.ndim != 2 or jacobian.shape[1] != n or np.count_nonzero(jacobian) != n
+    if (np.count_nonzero(jacobian) != n
             or not np.all(jacobian.sum(axis=0) == 1) or not np.all(jacobian.sum(axis=1) == 1)
             or not np.all((jacobian == 0) | (jacobian == 1))):
         return jacobian

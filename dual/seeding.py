@@ -174,9 +174,8 @@ def _one_hot_seeds(shape, k, first):
 def affine_jacobian(f, image_shape):
     """Jacobian of an affine map f (linear plus a constant) at one image of ``image_shape`` ->
     (f's output size, n), both sides numbered column-major. Such a map's Jacobian is the same
-    at every input, so a zero image is seeded once, whatever the batch. A map that only moves
-    values (a reshape) has a permutation matrix for its Jacobian: it comes back as a
-    PermutationMatrix (dual/partials.py), a product with which picks columns. Read-only."""
+    at every input, so a zero image is seeded once, whatever the batch. Read-only (a plain
+    Jacobian)."""
     seeded = seed_identity(np.zeros(image_shape))
     jacobian = dual_part(f(seeded), seeded)
     jacobian = np.reshape(jacobian, (-1, jacobian.shape[-1]), order="F")
@@ -184,7 +183,20 @@ def affine_jacobian(f, image_shape):
         return jacobian  # (nested dual numbers)
     jacobian = np.ascontiguousarray(jacobian)
     jacobian.flags.writeable = False
-    return as_permutation(jacobian)
+    return jacobian
+
+
+def permutation_jacobian(f, image_shape):
+    """affine_jacobian of a map f that only moves values (a reshape, a transpose): a permutation
+    matrix, kept as one (dual/partials.py's PermutationMatrix, a product with which picks
+    columns: what the dense product gives, without n x n multiplications). A ValueError if f's
+    Jacobian is not a permutation."""
+    jacobian = affine_jacobian(f, image_shape)
+    permutation = as_permutation(jacobian)
+    if permutation is jacobian:
+        raise ValueError(f"permutation_jacobian: the Jacobian of {getattr(f, '__name__', f)} "
+                         f"at shape {image_shape} is not a permutation matrix")
+    return permutation
 
 
 def gradient(f, params, wrt=None, chunk=128):

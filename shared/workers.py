@@ -27,9 +27,11 @@ def run_in_processes(function, jobs, workers, *, initializer=None, initargs=(), 
     (:func:`completed_in_processes`'s rules). progress: tqdm's keywords for a progress bar over
     the finished jobs (None: none)."""
     results = [None] * len(jobs)
-    with tqdm(**{"total": len(jobs), "disable": progress is None, **(progress or {})}) as bar:
-        for i, result in completed_in_processes(function, jobs, workers, initializer=initializer,
-                                                initargs=initargs):
+    with (tqdm(**{"total": len(jobs), "disable": progress is None, **(progress or {})}) as bar,
+          contextlib.closing(completed_in_processes(function, jobs, workers,
+                                                    initializer=initializer,
+                                                    initargs=initargs)) as completed):
+        for i, result in completed:
             results[i] = result
             bar.update()
     return results
@@ -47,6 +49,10 @@ def completed_in_processes(function, jobs, workers, *, initializer=None, initarg
 
     The workers never act on Ctrl-C: a terminal sends it to the whole process group, workers
     included, but only this process should (and it ends them); they start with SIGINT blocked.
+
+    Iterate it inside ``contextlib.closing(...)``: an exception raised between two results (a
+    Ctrl-C while the caller handles one) is outside the generator, which learns of it only
+    when it is closed; unclosed, it would keep its workers until it is collected.
     """
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_start_worker, initargs=(initializer, initargs))
@@ -57,7 +63,10 @@ def completed_in_processes(function, jobs, workers, *, initializer=None, initarg
             yield futures[future], future.result()
     except BrokenProcessPool:
         end_workers(pool)
-        raise CnnDualError("a worker process ended abruptly (killed, or out of memory?)") from None
+        raise CnnDualError("a worker process ended abruptly: killed, out of memory, or it could "
+                           "not start (a script that starts workers needs if __name__ == "
+                           "'__main__':, and what they run must be importable, not defined in a "
+                           "notebook or python -c)") from None
     except BaseException:  # (GeneratorExit too: the caller stopped early)
         end_workers(pool)
         raise

@@ -207,3 +207,20 @@ def test_flattenings_jacobian_is_a_permutation_and_keeps_a_nan_in_its_column():
     got = flattening_backward(dldy, x, None)
     assert np.array_equal(got, reference_backward(dldy, x, None), equal_nan=True)
     assert np.isnan(got).sum() == 1
+
+
+def test_an_fc_layer_whose_weights_are_a_permutation_still_multiplies():
+    # affine_jacobian stays dense: FC_backward's dLdx = dLdy * w keeps the reference's NaN, -0
+    # and dtype, which a column pick would not (a NaN times 0 is NaN across the row)
+    from dual.fc_backward import fc_backward
+    from reference.fc_backward import fc_backward as reference_fc_backward
+    w, b, x = np.eye(3)[[2, 0, 1]], np.zeros((3, 1)), np.ones((3, 1))
+    dldy = np.array([[np.nan, -0.0, 1.0]])
+    got, want = fc_backward(dldy, x, w, b, None)[0], reference_fc_backward(dldy, x, w, b, None)[0]
+    assert np.array_equal(got, want, equal_nan=True) and np.isnan(got).all()
+
+
+def test_a_permutation_jacobian_of_a_map_that_is_no_reshape_is_refused():
+    from dual.seeding import permutation_jacobian
+    with pytest.raises(ValueError, match="not a permutation"):
+        permutation_jacobian(lambda v: 2 * v, (3, 1))
