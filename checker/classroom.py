@@ -14,7 +14,6 @@ One bad submission (no .m files, a broken archive, a crash of the checker) is a 
 so; it never stops the class.
 """
 
-import contextlib
 import csv
 import hashlib
 import io
@@ -23,6 +22,7 @@ import os
 import tempfile
 import zipfile
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +34,6 @@ from checker.report import as_markdown
 from shared.cli import describe
 from shared.errors import CnnDualError
 from shared.file_set import atomic_write
-from shared.workers import completed_in_processes
 
 CACHE_VERSION = 1
 """Bumped when the checker's verdicts change meaning: older cached reports are not reused."""
@@ -145,9 +144,7 @@ def check_class(folder, out, jobs=None, progress=True, checker=MATLAB, **options
     """Check every submission in ``folder`` with ``checker`` (MATLAB's by default); write
     ``out``/grades.csv and feedback/*.md. ``options``: its check's (for MATLAB's: engine,
     seed, timeout, engine_options, strict). Returns {name: report dict}. ``jobs``: checks at
-    once (default: the cores), each in a spawned worker process: a script that calls this
-    needs ``if __name__ == "__main__":``, and a ``checker`` of one's own must live in an
-    importable module (not in a notebook or ``python -c``), as for any spawned process."""
+    once (default: the cores)."""
     found = submissions(folder)
     out = Path(out)
     cache = out / ".cache"
@@ -166,18 +163,25 @@ def check_class(folder, out, jobs=None, progress=True, checker=MATLAB, **options
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     bar = tqdm(total=len(found), initial=len(found) - len(todo), desc="checking",
                unit="submission", disable=not progress)
-    # spawned workers (shared.workers: a fork beside BLAS's threads can deadlock), ended at once
-    # on an exception, here or in them
-    with bar, contextlib.closing(completed_in_processes(
-            check_submission, [(s, settings, checker) for s, _ in todo], jobs)) as completed:
-        for i, contents in completed:
-            submission, key = todo[i]
-            reports[submission.name] = contents
-            if "failed" not in contents or "the checker failed" not in contents["failed"]:
-                with atomic_write(cache / f"{submission.name}.json", "w") as file:
-                    json.dump({"key": key, "report": contents}, file)
-            bar.set_postfix_str(submission.name)
-            bar.update()
+    with bar, ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(check_submission, s, settings, checker): (s, key)
+                   for s, key in todo}
+        try:
+            for future in as_completed(futures):
+                submission, key = futures[future]
+                contents = future.result()
+                reports[submission.name] = contents
+                if "failed" not in contents or "the checker failed" not in contents["failed"]:
+                    with atomic_write(cache / f"{submission.name}.json", "w") as file:
+                        json.dump({"key": key, "report": contents}, file)
+                bar.set_postfix_str(submission.name)
+                bar.update()
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.kill()
+            raise
     write_grades(out / "grades.csv", found, reports, options.get("functions")
                  or list(checker.names))
     feedback = out / "feedback"

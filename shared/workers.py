@@ -1,8 +1,8 @@
 """Runs in worker processes that end with the run: at once on Ctrl-C, SIGTERM or an error.
 
 A ``with ProcessPoolExecutor(...)`` block waits, on any exception, for every queued job to run
-first (compare_models.py --jobs 2 took 155 s to obey a Ctrl-C); :func:`run_in_processes` and
-:func:`completed_in_processes` instead cancel the jobs not started and end the workers.
+first (compare_models.py --jobs 2 took 155 s to obey a Ctrl-C); :func:`run_in_processes` instead
+cancels the jobs not started and ends the workers.
 """
 
 import contextlib
@@ -10,7 +10,7 @@ import multiprocessing
 import pickle
 import signal
 import threading
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from tqdm import tqdm
@@ -23,54 +23,33 @@ runs numpy code, which a SIGTERM ends at once; this only guards against a hang."
 
 
 def run_in_processes(function, jobs, workers, *, initializer=None, initargs=(), progress=None):
-    """``[function(*job) for job in jobs]``, computed in ``workers`` processes
-    (:func:`completed_in_processes`'s rules). progress: tqdm's keywords for a progress bar over
-    the finished jobs (None: none)."""
-    results = [None] * len(jobs)
-    with (tqdm(**{"total": len(jobs), "disable": progress is None, **(progress or {})}) as bar,
-          contextlib.closing(completed_in_processes(function, jobs, workers,
-                                                    initializer=initializer,
-                                                    initargs=initargs)) as completed):
-        for i, result in completed:
-            results[i] = result
-            bar.update()
-    return results
-
-
-def completed_in_processes(function, jobs, workers, *, initializer=None, initargs=()):
-    """Yield ``(i, function(*jobs[i]))`` for every job as it finishes, computed in ``workers``
-    processes.
+    """``[function(*job) for job in jobs]``, computed in ``workers`` processes.
 
     The processes are spawned, not forked (a fork of a process whose BLAS runs threads can
-    deadlock), and each runs ``initializer(*initargs)`` first. On leaving by an exception
-    (Ctrl-C, SIGTERM, an error in a job, the caller stopping early) the jobs not started are
-    cancelled and the workers ended at once (:func:`end_workers`), and the exception goes on; a
-    worker that died (killed, out of memory) is a CnnDualError.
+    deadlock), and each runs ``initializer(*initargs)`` first. progress: tqdm's keywords for a
+    progress bar over the finished jobs (None: none). On leaving by an exception (Ctrl-C,
+    SIGTERM, an error in a job) the jobs not started are cancelled and the workers ended at once
+    (:func:`end_workers`), and the exception goes on; a worker that died (killed, out of memory)
+    is a CnnDualError.
 
     The workers never act on Ctrl-C: a terminal sends it to the whole process group, workers
     included, but only this process should (and it ends them); they start with SIGINT blocked.
-
-    Iterate it inside ``contextlib.closing(...)``: an exception raised between two results (a
-    Ctrl-C while the caller handles one) is outside the generator, which learns of it only
-    when it is closed; unclosed, it would keep its workers until it is collected.
     """
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_start_worker, initargs=(initializer, initargs))
     try:
         with _ctrl_c_blocked():  # the processes start in submit(), with this thread's mask
-            futures = {pool.submit(_run_job, function, job): i for i, job in enumerate(jobs)}
-        for future in as_completed(futures):
-            yield futures[future], future.result()
+            futures = [pool.submit(_run_job, function, job) for job in jobs]
+        done = futures if progress is None else tqdm(futures, **progress)
+        results = [future.result() for future in done]
     except BrokenProcessPool:
         end_workers(pool)
-        raise CnnDualError("a worker process ended abruptly: killed, out of memory, or it could "
-                           "not start (a script that starts workers needs if __name__ == "
-                           "'__main__':, and what they run must be importable, not defined in a "
-                           "notebook or python -c)") from None
-    except BaseException:  # (GeneratorExit too: the caller stopped early)
+        raise CnnDualError("a worker process ended abruptly (killed, or out of memory?)") from None
+    except BaseException:
         end_workers(pool)
         raise
     pool.shutdown(wait=True)
+    return results
 
 
 def end_workers(pool):
