@@ -89,8 +89,8 @@ def keep_one_hot(new, old, value_shape, order):
     if order != "F" and (_axes_longer_than_1(value_shape) > 1
                          or _axes_longer_than_1(old.shape[:-1]) > 1):
         return
-    hit, key = _ONE_HOT.get(_where(old)), _where(new)
-    if hit is not None and key not in _ONE_HOT:  # (marked by an earlier iteration's view: as is)
+    hit = _ONE_HOT.get(_where(old))
+    if hit is not None and _where(new) not in _ONE_HOT:  # (an earlier iteration's view: marked)
         mark_one_hot(new, *hit[1])
 
 
@@ -234,7 +234,7 @@ class PermutationMatrix:
 
 def as_permutation(jacobian):
     """``jacobian`` as a PermutationMatrix if it is one (square, every entry 0 or 1, one 1 in
-    each row and column), else itself. Cheap to refuse for a dense matrix: one count."""
+    each row and column), else itself."""
     if jacobian.ndim != 2 or jacobian.shape[0] != jacobian.shape[1] or not jacobian.size:
         return jacobian
     n = jacobian.shape[0]
